@@ -1,0 +1,41 @@
+# attune: `make demo` trains the demo experiment, `make test` runs the suite.
+# Each installs the Debian packages it needs first (as root; skipped when present).
+
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+EXPERIMENT ?= experiments/sst2_transformer.yaml
+
+# Build and run: LibTorch 1.13 with the threaded OpenBLAS (Debian's default
+# reference BLAS makes LibTorch's CPU matmuls ~35x slower), the config, CLI,
+# JSON, Unicode and gzip libraries.
+BUILD_PACKAGES := cmake make g++ pkg-config libtorch-dev libopenblas0-pthread libyaml-cpp-dev libfmt-dev \
+                  libcli11-dev nlohmann-json3-dev libutf8proc-dev zlib1g-dev
+TEST_PACKAGES := $(BUILD_PACKAGES) libgtest-dev
+
+.PHONY: all deps test-deps configure build demo test clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh $(BUILD_PACKAGES)
+
+test-deps:
+	@scripts/install-deps.sh $(TEST_PACKAGES)
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release
+
+configure: $(BUILD_DIR)/CMakeCache.txt
+
+build: deps configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target attune wsd_scheduler
+
+demo: build
+	$(BUILD_DIR)/attune train $(EXPERIMENT)
+
+test: test-deps configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,71 @@
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "core/cli/commands.h"
+#include "core/io/atomic_file.h"
+#include "core/train/trainer.h"
+
+namespace attune::cli {
+namespace {
+
+struct TrainArguments {
+  ExperimentArguments experiment;
+  std::string run_dir;
+  std::string resume;
+};
+
+std::vector<std::string> read_labels(const std::string& run_dir) {
+  const std::string path = run_dir + "/labels.json";
+  try {
+    return nlohmann::json::parse(read_text_file(path)).get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& e) {
+    input_error("{}: expected a JSON list of label names: {}", path, e.what());
+  }
+}
+
+}  // namespace
+
+/// Loads a run folder's config.yaml and labels, as `--resume` and `eval` need.
+Experiment load_run(const std::string& run_dir, const std::vector<std::string>& plugins) {
+  const std::string config_path = run_dir + "/config.yaml";
+  if (!std::filesystem::exists(config_path)) {
+    input_error("{}: not a run folder (no config.yaml)", run_dir);
+  }
+  BuildOptions options;
+  options.label_names = read_labels(run_dir);
+  return build_experiment(load_experiment(config_path, {}, plugins), options);
+}
+
+CommandRunner add_train_command(CLI::App& app) {
+  auto args = std::make_shared<TrainArguments>();
+  auto* command = app.add_subcommand("train", "train a model from an experiment YAML (or resume a run)");
+  add_experiment_arguments(*command, args->experiment, /*required=*/false);
+  command->add_option("--run-dir", args->run_dir, "where the run writes (default: runs/<name>-<date>-<time>)");
+  command->add_option("--resume", args->resume, "continue the run in this folder from its last checkpoint");
+  return [args]() {
+    args->experiment.split();
+    if (!args->resume.empty()) {
+      if (!args->experiment.experiment.empty() || !args->experiment.overrides.empty()) {
+        input_error("--resume continues a run with its own config.yaml: give no experiment file or overrides");
+      }
+      Experiment experiment = load_run(args->resume, args->experiment.plugins);
+      Trainer trainer(experiment, RunDirectory(args->resume));
+      const auto summary = trainer.fit(/*resume=*/true);
+      fmt::print("{}\n", summary.dump(2));
+      return 0;
+    }
+    if (args->experiment.experiment.empty()) input_error("train: give an experiment YAML or --resume RUN_DIR");
+    const auto loaded =
+        load_experiment(args->experiment.experiment, args->experiment.overrides, args->experiment.plugins);
+    Experiment experiment = build_experiment(loaded);
+    const std::string run_dir =
+        args->run_dir.empty() ? RunDirectory::default_path(loaded.config.name) : args->run_dir;
+    Trainer trainer(experiment, RunDirectory(run_dir));
+    const auto summary = trainer.fit(/*resume=*/false);
+    fmt::print("{}\n", summary.dump(2));
+    return 0;
+  };
+}
+
+}  // namespace attune::cli

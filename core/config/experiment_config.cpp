@@ -1,0 +1,98 @@
+#include "core/config/experiment_config.h"
+
+#include <regex>
+
+#include "core/config/overrides.h"
+#include "core/registry/plugin_loader.h"
+
+namespace attune {
+
+void EarlyStoppingConfig::declare(config::Schema<EarlyStoppingConfig>& s) {
+  using E = EarlyStoppingConfig;
+  s.field("metric", &E::metric, "metric watched for early stopping and for best.pt")
+      .one_of({"val_accuracy", "val_loss", "train_loss"});
+  s.field("mode", &E::mode, "whether the metric should go up (`max`) or down (`min`)").one_of({"max", "min"});
+  s.field("patience", &E::patience, "evaluations without improvement before stopping (0 = never stop)")
+      .at_least(0);
+  s.field("min_delta", &E::min_delta, "smallest change that counts as an improvement").at_least(0);
+}
+
+void TrainConfig::declare(config::Schema<TrainConfig>& s) {
+  s.field("epochs", &TrainConfig::epochs, "passes over the training set").greater_than(0);
+  s.field("batch_size", &TrainConfig::batch_size, "examples per optimizer step").greater_than(0);
+  s.field("eval_batch_size", &TrainConfig::eval_batch_size, "examples per evaluation batch").greater_than(0);
+  s.field("grad_clip_norm", &TrainConfig::grad_clip_norm, "clip the gradients' global L2 norm (0 = off)")
+      .at_least(0);
+  s.field("drop_last", &TrainConfig::drop_last, "drop the last incomplete batch of each epoch");
+  s.field("progress", &TrainConfig::progress,
+          "`bar` (live, on a terminal), `lines` (a line every few seconds), `none`; auto = bar on a terminal")
+      .one_of({"auto", "bar", "lines", "none"});
+  s.field("early_stopping", &TrainConfig::early_stopping, "stop when the metric stops improving");
+}
+
+void ExperimentConfig::declare(config::Schema<ExperimentConfig>& s) {
+  using E = ExperimentConfig;
+  s.field("name", &E::name, "experiment name, used for the run folder");
+  s.field("seed", &E::seed, "seed for initialisation, shuffling, dropout and splits");
+  s.field("device", &E::device, "`auto` (CUDA when available), `cpu`, `cuda` or `cuda:N`");
+  s.field("threads", &E::threads, "intra-op CPU threads (0 = attune's measured default)").at_least(0);
+  s.field("plugins", &E::plugins, "shared libraries that register components, relative to this file").path();
+  s.field("data", &E::data, "dataset: {type: text_classification, ...}").required();
+  s.field("model", &E::model, "model: {type: transformer_classifier, ...}").required();
+  s.field("init", &E::init, "initialisation rules in order; the last matching rule wins");
+  s.field("optimizer", &E::optimizer, "optimizer: {type: adamw, lr: ..., param_groups: [...]}");
+  s.field("scheduler", &E::scheduler, "learning-rate scheduler: {type: cosine, ...}");
+  s.field("train", &E::train, "the training loop");
+  s.check("device", [](const E& e) -> std::string {
+    static const std::regex valid("auto|cpu|cuda(:[0-9]+)?");
+    return std::regex_match(e.device, valid) ? "" : fmt::format("expected auto, cpu, cuda or cuda:N, got `{}`", e.device);
+  });
+}
+
+LoadedExperiment load_experiment(const std::string& path, const std::vector<std::string>& overrides,
+                                 const std::vector<std::string>& extra_plugins) {
+  YAML::Node root = config::load_yaml_file(path);
+  auto override_map = std::make_shared<config::OverrideMap>();
+  for (const auto& text : overrides) config::apply_override(root, text, *override_map);
+
+  const auto base_dir = std::filesystem::absolute(path).parent_path();
+  const config::Context ctx(path, base_dir, override_map);
+
+  // Plugins first: the rest of the file may name what they register.
+  const YAML::Node plugin_node = root["plugins"];
+  if (plugin_node.IsDefined() && !plugin_node.IsNull()) {
+    const auto plugin_ctx = ctx.child("plugins", plugin_node);
+    auto plugins = config::Codec<std::vector<std::string>>::parse(plugin_node, plugin_ctx);
+    for (size_t i = 0; i < plugins.size(); ++i) {
+      const YAML::Node item = plugin_node[i];
+      const auto item_ctx = plugin_ctx.item(i, item);
+      config::detail::check_path(plugins[i], config::PathKind::existing_file, item, item_ctx);
+      load_plugin(plugins[i], item_ctx.location(item));
+    }
+  }
+  std::vector<std::string> extra_absolute;
+  for (const auto& plugin : extra_plugins) {
+    const auto absolute = std::filesystem::absolute(plugin).lexically_normal().string();
+    load_plugin(absolute, "--plugin " + plugin);
+    extra_absolute.push_back(absolute);
+  }
+
+  LoadedExperiment loaded;
+  loaded.path = path;
+  loaded.config = config::Schema<ExperimentConfig>::instance().parse(root, ctx);
+  for (const auto& plugin : extra_absolute) {
+    if (std::find(loaded.config.plugins.begin(), loaded.config.plugins.end(), plugin) == loaded.config.plugins.end()) {
+      loaded.config.plugins.push_back(plugin);
+    }
+  }
+  loaded.resolved = config::Schema<ExperimentConfig>::instance().emit(loaded.config);
+  return loaded;
+}
+
+std::string to_yaml(const YAML::Node& node) {
+  YAML::Emitter out;
+  out << node;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace attune

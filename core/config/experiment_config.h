@@ -1,0 +1,71 @@
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <vector>
+
+#include "core/data/dataset.h"
+#include "core/optim/optimizer_config.h"
+#include "initializers/init_rules.h"
+#include "models/model.h"
+#include "schedulers/lr_schedule.h"
+
+namespace attune {
+
+/// `train.early_stopping`: also picks which checkpoint is best.pt.
+struct EarlyStoppingConfig {
+  std::string metric = "val_accuracy";
+  std::string mode = "max";
+  int64_t patience = 0;
+  double min_delta = 0.0;
+  static void declare(config::Schema<EarlyStoppingConfig>& s);
+};
+
+/// `train:` the loop itself.
+struct TrainConfig {
+  int64_t epochs = 3;
+  int64_t batch_size = 32;
+  int64_t eval_batch_size = 256;
+  double grad_clip_norm = 0.0;
+  bool drop_last = false;
+  std::string progress = "auto";
+  EarlyStoppingConfig early_stopping;
+  static void declare(config::Schema<TrainConfig>& s);
+};
+
+/// A whole experiment YAML, typed. Built only by load_experiment.
+struct ExperimentConfig {
+  std::string name = "experiment";
+  int64_t seed = 0;
+  std::string device = "auto";
+  int64_t threads = 0;
+  std::vector<std::string> plugins;
+  Component<DataKind> data;
+  Component<ModelKind> model;
+  std::vector<InitRule> init;
+  OptimizerConfig optimizer;
+  LrScheduleConfig scheduler;
+  TrainConfig train;
+  static void declare(config::Schema<ExperimentConfig>& s);
+};
+
+/// An experiment as loaded: typed, and resolved back to YAML (defaults filled
+/// in, paths absolute) for config.yaml and `attune check`.
+struct LoadedExperiment {
+  ExperimentConfig config;
+  YAML::Node resolved;
+  std::string path;
+};
+
+/// Loads an experiment YAML: parse, apply `key=value` overrides, load its
+/// plugins (and `extra_plugins`, relative to the working directory), validate
+/// every key. Throws InputError (exit code 2) naming file, line, column and
+/// key on any problem.
+LoadedExperiment load_experiment(const std::string& path, const std::vector<std::string>& overrides = {},
+                                 const std::vector<std::string>& extra_plugins = {});
+
+/// The resolved config as YAML text.
+std::string to_yaml(const YAML::Node& node);
+
+}  // namespace attune

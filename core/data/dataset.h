@@ -1,0 +1,80 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/data/batch.h"
+#include "core/registry/component.h"
+#include "core/registry/registry.h"
+
+namespace attune {
+
+/// Labelled examples that can be gathered into batches.
+class Dataset {
+ public:
+  virtual ~Dataset() = default;
+  virtual int64_t size() const = 0;
+  /// The class id of example `index`.
+  virtual int64_t label(int64_t index) const = 0;
+  /// The examples at `indices`, padded to the longest among them.
+  virtual Batch collate(const std::vector<int64_t>& indices) const = 0;
+};
+
+/// Some examples of a dataset: a split, a fold, a rank's shard.
+struct Subset {
+  const Dataset* dataset = nullptr;
+  std::vector<int64_t> indices;
+  int64_t size() const { return static_cast<int64_t>(indices.size()); }
+};
+
+/// What the data tells the model about its inputs and outputs.
+struct DataSpec {
+  int64_t num_classes = 0;
+  int64_t vocab_size = 0;          // text
+  int64_t pad_id = 0;              // text
+  int64_t max_length = 0;          // text: longest sequence in tokens
+  std::vector<int64_t> image_shape;  // images: {channels, height, width}
+};
+
+/// The `data:` section built: a training and a validation split plus what
+/// the model needs to know (PyTorch Lightning's DataModule).
+class DataModule {
+ public:
+  virtual ~DataModule() = default;
+  virtual Subset train() const = 0;
+  virtual Subset valid() const = 0;
+  /// Class names by id, as saved with the run.
+  virtual const std::vector<std::string>& label_names() const = 0;
+  virtual DataSpec spec() const = 0;
+  /// Reads another file in the training file's format, with the same label
+  /// mapping (for `attune eval --data`).
+  virtual std::shared_ptr<Dataset> load_extra(const std::string& path) const = 0;
+};
+
+/// What a data module factory gets besides its options.
+struct DataArgs {
+  uint64_t seed = 0;
+  /// Label names of an earlier run (resume, eval): keep their ids.
+  std::vector<std::string> label_names;
+};
+
+/// Registry traits for data modules (`data.type`).
+struct DataKind {
+  using Base = DataModule;
+  using Args = DataArgs;
+  static constexpr const char* kName = "dataset";
+  static constexpr const char* kPlural = "datasets";
+};
+template <>
+Registry<DataKind>& registry<DataKind>();
+
+/// `count` indices of a split of `size` examples chosen by a seeded shuffle,
+/// and the rest: how data modules make a validation split from one file.
+std::pair<std::vector<int64_t>, std::vector<int64_t>> split_indices(int64_t size, double fraction,
+                                                                    uint64_t seed);
+
+}  // namespace attune
+
+#define ATTUNE_REGISTER_DATASET(NAME, CLASS, HELP) ATTUNE_REGISTER(::attune::DataKind, NAME, CLASS, HELP)

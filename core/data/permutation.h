@@ -1,0 +1,16 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace attune {
+
+/// A seeded permutation of 0..size-1 (Fisher-Yates over mt19937_64): the same
+/// on every platform and standard library, so that shuffles, splits and folds
+/// reproduce anywhere from the seed alone.
+std::vector<int64_t> seeded_permutation(int64_t size, uint64_t seed);
+
+/// Mixes a seed with a stream number (epoch, fold, purpose) into a new seed.
+uint64_t mix_seed(uint64_t seed, uint64_t stream);
+
+}  // namespace attune

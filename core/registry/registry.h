@@ -1,0 +1,148 @@
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "core/config/schema.h"
+#include "core/error.h"
+
+namespace attune {
+
+/// A registered factory: a name, its options schema and how to build it.
+/// `Kind` is a traits struct: `Base` (what is built), `Args` (what the
+/// builder passes besides the options), `kName` ("scheduler").
+template <class Kind>
+struct RegistryEntry {
+  std::string name;
+  std::string help;
+  std::string origin;  // "built-in" or the plugin's path
+  std::shared_ptr<const config::SchemaBase> schema;
+  std::function<std::shared_ptr<typename Kind::Base>(const YAML::Node& options,
+                                                     const typename Kind::Args& args)>
+      create;
+};
+
+namespace detail {
+/// The context for re-reading options that were already validated.
+config::Context resolved_context(const std::string& what);
+/// The origin that registrations made now get: "built-in" or a plugin path.
+const std::string& current_origin();
+/// A registration waiting for its module to be accepted (see plugin_loader).
+using RegistrationFunction = void (*)();
+/// Queues `fn`. Built-ins run at first use of any registry; a plugin's run
+/// only after its API version was checked. Returns true (for static init).
+bool defer_registration(RegistrationFunction fn);
+/// Runs queued registrations unless a plugin is being loaded.
+void run_pending_registrations();
+}  // namespace detail
+
+/// Name -> factory for one kind of component. One instance per kind lives in
+/// the core library, shared by the executable, the tests and all plugins.
+template <class Kind>
+class Registry {
+ public:
+  using Base = typename Kind::Base;
+  using Args = typename Kind::Args;
+
+  /// Adds an entry; a name already taken is an error naming both origins.
+  void add(RegistryEntry<Kind> entry) {
+    if (auto it = entries_.find(entry.name); it != entries_.end()) {
+      input_error("{} `{}` from {} is already registered by {}; choose another name", Kind::kName,
+                  entry.name, entry.origin, it->second.origin);
+    }
+    entries_.emplace(entry.name, std::move(entry));
+  }
+
+  /// Adds `Class` under `name`: Class::Options is its option struct, and it is
+  /// built with `Class(options, args)` or `Class::create(options, args)`.
+  template <class Class>
+  void add(const std::string& name, const std::string& help) {
+    using Options = typename Class::Options;
+    RegistryEntry<Kind> entry;
+    entry.name = name;
+    entry.help = help;
+    entry.origin = detail::current_origin();
+    entry.schema = std::shared_ptr<const config::SchemaBase>(&config::Schema<Options>::instance(),
+                                                             [](const config::SchemaBase*) {});
+    entry.create = [name](const YAML::Node& options, const Args& args) -> std::shared_ptr<Base> {
+      const Options parsed = config::Schema<Options>::instance().parse(
+          options, detail::resolved_context(name));
+      if constexpr (std::is_constructible_v<Class, const Options&, const Args&>) {
+        return std::make_shared<Class>(parsed, args);
+      } else {
+        return Class::create(parsed, args);
+      }
+    };
+    add(std::move(entry));
+  }
+
+  const RegistryEntry<Kind>* find(const std::string& name) const {
+    auto it = entries_.find(name);
+    return it == entries_.end() ? nullptr : &it->second;
+  }
+
+  /// Sorted names.
+  std::vector<std::string> names() const {
+    std::vector<std::string> result;
+    for (const auto& kv : entries_) result.push_back(kv.first);
+    return result;
+  }
+
+  const std::map<std::string, RegistryEntry<Kind>>& entries() const { return entries_; }
+
+ private:
+  std::map<std::string, RegistryEntry<Kind>> entries_;
+};
+
+/// The registry of `Kind`, defined once in the core library (see
+/// ATTUNE_DEFINE_REGISTRY) so that every module shares it.
+template <class Kind>
+Registry<Kind>& registry();
+
+}  // namespace attune
+
+/// Defines registry<Kind>() in exactly one core .cpp file per kind.
+#define ATTUNE_DEFINE_REGISTRY(KIND)                           \
+  template <>                                                  \
+  ::attune::Registry<KIND>& ::attune::registry<KIND>() {       \
+    static auto* instance = new ::attune::Registry<KIND>();    \
+    ::attune::detail::run_pending_registrations();             \
+    return *instance;                                          \
+  }
+
+/// Bumped whenever a change to attune's headers breaks compiled plugins.
+#ifndef ATTUNE_PLUGIN_API_VERSION
+#define ATTUNE_PLUGIN_API_VERSION 1
+#endif
+
+#define ATTUNE_CONCAT_INNER(a, b) a##b
+#define ATTUNE_CONCAT(a, b) ATTUNE_CONCAT_INNER(a, b)
+
+// In a plugin, every registration also defines the (weak, so repeatable) entry
+// point that the loader checks before running any registration.
+#ifdef ATTUNE_BUILDING_CORE
+#define ATTUNE_PLUGIN_ENTRY_POINT
+#else
+#define ATTUNE_PLUGIN_ENTRY_POINT                                                     \
+  extern "C" __attribute__((weak, visibility("default"))) int attune_plugin_api_version() { \
+    return ATTUNE_PLUGIN_API_VERSION;                                                 \
+  }
+#endif
+
+/// Registers CLASS under NAME in the registry of KIND, from a built-in source
+/// file or a plugin alike. Use the per-kind forms (ATTUNE_REGISTER_SCHEDULER...).
+#define ATTUNE_REGISTER(KIND, NAME, CLASS, HELP)                                           \
+  ATTUNE_PLUGIN_ENTRY_POINT                                                                \
+  namespace {                                                                              \
+  void ATTUNE_CONCAT(attune_register_, __LINE__)() {                                       \
+    ::attune::registry<KIND>().template add<CLASS>(NAME, HELP);                            \
+  }                                                                                        \
+  [[maybe_unused]] const bool ATTUNE_CONCAT(attune_registered_, __LINE__) =                \
+      ::attune::detail::defer_registration(&ATTUNE_CONCAT(attune_register_, __LINE__));    \
+  }

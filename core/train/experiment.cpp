@@ -1,0 +1,68 @@
+#include "core/train/experiment.h"
+
+#include <torch/cuda.h>
+#include <torch/utils.h>
+
+namespace attune {
+
+torch::Device resolve_device(const std::string& device) {
+  if (device == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  if (device == "cpu") return torch::kCPU;
+  if (!torch::cuda::is_available()) {
+    input_error("device `{}`: this machine has no CUDA device (or LibTorch was built without CUDA); use "
+                "`device: cpu` or `auto`",
+                device);
+  }
+  const torch::Device result(device);
+  if (result.has_index() && result.index() >= static_cast<int>(torch::cuda::device_count())) {
+    input_error("device `{}`: this machine has {} CUDA device(s)", device, torch::cuda::device_count());
+  }
+  return result;
+}
+
+int64_t steps_per_epoch(int64_t examples, int64_t batch_size, bool drop_last) {
+  return drop_last ? examples / batch_size : (examples + batch_size - 1) / batch_size;
+}
+
+void configure_threads(int64_t threads) {
+  // LibTorch's own default here is one intra-op thread while OpenBLAS runs its
+  // own pool; more intra-op threads on top oversubscribe the cores.
+  if (threads > 0) at::set_num_threads(static_cast<int>(threads));
+}
+
+Experiment build_experiment(const LoadedExperiment& loaded, const BuildOptions& options) {
+  Experiment e;
+  e.loaded = loaded;
+  const ExperimentConfig& config = loaded.config;
+  configure_threads(config.threads);
+  e.device = resolve_device(config.device);
+  torch::manual_seed(static_cast<uint64_t>(config.seed));
+
+  e.data = config.data.create({static_cast<uint64_t>(config.seed), options.label_names});
+  e.train_data = e.data->train();
+  e.valid_data = e.data->valid();
+  if (e.train_data.size() == 0) input_error("data: the training split is empty");
+  if (e.valid_data.size() == 0) input_error("data: the validation split is empty");
+
+  e.model = config.model.create(e.data->spec());
+  e.init_report = apply_init_rules(*e.model, config.init);
+  e.model->to(e.device);
+
+  std::vector<std::pair<std::string, torch::Tensor>> named;
+  for (const auto& param : e.model->named_parameters()) {
+    if (param.value().requires_grad()) named.emplace_back(param.key(), param.value());
+  }
+  const OptimizerArgs groups = assign_param_groups(config.optimizer, named);
+  e.group_names = group_names(groups);
+  e.optimizer = build_optimizer(config.optimizer, groups);
+
+  e.steps_per_epoch = steps_per_epoch(e.train_data.size(), config.train.batch_size, config.train.drop_last);
+  if (e.steps_per_epoch == 0) {
+    input_error("train.batch_size {} with drop_last leaves no batch from {} training examples",
+                config.train.batch_size, e.train_data.size());
+  }
+  e.schedule = std::make_unique<LrSchedule>(config.scheduler, *e.optimizer, e.steps_per_epoch, config.train.epochs);
+  return e;
+}
+
+}  // namespace attune

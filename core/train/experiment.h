@@ -1,0 +1,51 @@
+#pragma once
+
+#include <torch/optim/optimizer.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config/experiment_config.h"
+
+namespace attune {
+
+/// Everything one training needs, built from a loaded config in the order
+/// DESIGN.md gives: data -> model -> init rules -> optimizer -> scheduler.
+struct Experiment {
+  LoadedExperiment loaded;
+  torch::Device device = torch::kCPU;
+  std::shared_ptr<DataModule> data;
+  Subset train_data;
+  Subset valid_data;
+  std::shared_ptr<Model> model;
+  std::vector<InitReportRow> init_report;
+  std::shared_ptr<torch::optim::Optimizer> optimizer;
+  std::vector<std::string> group_names;
+  std::unique_ptr<LrSchedule> schedule;
+  int64_t steps_per_epoch = 0;
+
+  const ExperimentConfig& config() const { return loaded.config; }
+};
+
+/// How build_experiment deviates from the config.
+struct BuildOptions {
+  /// Label names of an earlier run, so that ids keep their meaning.
+  std::vector<std::string> label_names;
+};
+
+/// Builds the experiment. Throws InputError on anything the config names but
+/// cannot be used (unreadable data, a rule matching no parameter, ...).
+Experiment build_experiment(const LoadedExperiment& loaded, const BuildOptions& options = {});
+
+/// Resolves `device: auto|cpu|cuda|cuda:N`; asking for CUDA where there is
+/// none is an InputError.
+torch::Device resolve_device(const std::string& device);
+
+/// Optimizer steps in one epoch over `examples` examples.
+int64_t steps_per_epoch(int64_t examples, int64_t batch_size, bool drop_last);
+
+/// Sets LibTorch's intra-op threads (0 = attune's default for this machine).
+void configure_threads(int64_t threads);
+
+}  // namespace attune

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace attune {
+
+/// Shows training progress on stderr: a live bar with loss, lr, samples/s and
+/// an ETA on a terminal, a plain line every few seconds otherwise.
+class Progress {
+ public:
+  enum class Style { bar, lines, none };
+  /// `auto` picks `bar` when stderr is a terminal.
+  static Style parse_style(const std::string& name);
+
+  Progress(Style style, int64_t epochs, int64_t steps_per_epoch);
+
+  void start_epoch(int64_t epoch);
+  /// `loss` is only called when a line is due, so that the training loop does
+  /// not wait for the device on every step.
+  void update(int64_t step_in_epoch, int64_t samples, const std::function<double()>& loss, double lr);
+  /// Ends the epoch's bar with a summary line.
+  void end_epoch(const std::string& summary);
+  /// A line of its own (for messages between epochs).
+  void message(const std::string& text);
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  std::string eta_text(int64_t step_in_epoch) const;
+
+  Style style_;
+  int64_t epochs_;
+  int64_t steps_per_epoch_;
+  int64_t epoch_ = 0;
+  Clock::time_point run_start_;
+  Clock::time_point epoch_start_;
+  Clock::time_point last_draw_;
+  double seconds_per_epoch_ = 0.0;  // measured on finished epochs
+  int64_t finished_epochs_ = 0;
+  bool bar_open_ = false;
+};
+
+}  // namespace attune

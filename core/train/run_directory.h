@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string>
+
+namespace attune {
+
+/// The folder a run writes: config.yaml, labels.json, init_report.csv,
+/// metrics.csv, summary.json and checkpoints/{last,best}.pt.
+class RunDirectory {
+ public:
+  explicit RunDirectory(std::string path) : path_(std::move(path)) {}
+
+  /// A new folder `runs/<name>-<date>-<time>` under the working directory.
+  static std::string default_path(const std::string& experiment_name);
+
+  /// Creates the folder. Unless `resume`, it must not hold a run already.
+  void create(bool resume) const;
+
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+  std::string last_checkpoint() const { return file("checkpoints/last.pt"); }
+  std::string best_checkpoint() const { return file("checkpoints/best.pt"); }
+  /// Writes a file of the run atomically.
+  void write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+}  // namespace attune

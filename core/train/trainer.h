@@ -1,0 +1,53 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/train/experiment.h"
+#include "core/train/run_directory.h"
+
+namespace attune {
+
+/// One row of metrics.csv: the columns in order and their values.
+struct MetricsRow {
+  std::vector<std::pair<std::string, double>> values;
+  double get(const std::string& name) const;
+};
+
+/// The one training loop behind `attune train`, every sweep trial and every
+/// cross-validation fold: epochs of shuffled batches (forward, cross-entropy,
+/// backward, clipping, optimizer and scheduler steps), an evaluation per
+/// epoch, metrics.csv, checkpoints last and best, early stopping, summary.json,
+/// and resuming from checkpoints/last.pt.
+///
+/// Every epoch draws its shuffle and its dropout from (seed, epoch) alone, so
+/// a run resumed after any epoch continues exactly as if never stopped.
+class Trainer {
+ public:
+  Trainer(Experiment& experiment, RunDirectory run_directory);
+
+  /// Trains (or continues, with `resume`) to the end and returns summary.json.
+  nlohmann::json fit(bool resume);
+
+  /// Ends this session once `epoch` is done, leaving a run that `--resume`
+  /// continues (as an interruption would).
+  void stop_after_epoch(int64_t epoch) { stop_after_epoch_ = epoch; }
+
+ private:
+  struct State;
+  void train_epoch(State& state);
+  MetricsRow evaluate_epoch(State& state);
+  bool track_best(State& state, const MetricsRow& row);
+  void write_metrics(const State& state) const;
+  nlohmann::json summary(const State& state) const;
+  nlohmann::json to_json(const State& state) const;
+  void from_json(const nlohmann::json& json, State& state);
+  void write_run_files() const;
+
+  Experiment& e_;
+  RunDirectory run_;
+  int64_t stop_after_epoch_ = 0;
+};
+
+}  // namespace attune

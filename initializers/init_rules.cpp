@@ -1,0 +1,102 @@
+#include "initializers/init_rules.h"
+
+#include <fnmatch.h>
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+
+#include "core/io/atomic_file.h"
+#include "core/text/suggest.h"
+
+namespace attune {
+
+void InitRule::declare(config::Schema<InitRule>& s) {
+  s.component(&InitRule::initializer);
+  s.field("match", &InitRule::match, "glob over parameter names, e.g. `encoder.layers.*.attn.*.weight`");
+  s.field("kind", &InitRule::kind, "only parameters of this module kind (empty = any)")
+      .one_of({"", "linear", "embedding", "layernorm"});
+}
+
+namespace {
+
+struct NamedParam {
+  ParamInfo info;
+  torch::Tensor tensor;
+};
+
+std::vector<NamedParam> collect(torch::nn::Module& model) {
+  std::vector<NamedParam> result;
+  for (const auto& item : model.named_modules()) {
+    const auto& module = item.value();
+    std::string kind = "other";
+    std::optional<int64_t> padding;
+    if (module->as<torch::nn::LinearImpl>()) {
+      kind = "linear";
+    } else if (auto* embedding = module->as<torch::nn::EmbeddingImpl>()) {
+      kind = "embedding";
+      if (embedding->options.padding_idx()) padding = *embedding->options.padding_idx();
+    } else if (module->as<torch::nn::LayerNormImpl>()) {
+      kind = "layernorm";
+    }
+    for (const auto& param : module->named_parameters(/*recurse=*/false)) {
+      const std::string name = item.key().empty() ? param.key() : item.key() + "." + param.key();
+      result.push_back({{name, kind, padding}, param.value()});
+    }
+  }
+  return result;
+}
+
+bool matches(const InitRule& rule, const ParamInfo& info) {
+  return fnmatch(rule.match.c_str(), info.name.c_str(), 0) == 0 &&
+         (rule.kind.empty() || rule.kind == info.module_kind);
+}
+
+}  // namespace
+
+std::vector<InitReportRow> apply_init_rules(torch::nn::Module& model, const std::vector<InitRule>& rules) {
+  torch::NoGradGuard no_grad;
+  auto params = collect(model);
+  std::vector<std::shared_ptr<Initializer>> initializers;
+  for (const auto& rule : rules) initializers.push_back(rule.initializer.create({}));
+
+  std::vector<bool> used(rules.size(), false);
+  std::vector<InitReportRow> rows;
+  for (auto& param : params) {
+    InitReportRow row{param.info.name, param.tensor.sizes().vec(), -1, "default"};
+    for (size_t r = 0; r < rules.size(); ++r) {
+      if (matches(rules[r], param.info)) row.rule = static_cast<int>(r);
+    }
+    if (row.rule >= 0) {
+      used[row.rule] = true;
+      row.initializer = rules[row.rule].initializer.type;
+      initializers[row.rule]->apply(param.tensor, param.info);
+    }
+    rows.push_back(row);
+  }
+  for (size_t r = 0; r < rules.size(); ++r) {
+    if (used[r]) continue;
+    std::vector<std::string> names;
+    for (const auto& param : params) names.push_back(param.info.name);
+    input_error("init[{}]: rule (match: `{}`{}) matches no parameter{}; parameters are named like `{}`", r,
+                rules[r].match, rules[r].kind.empty() ? "" : ", kind: " + rules[r].kind,
+                did_you_mean(rules[r].match, names), names.empty() ? "" : names.front());
+  }
+  for (size_t i = 0; i < params.size(); ++i) {
+    const auto t = params[i].tensor.to(torch::kDouble);
+    rows[i].mean = t.mean().item<double>();
+    rows[i].std = t.numel() > 1 ? t.std().item<double>() : 0.0;
+  }
+  return rows;
+}
+
+void write_init_report(const std::string& path, const std::vector<InitReportRow>& rows) {
+  std::string text = "name,shape,rule,initializer,mean,std\n";
+  for (const auto& row : rows) {
+    text += fmt::format("{},{},{},{},{:.6g},{:.6g}\n", row.name, fmt::join(row.shape, "x"),
+                        row.rule < 0 ? std::string("") : std::to_string(row.rule), row.initializer, row.mean,
+                        row.std);
+  }
+  write_file_atomically(path, text);
+}
+
+}  // namespace attune

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <torch/types.h>
+
+#include <optional>
+#include <string>
+
+#include "core/registry/component.h"
+#include "core/registry/registry.h"
+
+namespace attune {
+
+/// What an initializer knows about the parameter it fills.
+struct ParamInfo {
+  std::string name;         // "encoder.layers.0.linear1.weight"
+  std::string module_kind;  // linear | embedding | layernorm | other
+  std::optional<int64_t> padding_idx;  // embeddings with a padding row
+};
+
+/// Fills one parameter in place. Called under torch::NoGradGuard.
+class Initializer {
+ public:
+  virtual ~Initializer() = default;
+  /// Throws InputError when the parameter cannot take this initializer
+  /// (xavier on a 1-D bias, say), naming the parameter.
+  virtual void apply(torch::Tensor& param, const ParamInfo& info) const = 0;
+};
+
+struct InitializerArgs {};
+
+/// Registry traits for initializers (`init[].type`).
+struct InitializerKind {
+  using Base = Initializer;
+  using Args = InitializerArgs;
+  static constexpr const char* kName = "initializer";
+  static constexpr const char* kPlural = "initializers";
+};
+template <>
+Registry<InitializerKind>& registry<InitializerKind>();
+
+/// Throws an InputError unless `param` has at least two dimensions (fan-in
+/// and fan-out need them), with a hint to narrow the rule.
+void require_matrix(const torch::Tensor& param, const ParamInfo& info, const char* initializer);
+
+}  // namespace attune
+
+#define ATTUNE_REGISTER_INITIALIZER(NAME, CLASS, HELP) \
+  ATTUNE_REGISTER(::attune::InitializerKind, NAME, CLASS, HELP)

@@ -1,0 +1,35 @@
+#include "models/encoder_layer.h"
+
+#include <torch/nn/functional/activation.h>
+
+namespace attune {
+
+EncoderLayerImpl::EncoderLayerImpl(const EncoderLayerOptions& options) : options_(options) {
+  const int64_t h = options.hidden_dim;
+  attn = register_module("attn", MultiHeadSelfAttention(h, options.num_heads, options.dropout));
+  linear1 = register_module("linear1", torch::nn::Linear(h, options.ff_dim));
+  linear2 = register_module("linear2", torch::nn::Linear(options.ff_dim, h));
+  auto norm_options = torch::nn::LayerNormOptions({h}).eps(options.layer_norm_eps);
+  norm1 = register_module("norm1", torch::nn::LayerNorm(norm_options));
+  norm2 = register_module("norm2", torch::nn::LayerNorm(norm_options));
+  dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout));
+  dropout1_ = register_module("dropout1", torch::nn::Dropout(options.dropout));
+  dropout2_ = register_module("dropout2", torch::nn::Dropout(options.dropout));
+}
+
+torch::Tensor EncoderLayerImpl::feed_forward(const torch::Tensor& x) {
+  auto hidden = linear1(x);
+  hidden = options_.activation == "relu" ? torch::relu(hidden) : torch::gelu(hidden);
+  return linear2(dropout_(hidden));
+}
+
+torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& additive_mask) {
+  if (options_.norm_first) {
+    auto y = x + dropout1_(attn(norm1(x), additive_mask));
+    return y + dropout2_(feed_forward(norm2(y)));
+  }
+  auto y = norm1(x + dropout1_(attn(x, additive_mask)));
+  return norm2(y + dropout2_(feed_forward(y)));
+}
+
+}  // namespace attune

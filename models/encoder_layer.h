@@ -1,0 +1,46 @@
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/dropout.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+
+#include <string>
+
+#include "models/attention.h"
+
+namespace attune {
+
+/// The shape of one transformer encoder layer.
+struct EncoderLayerOptions {
+  int64_t hidden_dim = 128;
+  int64_t num_heads = 4;
+  int64_t ff_dim = 512;
+  double dropout = 0.1;
+  std::string activation = "gelu";  // gelu | relu
+  bool norm_first = false;          // pre-norm (true) or post-norm (false)
+  double layer_norm_eps = 1e-5;
+};
+
+/// Self-attention and a feed-forward block, each with a residual connection
+/// and LayerNorm, before (pre-norm) or after (post-norm, Vaswani et al.) the
+/// block. Parameter names follow torch.nn.TransformerEncoderLayer's
+/// (linear1, linear2, norm1, norm2), with the attention under `attn`.
+class EncoderLayerImpl : public torch::nn::Module {
+ public:
+  explicit EncoderLayerImpl(const EncoderLayerOptions& options);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& additive_mask);
+
+  MultiHeadSelfAttention attn{nullptr};
+  torch::nn::Linear linear1{nullptr}, linear2{nullptr};
+  torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
+
+ private:
+  torch::Tensor feed_forward(const torch::Tensor& x);
+
+  EncoderLayerOptions options_;
+  torch::nn::Dropout dropout_{nullptr}, dropout1_{nullptr}, dropout2_{nullptr};
+};
+TORCH_MODULE(EncoderLayer);
+
+}  // namespace attune

@@ -1,0 +1,3 @@
+#include "models/model.h"
+
+ATTUNE_DEFINE_REGISTRY(attune::ModelKind)

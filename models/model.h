@@ -1,0 +1,33 @@
+#pragma once
+
+#include <torch/nn/module.h>
+
+#include "core/data/batch.h"
+#include "core/data/dataset.h"
+#include "core/registry/component.h"
+#include "core/registry/registry.h"
+
+namespace attune {
+
+/// A classifier: a torch::nn::Module mapping a batch to logits [B, classes].
+class Model : public torch::nn::Module {
+ public:
+  virtual torch::Tensor forward(const Batch& batch) = 0;
+};
+
+/// What a model factory gets besides its options: the data's shape.
+using ModelArgs = DataSpec;
+
+/// Registry traits for models (`model.type`).
+struct ModelKind {
+  using Base = Model;
+  using Args = ModelArgs;
+  static constexpr const char* kName = "model";
+  static constexpr const char* kPlural = "models";
+};
+template <>
+Registry<ModelKind>& registry<ModelKind>();
+
+}  // namespace attune
+
+#define ATTUNE_REGISTER_MODEL(NAME, CLASS, HELP) ATTUNE_REGISTER(::attune::ModelKind, NAME, CLASS, HELP)

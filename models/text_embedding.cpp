@@ -1,0 +1,30 @@
+#include "models/text_embedding.h"
+
+#include "core/error.h"
+
+namespace attune {
+
+TextEmbeddingImpl::TextEmbeddingImpl(int64_t vocab_size, int64_t max_length, int64_t hidden_dim, int64_t pad_id,
+                                     bool with_norm, double layer_norm_eps, double dropout) {
+  tokens = register_module(
+      "tokens", torch::nn::Embedding(torch::nn::EmbeddingOptions(vocab_size, hidden_dim).padding_idx(pad_id)));
+  positions = register_module("positions", torch::nn::Embedding(max_length, hidden_dim));
+  if (with_norm) {
+    norm = register_module("norm",
+                           torch::nn::LayerNorm(torch::nn::LayerNormOptions({hidden_dim}).eps(layer_norm_eps)));
+  }
+  dropout_ = register_module("dropout", torch::nn::Dropout(dropout));
+}
+
+torch::Tensor TextEmbeddingImpl::forward(const torch::Tensor& ids) {
+  const int64_t length = ids.size(1);
+  if (length > positions->weight.size(0)) {
+    input_error("a sequence of {} tokens is longer than the model's {} positions", length,
+                positions->weight.size(0));
+  }
+  auto x = tokens(ids) + positions->weight.narrow(0, 0, length).unsqueeze(0);
+  if (norm) x = norm(x);
+  return dropout_(x);
+}
+
+}  // namespace attune

@@ -1,0 +1,65 @@
+// `transformer_classifier`: a transformer encoder over word-piece tokens with
+// a linear head on the pooled sequence.
+
+#include "models/model.h"
+#include "models/text_embedding.h"
+#include "models/transformer_encoder.h"
+
+namespace attune {
+namespace {
+
+struct TransformerClassifierOptions : EncoderOptions {
+  std::string pooling = "mean";
+  static void declare(config::Schema<TransformerClassifierOptions>& s) {
+    declare_into(s);
+    s.field("pooling", &TransformerClassifierOptions::pooling,
+            "`mean` of the real tokens, or the first (`cls`) token")
+        .one_of({"mean", "cls"});
+  }
+};
+
+/// Token and learned position embeddings (LayerNorm'd in post-norm models, as
+/// BERT does), the encoder, padding-masked pooling and a linear head.
+/// Padding never changes the result for the real tokens: padded keys are
+/// masked out of attention and padded positions out of the mean.
+class TransformerClassifier : public Model {
+ public:
+  using Options = TransformerClassifierOptions;
+
+  TransformerClassifier(const Options& options, const ModelArgs& args) : options_(options) {
+    if (args.vocab_size <= 0 || args.max_length <= 0) {
+      input_error("model `transformer_classifier` needs text data (a tokenizer and max_length)");
+    }
+    const int64_t h = options.hidden_dim;
+    embedding_ = register_module("embedding", TextEmbedding(args.vocab_size, args.max_length, h, args.pad_id,
+                                                            !options.norm_first, options.layer_norm_eps,
+                                                            options.dropout));
+    encoder_ = register_module("encoder", TransformerEncoder(options));
+    head_ = register_module("head", torch::nn::Linear(h, args.num_classes));
+  }
+
+  torch::Tensor forward(const Batch& batch) override {
+    auto x = embedding_(batch.input_ids);
+    x = encoder_(x, additive_padding_mask(batch.attention_mask, x.scalar_type()));
+    torch::Tensor pooled;
+    if (options_.pooling == "cls") {
+      pooled = x.select(1, 0);
+    } else {
+      auto mask = batch.attention_mask.to(x.scalar_type()).unsqueeze(-1);
+      pooled = (x * mask).sum(1) / mask.sum(1).clamp_min(1.0);
+    }
+    return head_(pooled);
+  }
+
+ private:
+  Options options_;
+  TextEmbedding embedding_{nullptr};
+  TransformerEncoder encoder_{nullptr};
+  torch::nn::Linear head_{nullptr};
+};
+
+}  // namespace
+}  // namespace attune
+
+ATTUNE_REGISTER_MODEL("transformer_classifier", attune::TransformerClassifier,
+                      "transformer encoder over tokens, pooled, with a linear head")

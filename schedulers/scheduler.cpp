@@ -1,0 +1,51 @@
+#include "schedulers/scheduler.h"
+
+ATTUNE_DEFINE_REGISTRY(attune::SchedulerKind)
+
+namespace attune {
+
+Scheduler::Scheduler(const SchedulerArgs& args)
+    : groups_(args.groups), base_lrs_(args.groups->initial_lrs()) {}
+
+void Scheduler::initialize() {
+  step_count_ = 0;
+  step();
+}
+
+void Scheduler::step(std::optional<int64_t> epoch) {
+  ++step_count_;
+  std::vector<double> values;
+  if (!epoch) {
+    ++last_epoch_;
+    values = get_lr();
+  } else {
+    last_epoch_ = *epoch;
+    auto closed = closed_form_lr();
+    values = closed ? *closed : get_lr();
+  }
+  for (size_t i = 0; i < values.size(); ++i) groups_->set_lr(i, values[i]);
+  last_lrs_ = group_lrs();
+}
+
+nlohmann::json Scheduler::state() const {
+  return {{"last_epoch", last_epoch_},
+          {"step_count", step_count_},
+          {"base_lrs", base_lrs_},
+          {"last_lrs", last_lrs_}};
+}
+
+void Scheduler::load_state(const nlohmann::json& state) {
+  last_epoch_ = state.at("last_epoch").get<int64_t>();
+  step_count_ = state.at("step_count").get<int64_t>();
+  base_lrs_ = state.at("base_lrs").get<std::vector<double>>();
+  last_lrs_ = state.at("last_lrs").get<std::vector<double>>();
+}
+
+std::shared_ptr<Scheduler> make_scheduler(const Component<SchedulerKind>& component,
+                                          const SchedulerArgs& args) {
+  auto scheduler = component.create(args);
+  scheduler->initialize();
+  return scheduler;
+}
+
+}  // namespace attune

@@ -1,0 +1,94 @@
+// The command line as a user meets it: exit codes, messages without stack
+// traces, --help everywhere.
+#include <gtest/gtest.h>
+
+#include "tests/support/tiny_experiment.h"
+
+namespace attune {
+namespace {
+
+using testing::run_attune;
+
+void expect_clean_error(const testing::CommandResult& result, const std::string& expected) {
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find(expected), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("terminate called"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("Exception raised from"), std::string::npos) << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << "one line expected:\n" << result.err;
+}
+
+TEST(Cli, EveryCommandHasHelp) {
+  for (const char* command : {"train", "eval", "check", "schedule", "list", "docs"}) {
+    const auto result = run_attune({command, "--help"});
+    EXPECT_EQ(result.exit_code, 0) << command;
+    EXPECT_NE(result.out.find("Usage"), std::string::npos) << command << result.out;
+  }
+}
+
+TEST(Cli, TrainWithMisspeltKeyExitsTwo) {
+  testing::TempDir dir;
+  const auto yaml = testing::write_tiny_experiment(dir, 16, "seeed: 1\n");
+  expect_clean_error(run_attune({"train", yaml}), yaml + ":13:1: seeed: unknown key (did you mean `seed`?)");
+}
+
+TEST(Cli, TrainWithUnknownSchedulerExitsTwo) {
+  testing::TempDir dir;
+  const auto yaml = testing::write_tiny_experiment(dir);
+  expect_clean_error(run_attune({"train", yaml, "scheduler.type=exponentail"}),
+                     "override `scheduler.type=exponentail`: scheduler.type: unknown scheduler `exponentail` (did "
+                     "you mean `exponential`?)");
+}
+
+TEST(Cli, TrainWithMissingDataFileExitsTwo) {
+  testing::TempDir dir;
+  const auto yaml = testing::write_tiny_experiment(dir);
+  std::filesystem::remove(dir.file("valid.tsv"));
+  expect_clean_error(run_attune({"train", yaml}), yaml + ":6:10: data.valid: file not found: " + dir.file("valid.tsv"));
+}
+
+TEST(Cli, TrainWithMalformedYamlExitsTwo) {
+  testing::TempDir dir;
+  testing::write_text(dir.file("bad.yaml"), "model:\n  type: [transformer\n");
+  expect_clean_error(run_attune({"train", dir.file("bad.yaml")}), dir.file("bad.yaml") + ":3:1: invalid YAML");
+}
+
+TEST(Cli, MissingExperimentFileExitsTwo) {
+  expect_clean_error(run_attune({"check", "/nonexistent/exp.yaml"}), "/nonexistent/exp.yaml: cannot open");
+}
+
+TEST(Cli, UnknownOptionExitsTwo) {
+  const auto result = run_attune({"train", "--epochs", "3"});
+  EXPECT_EQ(result.exit_code, 2);
+}
+
+TEST(Cli, TrainResumeAndEval) {
+  testing::TempDir dir;
+  const auto yaml = testing::write_tiny_experiment(dir);
+  const auto trained = run_attune({"train", yaml, "train.epochs=2", "--run-dir", dir.file("run")});
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  EXPECT_NE(trained.out.find("\"epochs\": 2"), std::string::npos);
+  // Resuming a finished run does nothing and says the same.
+  const auto resumed = run_attune({"train", "--resume", dir.file("run")});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  const auto evaluated = run_attune({"eval", dir.file("run")});
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.err;
+  EXPECT_NE(evaluated.out.find("\"val_accuracy\""), std::string::npos);
+  EXPECT_NE(evaluated.out.find("\"examples\": 32"), std::string::npos) << evaluated.out;
+  const auto other = run_attune({"eval", dir.file("run"), "--data", dir.file("train.tsv")});
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  EXPECT_NE(other.out.find("\"examples\": 64"), std::string::npos) << other.out;
+  expect_clean_error(run_attune({"train", "--resume", dir.path()}), dir.path() + ": not a run folder (no config.yaml)");
+}
+
+TEST(Cli, CheckPrintsResolvedConfigWithDefaults) {
+  testing::TempDir dir;
+  const auto yaml = testing::write_tiny_experiment(dir);
+  const auto result = run_attune({"check", yaml, "optimizer.lr=0.01"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("  lr: 0.01\n"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("betas: [0.9, 0.999]"), std::string::npos);  // a default filled in
+  EXPECT_NE(result.out.find("train: " + dir.file("train.tsv")), std::string::npos);  // a path made absolute
+}
+
+}  // namespace
+}  // namespace attune

@@ -1,0 +1,86 @@
+#include "tests/support/test_support.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace attune::testing {
+
+std::string source_dir() { return ATTUNE_SOURCE_DIR; }
+std::string fixtures_dir() { return ATTUNE_TEST_FIXTURES; }
+std::string attune_binary() { return ATTUNE_BINARY; }
+std::string plugin_path(const std::string& name) {
+  for (const auto& dir : {std::string(ATTUNE_PLUGIN_DIR), std::string(ATTUNE_PLUGIN_DIR) + "/../../tests"}) {
+    const std::string path = dir + "/lib" + name + ".so";
+    if (std::filesystem::exists(path)) return std::filesystem::canonical(path).string();
+  }
+  throw std::runtime_error("plugin not built: " + name);
+}
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "attune-test-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+void write_text(const std::string& path, const std::string& content) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+void write_head(const std::string& source, const std::string& path, size_t rows) {
+  std::ifstream in(source);
+  std::string line, content;
+  for (size_t i = 0; i <= rows && std::getline(in, line); ++i) content += line + "\n";
+  write_text(path, content);
+}
+
+CommandResult run_attune(const std::vector<std::string>& args, const std::string& working_dir) {
+  TempDir capture;
+  const std::string out_path = capture.file("out"), err_path = capture.file("err");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (!working_dir.empty() && chdir(working_dir.c_str()) != 0) _exit(127);
+    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(out, 1);
+    dup2(err, 2);
+    std::vector<char*> argv;
+    std::string binary = attune_binary();
+    argv.push_back(binary.data());
+    std::vector<std::string> copies = args;
+    for (auto& arg : copies) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CommandResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = read_text(out_path);
+  result.err = read_text(err_path);
+  return result;
+}
+
+}  // namespace attune::testing

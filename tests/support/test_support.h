@@ -1,0 +1,47 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace attune::testing {
+
+/// The repository root (for data/, experiments/).
+std::string source_dir();
+/// tests/fixtures.
+std::string fixtures_dir();
+/// The built `attune` executable.
+std::string attune_binary();
+/// Where the build put the plugins (example and test ones).
+std::string plugin_path(const std::string& name);
+
+/// A fresh empty folder under /tmp, removed when the object goes away.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+void write_text(const std::string& path, const std::string& content);
+std::string read_text(const std::string& path);
+
+/// The first `rows` data rows of a TSV file (with its header), written to `path`.
+void write_head(const std::string& source, const std::string& path, size_t rows);
+
+/// Output of a finished process.
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// Runs `attune` with `args` (no shell), in `working_dir` if given.
+CommandResult run_attune(const std::vector<std::string>& args, const std::string& working_dir = "");
+
+}  // namespace attune::testing
