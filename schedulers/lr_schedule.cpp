@@ -22,7 +22,7 @@ void LrScheduleConfig::declare(config::Schema<LrScheduleConfig>& s) {
 LrSchedule::LrSchedule(const LrScheduleConfig& config, torch::optim::Optimizer& optimizer,
                        int64_t steps_per_epoch, int64_t epochs) {
   SchedulerArgs args;
-  args.groups = std::make_shared<ParamGroups>(optimizer);
+  groups_ = args.groups = std::make_shared<ParamGroups>(optimizer);
   per_step_ = config.interval == "step";
   args.ticks_per_epoch = per_step_ ? steps_per_epoch : 1;
   total_ticks_ = args.ticks_per_epoch * epochs;
@@ -43,7 +43,16 @@ LrSchedule::LrSchedule(const LrScheduleConfig& config, torch::optim::Optimizer& 
         std::vector<int64_t>{config.warmup_steps}, args);
   }
   // A scheduler fed the validation metric can only tick when there is one.
-  if (scheduler_->needs_metric()) per_step_ = false;
+  if (scheduler_->needs_metric()) {
+    per_step_ = false;
+    total_ticks_ = epochs;
+  }
+}
+
+void LrSchedule::load_state(const nlohmann::json& state) {
+  scheduler_->load_state(state);
+  const auto& lrs = scheduler_->last_lrs();
+  for (size_t g = 0; g < groups_->size() && g < lrs.size(); ++g) groups_->set_lr(g, lrs[g]);
 }
 
 void LrSchedule::after_optimizer_step() {

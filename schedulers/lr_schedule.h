@@ -32,6 +32,12 @@ class LrSchedule {
   /// Call after every evaluation with the monitored metric.
   void after_evaluation(double metric);
 
+  /// What a checkpoint keeps of the schedule, and its restoration: the
+  /// scheduler's state, then every group's lr as the scheduler last set it
+  /// (momentum travels with the optimizer's own state).
+  nlohmann::json state() const { return scheduler_->state(); }
+  void load_state(const nlohmann::json& state);
+
   /// Ticks in the whole run (what `attune schedule` prints by default).
   int64_t total_ticks() const { return total_ticks_; }
   bool per_step() const { return per_step_; }
@@ -39,6 +45,7 @@ class LrSchedule {
 
  private:
   std::shared_ptr<Scheduler> scheduler_;
+  std::shared_ptr<ParamGroups> groups_;
   bool per_step_;
   int64_t total_ticks_;
 };

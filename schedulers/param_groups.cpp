@@ -9,8 +9,19 @@
 
 namespace attune {
 
-ParamGroups::ParamGroups(torch::optim::Optimizer& optimizer) : optimizer_(&optimizer) {
-  for (size_t i = 0; i < optimizer.param_groups().size(); ++i) initial_lrs_.push_back(lr(i));
+ParamGroups::ParamGroups(torch::optim::Optimizer& optimizer)
+    : optimizer_(&optimizer), initial_lrs_(optimizer.param_groups().size()) {}
+
+std::vector<double> ParamGroups::initial_lrs() const {
+  std::vector<double> result;
+  for (size_t i = 0; i < size(); ++i) result.push_back(initial_lrs_[i] ? *initial_lrs_[i] : lr(i));
+  return result;
+}
+
+void ParamGroups::setdefault_initial_lrs() {
+  for (size_t i = 0; i < size(); ++i) {
+    if (!initial_lrs_[i]) initial_lrs_[i] = lr(i);
+  }
 }
 
 torch::optim::OptimizerOptions& ParamGroups::options(size_t group) const {

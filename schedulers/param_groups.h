@@ -3,6 +3,7 @@
 #include <torch/optim/optimizer.h>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace attune {
@@ -18,8 +19,12 @@ class ParamGroups {
   size_t size() const { return initial_lrs_.size(); }
   double lr(size_t group) const;
   void set_lr(size_t group, double lr);
-  /// The lr each group had before any scheduler touched it.
-  const std::vector<double>& initial_lrs() const { return initial_lrs_; }
+  /// PyTorch's `group['initial_lr']`: the base lr schedulers scale from. The
+  /// first scheduler built sets it to the group's lr then (`setdefault`);
+  /// one_cycle overrides it.
+  std::vector<double> initial_lrs() const;
+  void setdefault_initial_lrs();
+  void set_initial_lr(size_t group, double lr) { initial_lrs_.at(group) = lr; }
   std::vector<double> lrs() const;
 
   /// Whether the group's optimizer has a momentum to cycle.
@@ -31,7 +36,7 @@ class ParamGroups {
   torch::optim::OptimizerOptions& options(size_t group) const;
 
   torch::optim::Optimizer* optimizer_;
-  std::vector<double> initial_lrs_;
+  std::vector<std::optional<double>> initial_lrs_;
 };
 
 }  // namespace attune

@@ -4,12 +4,14 @@ ATTUNE_DEFINE_REGISTRY(attune::SchedulerKind)
 
 namespace attune {
 
-Scheduler::Scheduler(const SchedulerArgs& args)
-    : groups_(args.groups), base_lrs_(args.groups->initial_lrs()) {}
+Scheduler::Scheduler(const SchedulerArgs& args) : groups_(args.groups) {}
 
 void Scheduler::initialize() {
+  groups_->setdefault_initial_lrs();
+  base_lrs_ = groups_->initial_lrs();
   step_count_ = 0;
   step();
+  after_initialize();
 }
 
 void Scheduler::step(std::optional<int64_t> epoch) {

@@ -34,8 +34,9 @@ class Scheduler {
   explicit Scheduler(const SchedulerArgs& args);
   virtual ~Scheduler() = default;
 
-  /// PyTorch's `_initial_step`: make_scheduler calls it once right after
-  /// construction; it sets tick 0's lr.
+  /// The end of PyTorch's `_LRScheduler.__init__`: make_scheduler calls it
+  /// once right after construction. It records the groups' `initial_lr` as
+  /// the base lrs and makes the initial step that sets tick 0's lr.
   virtual void initialize();
   /// Advances one tick. With `epoch` it jumps there and uses the closed form,
   /// as PyTorch's deprecated `step(epoch)` does (SequentialLR relies on it).
@@ -57,6 +58,8 @@ class Scheduler {
  protected:
   virtual std::vector<double> get_lr() = 0;
   virtual std::optional<std::vector<double>> closed_form_lr() { return std::nullopt; }
+  /// Runs at the end of initialize() (CyclicLR replaces its base lrs there).
+  virtual void after_initialize() {}
 
   ParamGroups& groups() { return *groups_; }
   /// Current lr of every group (PyTorch's `group['lr'] for group in ...`).

@@ -21,7 +21,9 @@ CommandRunner add_eval_command(CLI::App& app) {
   auto* command = app.add_subcommand("eval", "evaluate the best checkpoint of a run");
   command->add_option("run_dir", args->run_dir, "run folder")->required();
   command->add_option("--data", args->data, "evaluate on this file instead of the validation split");
-  command->add_option("--plugin", args->plugins, "plugin shared library to load (repeatable)");
+  command->add_option("--plugin", args->plugins, "plugin shared library to load (repeatable)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   return [args]() {
     Experiment experiment = load_run(args->run_dir, args->plugins);
     const RunDirectory run(args->run_dir);

@@ -21,7 +21,9 @@ void add_experiment_arguments(CLI::App& command, ExperimentArguments& args, bool
   auto* option = command.add_option("experiment", args.positionals,
                                     "experiment YAML, then key=value overrides (dotted keys: optimizer.lr=0.001)");
   if (required) option->required();
-  command.add_option("--plugin", args.plugins, "plugin shared library to load (repeatable)");
+  command.add_option("--plugin", args.plugins, "plugin shared library to load (repeatable)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
 }  // namespace attune::cli

@@ -72,6 +72,12 @@ struct is_component : std::false_type {};
 template <class M>
 struct is_component<M, std::void_t<typename M::component_tag>> : std::true_type {};
 
+/// Value types that wrap a list of numbers in `.values` (PerGroup).
+template <class M, class = void>
+struct has_values : std::false_type {};
+template <class M>
+struct has_values<M, std::void_t<decltype(std::declval<M>().values)>> : std::true_type {};
+
 template <class T>
 class FieldBase {
  public:
@@ -93,6 +99,8 @@ void for_each_number(const M& value, Fn&& fn) {
     if (value) for_each_number(*value, fn);
   } else if constexpr (is_vector<M>::value) {
     for (const auto& item : value) for_each_number(item, fn);
+  } else if constexpr (has_values<M>::value) {
+    for_each_number(value.values, fn);
   }
 }
 
@@ -172,7 +180,7 @@ class Field : public detail::FieldBase<T> {
   }
 
   FieldDoc doc() const override {
-    FieldDoc doc{name_, Codec<M>::type_name(), "", help_, join(constraints_)};
+    FieldDoc doc{name_, Codec<M>::type_name(), "", help_, join(constraints_), {}};
     doc.default_value = required_ ? "(required)" : detail::yaml_text(Codec<M>::emit(T{}.*member_));
     if constexpr (has_schema<M>::value) {
       doc.children = Schema<M>::instance().docs();

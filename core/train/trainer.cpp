@@ -223,7 +223,7 @@ nlohmann::json Trainer::to_json(const State& state) const {
           {"train_seconds", state.train_seconds},
           {"total_seconds", state.total_seconds},
           {"train_samples", state.train_samples},
-          {"scheduler", e_.schedule->scheduler().state()}};
+          {"scheduler", e_.schedule->state()}};
 }
 
 void Trainer::from_json(const nlohmann::json& json, State& state) {
@@ -241,13 +241,7 @@ void Trainer::from_json(const nlohmann::json& json, State& state) {
   state.train_seconds = json.at("train_seconds").get<double>();
   state.total_seconds = json.at("total_seconds").get<double>();
   state.train_samples = json.at("train_samples").get<int64_t>();
-  auto& scheduler = e_.schedule->scheduler();
-  scheduler.load_state(json.at("scheduler"));
-  // The optimizer archive keeps each group's options, but set the lrs from
-  // the scheduler too: it is the one source of truth for them.
-  auto& groups = e_.optimizer->param_groups();
-  const auto& lrs = scheduler.last_lrs();
-  for (size_t g = 0; g < groups.size() && g < lrs.size(); ++g) groups[g].options().set_lr(lrs[g]);
+  e_.schedule->load_state(json.at("scheduler"));
 }
 
 }  // namespace attune

@@ -92,6 +92,19 @@ TEST_F(Plugins, PluginFromYamlRegistersAndRuns) {
   EXPECT_EQ(train.exit_code, 0) << train.err;
 }
 
+TEST_F(Plugins, ExamplePluginLoadsFromYamlAndTrains) {
+  const std::string yaml = experiment(testing::plugin_path("wsd_scheduler"),
+                                      "{type: wsd, warmup_ticks: 2, decay_fraction: 0.25}");
+  const auto schedule = testing::run_attune({"schedule", yaml});
+  ASSERT_EQ(schedule.exit_code, 0) << schedule.err;
+  // 8 ticks: warmup over 2, constant, linear decay to 0 over the last quarter.
+  EXPECT_EQ(schedule.out, "tick,lr\n0,0.26666666666666666\n1,0.5333333333333333\n2,0.8\n3,0.8\n4,0.8\n5,0.8\n"
+                          "6,0.8\n7,0.4\n8,0\n");
+  const auto train = testing::run_attune({"train", yaml, "--run-dir", dir_.file("run")});
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("run/checkpoints/last.pt")));
+}
+
 TEST_F(Plugins, ListShowsPluginWithItsOrigin) {
   const std::string plugin = testing::plugin_path("test_scheduler_plugin");
   const auto result = testing::run_attune({"list", "schedulers", "--plugin", plugin});

@@ -1,84 +1,88 @@
-// Every scheduler case in reference.json (made by make_reference.py with
-// PyTorch's torch.optim.lr_scheduler) replayed through attune: the lr of every
-// param group at every tick must match.
+// Every case in reference.json (made by make_reference.py with PyTorch's
+// torch.optim.lr_scheduler) replayed through attune, built exactly as
+// `attune schedule` builds it: the lr of every param group at every tick,
+// and the momentum (SGD's or Adam's beta1) where schedulers cycle it.
 #include <gtest/gtest.h>
-#include <torch/optim/sgd.h>
 
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "core/optim/optimizer_factory.h"
+#include "core/optim/optimizer_config.h"
 #include "schedulers/lr_schedule.h"
+#include "tests/schedulers/reference_cases.h"
 #include "tests/support/test_support.h"
 
 namespace attune {
 namespace {
 
-nlohmann::json load_reference() {
-  return nlohmann::json::parse(testing::read_text(testing::source_dir() + "/tests/schedulers/reference.json"));
-}
+using testing::ReferenceCase;
 
-/// An SGD optimizer (momentum 0.9, as the reference) with one group per lr.
-std::shared_ptr<torch::optim::Optimizer> make_optimizer(const std::vector<double>& lrs) {
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  for (double lr : lrs) {
-    groups.emplace_back(std::vector<torch::Tensor>{torch::zeros({1}, torch::requires_grad())},
-                        std::make_unique<torch::optim::SGDOptions>(torch::optim::SGDOptions(lr).momentum(0.9)));
-  }
-  return std::make_shared<torch::optim::SGD>(std::move(groups), torch::optim::SGDOptions(lrs.front()).momentum(0.9));
-}
-
-LrScheduleConfig parse_config(const nlohmann::json& json) {
-  const config::Context ctx("<reference.json>", std::filesystem::current_path());
-  return config::Schema<LrScheduleConfig>::instance().parse(YAML::Load(json.dump()), ctx);
+void expect_close(double got, double want, const std::string& what) {
+  ASSERT_LE(std::abs(got - want), 1e-6 * std::abs(want) + 1e-15) << what << ": got " << got << ", want " << want;
 }
 
 class SchedulerReference : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(SchedulerReference, MatchesPyTorchAtEveryTick) {
-  const auto reference = load_reference();
-  for (const auto& c : reference.at("cases")) {
-    if (c.at("name") != GetParam()) continue;
-    const auto lrs = c.at("lrs").get<std::vector<double>>();
-    auto optimizer = make_optimizer(lrs);
-    LrSchedule schedule(parse_config(c.at("config")), *optimizer, c.at("steps_per_epoch").get<int64_t>(),
-                        c.at("epochs").get<int64_t>());
-    const auto& expected = c.at("expected");
-    ASSERT_EQ(static_cast<int64_t>(expected.size()), c.at("ticks").get<int64_t>() + 1);
-    double worst = 0.0;
-    for (size_t tick = 0; tick < expected.size(); ++tick) {
-      if (tick > 0) schedule.scheduler().step();
-      const auto& got = schedule.scheduler().last_lrs();
-      ASSERT_EQ(got.size(), lrs.size());
-      for (size_t g = 0; g < lrs.size(); ++g) {
-        const double want = expected[tick][g].get<double>();
-        const double error = std::abs(got[g] - want) / std::max(std::abs(want), 1e-300);
-        worst = std::max(worst, want == 0.0 ? std::abs(got[g]) : error);
-        ASSERT_LE(std::abs(got[g] - want), 1e-6 * std::abs(want) + 1e-15)
-            << GetParam() << " tick " << tick << " group " << g;
-      }
+  const ReferenceCase c = testing::reference_case(GetParam());
+  auto built = testing::build_schedule(c);
+  auto& scheduler = built.schedule->scheduler();
+  ASSERT_EQ(c.ticks + 1, static_cast<int64_t>(c.lr.size()));
+  ASSERT_EQ(built.schedule->total_ticks(), c.metrics.empty() ? c.ticks : static_cast<int64_t>(c.epochs));
+  for (int64_t tick = 0; tick <= c.ticks; ++tick) {
+    if (tick > 0) testing::tick(scheduler, c, tick);
+    const auto groups = built.groups->size();
+    ASSERT_EQ(groups, c.lr[tick].size());
+    for (size_t g = 0; g < groups; ++g) {
+      const std::string where = GetParam() + " tick " + std::to_string(tick) + " group " + std::to_string(g);
+      expect_close(scheduler.last_lrs()[g], c.lr[tick][g], where + " lr");
+      expect_close(built.groups->lr(g), c.lr[tick][g], where + " optimizer lr");
+      if (built.groups->has_momentum(g)) expect_close(built.groups->momentum(g), c.momentum[tick][g], where + " momentum");
     }
-    RecordProperty("max_relative_error", std::to_string(worst));
-    return;
   }
-  FAIL() << "no case " << GetParam();
 }
 
-std::vector<std::string> case_names() {
-  std::vector<std::string> names;
-  const auto reference = load_reference();
-  for (const auto& c : reference.at("cases")) names.push_back(c.at("name").get<std::string>());
-  return names;
-}
-
-INSTANTIATE_TEST_SUITE_P(PyTorch, SchedulerReference, ::testing::ValuesIn(case_names()),
+INSTANTIATE_TEST_SUITE_P(PyTorch, SchedulerReference, ::testing::ValuesIn(testing::reference_case_names()),
                          [](const auto& info) {
-                           std::string name = info.param;
+                           std::string name = info.param;  // gtest names allow [A-Za-z0-9_] only
                            for (char& ch : name) {
                              if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
                            }
                            return name;
                          });
+
+// A run resumed from a checkpoint at any tick follows the uninterrupted
+// sequence: scheduler state from the trainer's JSON, optimizer (momentum
+// included) from LibTorch's archive, as --resume restores them.
+TEST_P(SchedulerReference, ResumedScheduleContinuesTheSameSequence) {
+  const ReferenceCase c = testing::reference_case(GetParam());
+  for (int64_t stop : {int64_t{1}, c.ticks / 3, c.ticks - 7}) {
+    auto first = testing::build_schedule(c);
+    for (int64_t tick = 1; tick <= stop; ++tick) testing::tick(first.schedule->scheduler(), c, tick);
+    const std::string state = first.schedule->state().dump();
+    torch::serialize::OutputArchive archive;
+    first.optimizer->save(archive);
+    std::ostringstream bytes;
+    archive.save_to(bytes);
+
+    auto resumed = testing::build_schedule(c);
+    std::istringstream in(bytes.str());
+    torch::serialize::InputArchive input;
+    input.load_from(in);
+    resumed.optimizer->load(input);
+    resumed.schedule->load_state(nlohmann::json::parse(state));
+    for (int64_t tick = stop + 1; tick <= c.ticks; ++tick) {
+      testing::tick(resumed.schedule->scheduler(), c, tick);
+      for (size_t g = 0; g < resumed.groups->size(); ++g) {
+        const std::string where = GetParam() + " resumed at " + std::to_string(stop) + ", tick " + std::to_string(tick);
+        expect_close(resumed.groups->lr(g), c.lr[tick][g], where + " lr");
+        if (resumed.groups->has_momentum(g)) {
+          expect_close(resumed.groups->momentum(g), c.momentum[tick][g], where + " momentum");
+        }
+      }
+    }
+  }
+}
 
 }  // namespace
 }  // namespace attune

@@ -1,0 +1,115 @@
+// `reduce_on_plateau`: torch.optim.lr_scheduler.ReduceLROnPlateau, fed the
+// monitored validation metric after every evaluation.
+#include <cmath>
+#include <limits>
+
+#include "schedulers/per_group.h"
+#include "schedulers/scheduler.h"
+
+namespace attune {
+namespace {
+
+struct PlateauOptions {
+  std::string mode = "min";
+  double factor = 0.1;
+  int64_t patience = 10;
+  double threshold = 1e-4;
+  std::string threshold_mode = "rel";
+  int64_t cooldown = 0;
+  PerGroup min_lr{{0.0}};
+  double eps = 1e-8;
+  static void declare(config::Schema<PlateauOptions>& s) {
+    using O = PlateauOptions;
+    s.field("mode", &O::mode, "`min`: the metric should fall (a loss); `max`: rise (accuracy)")
+        .one_of({"min", "max"});
+    s.field("factor", &O::factor, "lr factor at each reduction").greater_than(0).less_than(1);
+    s.field("patience", &O::patience, "evaluations without improvement before reducing").at_least(0);
+    s.field("threshold", &O::threshold, "smallest change that counts as an improvement").at_least(0);
+    s.field("threshold_mode", &O::threshold_mode, "threshold relative to the best value, or absolute")
+        .one_of({"rel", "abs"});
+    s.field("cooldown", &O::cooldown, "evaluations to wait after a reduction").at_least(0);
+    s.field("min_lr", &O::min_lr, "lowest lr (per group)").at_least(0);
+    s.field("eps", &O::eps, "reductions smaller than this are skipped").at_least(0);
+  }
+};
+
+class PlateauScheduler : public Scheduler {
+ public:
+  using Options = PlateauOptions;
+  PlateauScheduler(const Options& options, const SchedulerArgs& args) : Scheduler(args), options_(options) {
+    best_ = worst();
+  }
+
+  // ReduceLROnPlateau is no _LRScheduler: no initial_lr, no initial step.
+  void initialize() override {
+    last_epoch_ = 0;
+    last_lrs_ = group_lrs();
+  }
+  bool needs_metric() const override { return true; }
+  void step(std::optional<int64_t> = std::nullopt) override {
+    input_error("scheduler reduce_on_plateau ticks only with a validation metric");
+  }
+
+  void step_metric(double current) override {
+    last_epoch_ += 1;
+    if (is_better(current, best_)) {
+      best_ = current;
+      num_bad_epochs_ = 0;
+    } else {
+      num_bad_epochs_ += 1;
+    }
+    if (cooldown_counter_ > 0) {
+      cooldown_counter_ -= 1;
+      num_bad_epochs_ = 0;
+    }
+    if (num_bad_epochs_ > options_.patience) {
+      for (size_t g = 0; g < groups().size(); ++g) {
+        const double old_lr = groups().lr(g);
+        const double new_lr = std::max(old_lr * options_.factor, options_.min_lr.at(g, groups().size(), "min_lr"));
+        if (old_lr - new_lr > options_.eps) groups().set_lr(g, new_lr);
+      }
+      cooldown_counter_ = options_.cooldown;
+      num_bad_epochs_ = 0;
+    }
+    last_lrs_ = group_lrs();
+  }
+
+  nlohmann::json state() const override {
+    auto state = Scheduler::state();
+    // JSON has no infinity: the initial "worst" best is stored as null.
+    state["best"] = std::isinf(best_) ? nlohmann::json() : nlohmann::json(best_);
+    state["num_bad_epochs"] = num_bad_epochs_;
+    state["cooldown_counter"] = cooldown_counter_;
+    return state;
+  }
+  void load_state(const nlohmann::json& state) override {
+    Scheduler::load_state(state);
+    best_ = state.at("best").is_null() ? worst() : state.at("best").get<double>();
+    num_bad_epochs_ = state.at("num_bad_epochs").get<int64_t>();
+    cooldown_counter_ = state.at("cooldown_counter").get<int64_t>();
+  }
+
+ protected:
+  std::vector<double> get_lr() override { return group_lrs(); }
+
+ private:
+  double worst() const {
+    return options_.mode == "min" ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+  }
+  bool is_better(double a, double best) const {
+    const bool rel = options_.threshold_mode == "rel";
+    if (options_.mode == "min") return rel ? a < best * (1. - options_.threshold) : a < best - options_.threshold;
+    return rel ? a > best * (options_.threshold + 1.) : a > best + options_.threshold;
+  }
+
+  Options options_;
+  double best_;
+  int64_t num_bad_epochs_ = 0;
+  int64_t cooldown_counter_ = 0;
+};
+
+}  // namespace
+}  // namespace attune
+
+ATTUNE_REGISTER_SCHEDULER("reduce_on_plateau", attune::PlateauScheduler,
+                          "ReduceLROnPlateau: cut the lr by factor when the validation metric stalls")

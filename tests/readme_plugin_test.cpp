@@ -1,0 +1,74 @@
+// Follows the README's "Write your own scheduler" word for word: the files it
+// shows, the commands it gives, against this build of attune.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <regex>
+
+#include "tests/support/test_support.h"
+
+namespace attune {
+namespace {
+
+std::string section(const std::string& readme, const std::string& heading) {
+  const size_t begin = readme.find(heading);
+  const size_t end = readme.find("\n## ", begin + heading.size());
+  return readme.substr(begin, end - begin);
+}
+
+/// The code blocks of `text` in order, with their language, indentation removed.
+std::vector<std::pair<std::string, std::string>> code_blocks(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> blocks;
+  const std::regex fence(R"(\n( *)```(\w+)\n([\s\S]*?)\n *```)");
+  for (std::sregex_iterator it(text.begin(), text.end(), fence), end; it != end; ++it) {
+    const size_t indent = (*it)[1].length();
+    std::string code, line;
+    std::istringstream lines((*it)[3].str());
+    while (std::getline(lines, line)) code += (line.size() >= indent ? line.substr(indent) : line) + "\n";
+    blocks.emplace_back((*it)[2], code);
+  }
+  return blocks;
+}
+
+TEST(ReadmePlugin, WriteYourOwnSchedulerWorksAsWritten) {
+  const auto blocks = code_blocks(section(testing::read_text(testing::source_dir() + "/README.md"),
+                                          "## Write your own scheduler"));
+  ASSERT_EQ(blocks.size(), 4u);
+  ASSERT_EQ(blocks[1].first, "cpp");
+  ASSERT_EQ(blocks[2].first, "cmake");
+  ASSERT_EQ(blocks[3].first, "sh");
+  testing::TempDir dir;
+  testing::write_text(dir.file("halving.cpp"), blocks[1].second);
+  testing::write_text(dir.file("CMakeLists.txt"), blocks[2].second);
+  // The README's $ATTUNE/build is wherever this build of attune lives.
+  const std::string build_dir = std::filesystem::path(testing::attune_binary()).parent_path().string();
+  std::string commands = std::regex_replace(blocks[3].second, std::regex(R"(\$ATTUNE/build)"), build_dir);
+  commands = std::regex_replace(commands, std::regex(R"(\$ATTUNE)"), testing::source_dir());
+  std::string script = "set -e\ncd " + dir.path() + "\n";
+  std::istringstream lines(commands);
+  int step = 0;
+  for (std::string line; std::getline(lines, line);) {
+    script += line + " > out" + std::to_string(step) + ".txt 2>&1\n";
+    ++step;
+  }
+  testing::write_text(dir.file("steps.sh"), script);
+  const int status = std::system(("sh " + dir.file("steps.sh")).c_str());
+  std::string outputs;
+  for (int i = 0; i < step; ++i) {
+    if (std::filesystem::exists(dir.file("out" + std::to_string(i) + ".txt"))) {
+      outputs += testing::read_text(dir.file("out" + std::to_string(i) + ".txt"));
+    }
+  }
+  ASSERT_EQ(status, 0) << outputs;
+  const std::string listed = testing::read_text(dir.file("out2.txt"));
+  EXPECT_NE(listed.find("halving"), std::string::npos) << listed;
+  EXPECT_NE(listed.find("[plugin " + dir.file("build/libhalving.so") + "]"), std::string::npos) << listed;
+  const std::string schedule = testing::read_text(dir.file("out3.txt"));
+  EXPECT_NE(schedule.find("\n299,0.002\n300,0.001\n"), std::string::npos) << schedule.substr(0, 400);
+  EXPECT_NE(schedule.find("\n1000,0.00025\n"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(dir.file("halving.svg")));
+}
+
+}  // namespace
+}  // namespace attune
