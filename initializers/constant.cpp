@@ -11,12 +11,13 @@ class FixedInitializer : public Initializer {
  public:
   using Options = config::NoOptions;
   FixedInitializer(const Options&, const InitializerArgs&) {}
-  void apply(torch::Tensor& param, const ParamInfo&) const override {
+  bool apply(torch::Tensor& param, const ParamInfo&) override {
     if constexpr (kValue == 0) {
       torch::nn::init::zeros_(param);
     } else {
       torch::nn::init::ones_(param);
     }
+    return true;
   }
 };
 

@@ -69,9 +69,16 @@ std::vector<InitReportRow> apply_init_rules(torch::nn::Module& model, const std:
     if (row.rule >= 0) {
       used[row.rule] = true;
       row.initializer = rules[row.rule].initializer.type;
-      initializers[row.rule]->apply(param.tensor, param.info);
+      if (!initializers[row.rule]->apply(param.tensor, param.info)) row.note = "not in the checkpoint: kept default";
+    } else {
+      row.note = "no rule matched: module default";
     }
     rows.push_back(row);
+  }
+  for (size_t r = 0; r < rules.size(); ++r) {
+    if (!used[r]) continue;
+    const std::string note = initializers[r]->finish();
+    if (!note.empty()) fmt::print(stderr, "init[{}] ({}): {}\n", r, rules[r].initializer.type, note);
   }
   for (size_t r = 0; r < rules.size(); ++r) {
     if (used[r]) continue;
@@ -90,11 +97,11 @@ std::vector<InitReportRow> apply_init_rules(torch::nn::Module& model, const std:
 }
 
 void write_init_report(const std::string& path, const std::vector<InitReportRow>& rows) {
-  std::string text = "name,shape,rule,initializer,mean,std\n";
+  std::string text = "name,shape,rule,initializer,mean,std,note\n";
   for (const auto& row : rows) {
-    text += fmt::format("{},{},{},{},{:.6g},{:.6g}\n", row.name, fmt::join(row.shape, "x"),
+    text += fmt::format("{},{},{},{},{:.6g},{:.6g},{}\n", row.name, fmt::join(row.shape, "x"),
                         row.rule < 0 ? std::string("") : std::to_string(row.rule), row.initializer, row.mean,
-                        row.std);
+                        row.std, row.note);
   }
   write_file_atomically(path, text);
 }

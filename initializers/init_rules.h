@@ -26,6 +26,7 @@ struct InitReportRow {
   std::string initializer;  // type, or "default"
   double mean = 0.0;
   double std = 0.0;
+  std::string note;  // e.g. "missing in the checkpoint: kept default"
 };
 
 /// Applies the rules in order of parameters: each parameter gets the last
@@ -34,7 +35,7 @@ struct InitReportRow {
 /// closest names. Returns a row per parameter.
 std::vector<InitReportRow> apply_init_rules(torch::nn::Module& model, const std::vector<InitRule>& rules);
 
-/// Writes the rows as CSV (name,shape,rule,initializer,mean,std), atomically.
+/// Writes the rows as CSV (name,shape,rule,initializer,mean,std,note), atomically.
 void write_init_report(const std::string& path, const std::vector<InitReportRow>& rows);
 
 }  // namespace attune

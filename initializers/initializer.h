@@ -17,13 +17,18 @@ struct ParamInfo {
   std::optional<int64_t> padding_idx;  // embeddings with a padding row
 };
 
-/// Fills one parameter in place. Called under torch::NoGradGuard.
+/// Fills parameters in place, one `init:` rule's worth. Called under
+/// torch::NoGradGuard.
 class Initializer {
  public:
   virtual ~Initializer() = default;
-  /// Throws InputError when the parameter cannot take this initializer
-  /// (xavier on a 1-D bias, say), naming the parameter.
-  virtual void apply(torch::Tensor& param, const ParamInfo& info) const = 0;
+  /// Fills `param`; false when it leaves it as it was (a pretrained
+  /// checkpoint without that key). Throws InputError when the parameter
+  /// cannot take this initializer (xavier on a 1-D bias), naming it.
+  virtual bool apply(torch::Tensor& param, const ParamInfo& info) = 0;
+  /// Called once every parameter of the rule was offered: what the report
+  /// should add about this rule (pretrained: keys it did not use), or "".
+  virtual std::string finish() { return ""; }
 };
 
 struct InitializerArgs {};

@@ -22,8 +22,9 @@ class UniformInitializer : public Initializer {
  public:
   using Options = UniformOptions;
   UniformInitializer(const Options& options, const InitializerArgs&) : options_(options) {}
-  void apply(torch::Tensor& param, const ParamInfo&) const override {
+  bool apply(torch::Tensor& param, const ParamInfo&) override {
     torch::nn::init::uniform_(param, options_.a, options_.b);
+    return true;
   }
 
  private:

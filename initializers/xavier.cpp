@@ -2,15 +2,16 @@
 // torch::nn::init.
 #include <torch/nn/init.h>
 
+#include "initializers/gain.h"
 #include "initializers/initializer.h"
 
 namespace attune {
 namespace {
 
 struct XavierOptions {
-  double gain = 1.0;
+  Gain gain;
   static void declare(config::Schema<XavierOptions>& s) {
-    s.field("gain", &XavierOptions::gain, "scaling factor").greater_than(0);
+    s.field("gain", &XavierOptions::gain, "scaling factor: a number or a nonlinearity (`relu`, `tanh`, ...)");
   }
 };
 
@@ -19,13 +20,14 @@ class XavierInitializer : public Initializer {
  public:
   using Options = XavierOptions;
   XavierInitializer(const Options& options, const InitializerArgs&) : options_(options) {}
-  void apply(torch::Tensor& param, const ParamInfo& info) const override {
+  bool apply(torch::Tensor& param, const ParamInfo& info) override {
     require_matrix(param, info, kNormal ? "xavier_normal" : "xavier_uniform");
     if constexpr (kNormal) {
-      torch::nn::init::xavier_normal_(param, options_.gain);
+      torch::nn::init::xavier_normal_(param, options_.gain.value);
     } else {
-      torch::nn::init::xavier_uniform_(param, options_.gain);
+      torch::nn::init::xavier_uniform_(param, options_.gain.value);
     }
+    return true;
   }
 
  private:

@@ -35,7 +35,7 @@ void ExperimentConfig::declare(config::Schema<ExperimentConfig>& s) {
   s.field("name", &E::name, "experiment name, used for the run folder");
   s.field("seed", &E::seed, "seed for initialisation, shuffling, dropout and splits");
   s.field("device", &E::device, "`auto` (CUDA when available), `cpu`, `cuda` or `cuda:N`");
-  s.field("threads", &E::threads, "intra-op CPU threads (0 = attune's measured default)").at_least(0);
+  s.field("threads", &E::threads, "intra-op CPU threads (0 = LibTorch's default)").at_least(0);
   s.field("plugins", &E::plugins, "shared libraries that register components, relative to this file").path();
   s.field("data", &E::data, "dataset: {type: text_classification, ...}").required();
   s.field("model", &E::model, "model: {type: transformer_classifier, ...}").required();
