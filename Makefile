@@ -10,9 +10,10 @@ EXPERIMENT ?= experiments/sst2_transformer.yaml
 # JSON, Unicode and gzip libraries.
 BUILD_PACKAGES := cmake make g++ pkg-config libtorch-dev libopenblas0-pthread libyaml-cpp-dev libfmt-dev \
                   libcli11-dev nlohmann-json3-dev libutf8proc-dev zlib1g-dev
-TEST_PACKAGES := $(BUILD_PACKAGES) libgtest-dev
+TEST_PACKAGES := $(BUILD_PACKAGES) libgtest-dev python3-torch
+BENCH_PACKAGES := $(BUILD_PACKAGES) python3-torch
 
-.PHONY: all deps test-deps configure build demo test clean
+.PHONY: all deps test-deps configure build demo test bench clean
 
 all: build
 
@@ -36,6 +37,11 @@ demo: build
 test: test-deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+bench: configure
+	@scripts/install-deps.sh $(BENCH_PACKAGES)
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target attune bench_bert_load
+	python3 bench/run.py $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -53,38 +53,52 @@ bool matches(const InitRule& rule, const ParamInfo& info) {
 
 }  // namespace
 
-std::vector<InitReportRow> apply_init_rules(torch::nn::Module& model, const std::vector<InitRule>& rules) {
+std::vector<InitReportRow> apply_init_rules(torch::nn::Module& model, const std::vector<InitRule>& user_rules,
+                                            const std::vector<InitRule>& model_rules) {
   torch::NoGradGuard no_grad;
   auto params = collect(model);
+  std::vector<InitRule> rules = model_rules;
+  rules.insert(rules.end(), user_rules.begin(), user_rules.end());
+  auto label = [&](size_t r) {
+    return r < model_rules.size() ? fmt::format("model[{}]", r) : fmt::format("init[{}]", r - model_rules.size());
+  };
   std::vector<std::shared_ptr<Initializer>> initializers;
   for (const auto& rule : rules) initializers.push_back(rule.initializer.create({}));
 
-  std::vector<bool> used(rules.size(), false);
+  std::vector<bool> used(rules.size(), false), matched(rules.size(), false);
   std::vector<InitReportRow> rows;
   for (auto& param : params) {
-    InitReportRow row{param.info.name, param.tensor.sizes().vec(), -1, "default"};
-    for (size_t r = 0; r < rules.size(); ++r) {
-      if (matches(rules[r], param.info)) row.rule = static_cast<int>(r);
+    InitReportRow row;
+    row.name = param.info.name;
+    row.shape = param.tensor.sizes().vec();
+    row.initializer = "default";
+    for (size_t r = 0; r < rules.size(); ++r) matched[r] = matched[r] || matches(rules[r], param.info);
+    // The last matching rule wins; one that leaves the parameter as it was (a
+    // checkpoint without it) hands over to the matching rule before it.
+    for (size_t r = rules.size(); r-- > 0;) {
+      if (!matches(rules[r], param.info)) continue;
+      used[r] = true;
+      if (initializers[r]->apply(param.tensor, param.info)) {
+        row.rule = static_cast<int>(r);
+        row.rule_label = label(r);
+        row.initializer = rules[r].initializer.type;
+        break;
+      }
+      row.note += fmt::format("{}not in {}'s checkpoint", row.note.empty() ? "" : "; ", label(r));
     }
-    if (row.rule >= 0) {
-      used[row.rule] = true;
-      row.initializer = rules[row.rule].initializer.type;
-      if (!initializers[row.rule]->apply(param.tensor, param.info)) row.note = "not in the checkpoint: kept default";
-    } else {
-      row.note = "no rule matched: module default";
-    }
+    if (row.rule < 0) row.note += row.note.empty() ? "no rule matched: module default" : ": module default";
     rows.push_back(row);
   }
   for (size_t r = 0; r < rules.size(); ++r) {
     if (!used[r]) continue;
     const std::string note = initializers[r]->finish();
-    if (!note.empty()) fmt::print(stderr, "init[{}] ({}): {}\n", r, rules[r].initializer.type, note);
+    if (!note.empty()) fmt::print(stderr, "{} ({}): {}\n", label(r), rules[r].initializer.type, note);
   }
   for (size_t r = 0; r < rules.size(); ++r) {
-    if (used[r]) continue;
+    if (matched[r]) continue;
     std::vector<std::string> names;
     for (const auto& param : params) names.push_back(param.info.name);
-    input_error("init[{}]: rule (match: `{}`{}) matches no parameter{}; parameters are named like `{}`", r,
+    input_error("{}: rule (match: `{}`{}) matches no parameter{}; parameters are named like `{}`", label(r),
                 rules[r].match, rules[r].kind.empty() ? "" : ", kind: " + rules[r].kind,
                 did_you_mean(rules[r].match, names), names.empty() ? "" : names.front());
   }
@@ -100,7 +114,7 @@ void write_init_report(const std::string& path, const std::vector<InitReportRow>
   std::string text = "name,shape,rule,initializer,mean,std,note\n";
   for (const auto& row : rows) {
     text += fmt::format("{},{},{},{},{:.6g},{:.6g},{}\n", row.name, fmt::join(row.shape, "x"),
-                        row.rule < 0 ? std::string("") : std::to_string(row.rule), row.initializer, row.mean,
+                        row.rule_label, row.initializer, row.mean,
                         row.std, row.note);
   }
   write_file_atomically(path, text);

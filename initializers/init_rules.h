@@ -23,6 +23,7 @@ struct InitReportRow {
   std::string name;
   std::vector<int64_t> shape;
   int rule = -1;  // index into the rules, -1 = module default
+  std::string rule_label;  // "init[2]", or "model[0]" for a model's own rules
   std::string initializer;  // type, or "default"
   double mean = 0.0;
   double std = 0.0;
@@ -33,7 +34,10 @@ struct InitReportRow {
 /// rule that matches it; parameters no rule matches keep the module's own
 /// initialisation. A rule that matches no parameter is an error listing the
 /// closest names. Returns a row per parameter.
-std::vector<InitReportRow> apply_init_rules(torch::nn::Module& model, const std::vector<InitRule>& rules);
+/// `model_rules` come first: a model's own defaults (bert_classifier's
+/// pretrained weights), which the config's `init:` rules then override.
+std::vector<InitReportRow> apply_init_rules(torch::nn::Module& model, const std::vector<InitRule>& rules,
+                                            const std::vector<InitRule>& model_rules = {});
 
 /// Writes the rows as CSV (name,shape,rule,initializer,mean,std,note), atomically.
 void write_init_report(const std::string& path, const std::vector<InitReportRow>& rows);

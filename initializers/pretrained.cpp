@@ -1,6 +1,7 @@
 // `pretrained`: weights from a file, as just another initializer. Checkpoint
-// keys go through `prefix` (stripped), `add_prefix` and `rename` before they
-// are matched with the model's parameter names.
+// keys go through `rename` and are matched with the model's parameter names
+// with or without `prefix` (HuggingFace's `bert.`: present in task models'
+// checkpoints, absent from a bare BertModel's).
 #include <fnmatch.h>
 
 #include <map>
@@ -15,7 +16,6 @@ namespace {
 struct PretrainedOptions {
   std::string path;
   std::string prefix;
-  std::string add_prefix;
   std::vector<std::vector<std::string>> rename;
   std::vector<std::string> ignore;
   bool strict = false;
@@ -25,8 +25,8 @@ struct PretrainedOptions {
             "attune checkpoint, .safetensors, torch.save'd .bin/.pt state_dict, or HuggingFace model folder")
         .required()
         .path(config::PathKind::existing_any);
-    s.field("prefix", &O::prefix, "prefix stripped from checkpoint keys that have it (e.g. `bert.`)");
-    s.field("add_prefix", &O::add_prefix, "prefix added to every checkpoint key");
+    s.field("prefix", &O::prefix,
+            "a prefix that checkpoint keys and model names may differ by, either way (e.g. `bert.`)");
     s.field("rename", &O::rename, "[from, to] substring replacements on checkpoint keys, in order");
     s.field("ignore", &O::ignore, "globs of checkpoint keys to skip (reported, never an error)");
     s.field("strict", &O::strict, "missing, unexpected or mis-shaped keys are an error instead of a warning");
@@ -60,8 +60,6 @@ class PretrainedInitializer : public Initializer {
         continue;
       }
       std::string name = key;
-      if (!options.prefix.empty() && name.rfind(options.prefix, 0) == 0) name = name.substr(options.prefix.size());
-      name = options.add_prefix + name;
       for (const auto& pair : options.rename) {
         for (size_t at = name.find(pair[0]); at != std::string::npos; at = name.find(pair[0], at + pair[1].size())) {
           name.replace(at, pair[0].size(), pair[1]);
@@ -72,12 +70,12 @@ class PretrainedInitializer : public Initializer {
   }
 
   bool apply(torch::Tensor& param, const ParamInfo& info) override {
-    auto it = tensors_.find(info.name);
+    auto it = lookup(info.name);
     if (it == tensors_.end()) {
       missing_.push_back(info.name);
       return false;
     }
-    used_.insert(info.name);
+    used_.insert(it->first);
     const torch::Tensor& source = it->second;
     if (source.sizes() != param.sizes()) {
       mismatched_.push_back(fmt::format("{} (checkpoint [{}], model [{}])", info.name, fmt::join(source.sizes(), ","),
@@ -107,6 +105,16 @@ class PretrainedInitializer : public Initializer {
   }
 
  private:
+  // The checkpoint tensor for a model parameter: same name, or the name with
+  // `prefix` removed or added.
+  std::map<std::string, torch::Tensor>::iterator lookup(const std::string& name) {
+    auto it = tensors_.find(name);
+    if (it != tensors_.end() || options_.prefix.empty()) return it;
+    const std::string& prefix = options_.prefix;
+    it = tensors_.find(name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : prefix + name);
+    return it;
+  }
+
   Options options_;
   std::map<std::string, torch::Tensor> tensors_;
   std::set<std::string> used_;

@@ -6,6 +6,7 @@
 #include "core/data/dataset.h"
 #include "core/registry/component.h"
 #include "core/registry/registry.h"
+#include "initializers/init_rules.h"
 
 namespace attune {
 
@@ -13,6 +14,9 @@ namespace attune {
 class Model : public torch::nn::Module {
  public:
   virtual torch::Tensor forward(const Batch& batch) = 0;
+  /// Initialization rules the model brings itself (bert_classifier: its
+  /// pretrained weights), applied before the config's `init:` rules.
+  virtual std::vector<InitRule> default_init_rules() const { return {}; }
 };
 
 /// What a model factory gets besides its options: the data's shape.

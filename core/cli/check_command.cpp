@@ -26,9 +26,9 @@ CommandRunner add_check_command(CLI::App& app) {
       const Experiment experiment = build_experiment(loaded);
       fmt::print("\n# init report: parameter, shape, rule, initializer, mean, std\n");
       for (const auto& row : experiment.init_report) {
-        fmt::print("# {:<48} {:<12} {:>4} {:<16} {:>10.4f} {:>10.4f}\n", row.name,
-                   fmt::format("[{}]", fmt::join(row.shape, ",")), row.rule < 0 ? "-" : std::to_string(row.rule),
-                   row.initializer, row.mean, row.std);
+        fmt::print("# {:<48} {:<12} {:>8} {:<16} {:>10.4f} {:>10.4f} {}\n", row.name,
+                   fmt::format("[{}]", fmt::join(row.shape, ",")), row.rule < 0 ? "-" : row.rule_label,
+                   row.initializer, row.mean, row.std, row.note);
       }
     }
     return 0;

@@ -18,6 +18,8 @@ CommandRunner add_list_command(CLI::App& app);
 CommandRunner add_schedule_command(CLI::App& app);
 CommandRunner add_eval_command(CLI::App& app);
 CommandRunner add_docs_command(CLI::App& app);
+CommandRunner add_embed_command(CLI::App& app);
+CommandRunner add_tokenize_command(CLI::App& app);
 
 /// Splits positional arguments into the experiment file and `key=value`
 /// overrides.

@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   add(attune::cli::add_check_command);
   add(attune::cli::add_schedule_command);
   add(attune::cli::add_list_command);
+  add(attune::cli::add_embed_command);
+  add(attune::cli::add_tokenize_command);
   add(attune::cli::add_docs_command);
 
   try {

@@ -45,7 +45,7 @@ Experiment build_experiment(const LoadedExperiment& loaded, const BuildOptions& 
   if (e.valid_data.size() == 0) input_error("data: the validation split is empty");
 
   e.model = config.model.create(e.data->spec());
-  e.init_report = apply_init_rules(*e.model, config.init);
+  e.init_report = apply_init_rules(*e.model, config.init, e.model->default_init_rules());
   e.model->to(e.device);
 
   std::vector<std::pair<std::string, torch::Tensor>> named;

@@ -104,7 +104,7 @@ TEST(Pretrained, StrictModeListsMissingAndUnexpectedKeys) {
   // Not strict: the run goes on, the report says what was kept.
   const auto e = build(dir, "path: " + fixture("half.safetensors") + ", prefix: model.");
   for (const auto& row : e.init_report) {
-    if (row.name == "embedding.norm.weight") EXPECT_EQ(row.note, "not in the checkpoint: kept default");
+    if (row.name == "embedding.norm.weight") EXPECT_EQ(row.note, "not in init[0]'s checkpoint: module default");
     if (row.name == "head.weight") EXPECT_EQ(row.note, "");
   }
 }

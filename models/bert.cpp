@@ -1,0 +1,122 @@
+#include "models/bert.h"
+
+#include <cmath>
+
+#include "core/error.h"
+#include "models/attention.h"
+
+namespace attune {
+
+torch::Tensor bert_activation(const std::string& name, const torch::Tensor& x) {
+  if (name == "relu") return torch::relu(x);
+  if (name == "gelu_new") {
+    return 0.5 * x * (1.0 + torch::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * torch::pow(x, 3.0))));
+  }
+  return torch::gelu(x);
+}
+
+BertEmbeddingsImpl::BertEmbeddingsImpl(const BertConfig& c) {
+  word_embeddings = register_module(
+      "word_embeddings",
+      torch::nn::Embedding(torch::nn::EmbeddingOptions(c.vocab_size, c.hidden_size).padding_idx(c.pad_token_id)));
+  position_embeddings = register_module("position_embeddings",
+                                        torch::nn::Embedding(c.max_position_embeddings, c.hidden_size));
+  token_type_embeddings = register_module("token_type_embeddings", torch::nn::Embedding(c.type_vocab_size, c.hidden_size));
+  LayerNorm = register_module("LayerNorm",
+                              torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_eps)));
+  dropout = register_module("dropout", torch::nn::Dropout(c.hidden_dropout_prob));
+}
+
+torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids) {
+  const int64_t length = input_ids.size(1);
+  if (length > position_embeddings->weight.size(0)) {
+    input_error("a sequence of {} tokens is longer than the model's {} positions (max_position_embeddings)", length,
+                position_embeddings->weight.size(0));
+  }
+  auto types = token_type_ids.defined() ? token_type_ids : torch::zeros_like(input_ids);
+  auto x = word_embeddings(input_ids) + token_type_embeddings(types) +
+           position_embeddings->weight.narrow(0, 0, length).unsqueeze(0);
+  return dropout(LayerNorm(x));
+}
+
+BertSelfAttentionImpl::BertSelfAttentionImpl(const BertConfig& c)
+    : heads_(c.num_attention_heads), head_size_(c.hidden_size / c.num_attention_heads) {
+  query = register_module("query", torch::nn::Linear(c.hidden_size, c.hidden_size));
+  key = register_module("key", torch::nn::Linear(c.hidden_size, c.hidden_size));
+  value = register_module("value", torch::nn::Linear(c.hidden_size, c.hidden_size));
+  dropout_ = register_module("dropout", torch::nn::Dropout(c.attention_probs_dropout_prob));
+}
+
+torch::Tensor BertSelfAttentionImpl::split_heads(const torch::Tensor& x) const {
+  return x.view({x.size(0), x.size(1), heads_, head_size_}).permute({0, 2, 1, 3});
+}
+
+torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask) {
+  auto q = split_heads(query(hidden)), k = split_heads(key(hidden)), v = split_heads(value(hidden));
+  auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_size_));
+  if (additive_mask.defined()) scores = scores + additive_mask;
+  auto probs = dropout_(torch::softmax(scores, -1));
+  auto context = torch::matmul(probs, v).permute({0, 2, 1, 3}).contiguous();
+  return context.view({context.size(0), context.size(1), heads_ * head_size_});
+}
+
+BertResidualOutputImpl::BertResidualOutputImpl(int64_t in_features, const BertConfig& c) {
+  dense = register_module("dense", torch::nn::Linear(in_features, c.hidden_size));
+  LayerNorm = register_module("LayerNorm",
+                              torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_eps)));
+  dropout_ = register_module("dropout", torch::nn::Dropout(c.hidden_dropout_prob));
+}
+
+torch::Tensor BertResidualOutputImpl::forward(const torch::Tensor& x, const torch::Tensor& residual) {
+  return LayerNorm(dropout_(dense(x)) + residual);
+}
+
+BertAttentionImpl::BertAttentionImpl(const BertConfig& c) {
+  self = register_module("self", BertSelfAttention(c));
+  output = register_module("output", BertResidualOutput(c.hidden_size, c));
+}
+
+torch::Tensor BertAttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask) {
+  return output(self(hidden, additive_mask), hidden);
+}
+
+BertDenseImpl::BertDenseImpl(int64_t in_features, int64_t out_features) {
+  dense = register_module("dense", torch::nn::Linear(in_features, out_features));
+}
+
+BertLayerImpl::BertLayerImpl(const BertConfig& c) : activation_(c.hidden_act) {
+  attention = register_module("attention", BertAttention(c));
+  intermediate = register_module("intermediate", BertDense(c.hidden_size, c.intermediate_size));
+  output = register_module("output", BertResidualOutput(c.intermediate_size, c));
+}
+
+torch::Tensor BertLayerImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask) {
+  auto attended = attention(hidden, additive_mask);
+  return output(bert_activation(activation_, intermediate(attended)), attended);
+}
+
+BertEncoderImpl::BertEncoderImpl(const BertConfig& c) {
+  layer = register_module("layer", torch::nn::ModuleList());
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) layer->push_back(BertLayer(c));
+}
+
+torch::Tensor BertEncoderImpl::forward(torch::Tensor hidden, const torch::Tensor& additive_mask) {
+  for (const auto& module : *layer) hidden = module->as<BertLayerImpl>()->forward(hidden, additive_mask);
+  return hidden;
+}
+
+BertModelImpl::BertModelImpl(const BertConfig& c) : config_(c) {
+  embeddings = register_module("embeddings", BertEmbeddings(c));
+  encoder = register_module("encoder", BertEncoder(c));
+  pooler = register_module("pooler", BertDense(c.hidden_size, c.hidden_size));
+}
+
+BertModelImpl::Output BertModelImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids,
+                                             const torch::Tensor& attention_mask) {
+  auto hidden = embeddings(input_ids, token_type_ids);
+  const auto mask = attention_mask.defined() ? attention_mask : torch::ones_like(input_ids);
+  hidden = encoder(hidden, additive_padding_mask(mask, hidden.scalar_type()));
+  return {hidden, torch::tanh(pooler(hidden.select(1, 0)))};
+}
+
+}  // namespace attune

@@ -1,0 +1,94 @@
+// `bert_classifier`: BERT with a classification head on the pooled [CLS]
+// (HuggingFace's BertForSequenceClassification), built from a HuggingFace
+// folder's config.json and initialised from its weights.
+#include <filesystem>
+
+#include "models/bert.h"
+#include "models/bert_weights.h"
+#include "models/model.h"
+
+namespace attune {
+namespace {
+
+struct BertClassifierOptions {
+  std::string pretrained;
+  int64_t num_labels = 0;
+  std::optional<double> hidden_dropout_prob;
+  std::optional<double> attention_probs_dropout_prob;
+  std::optional<double> classifier_dropout;
+  static void declare(config::Schema<BertClassifierOptions>& s) {
+    using O = BertClassifierOptions;
+    s.field("pretrained", &O::pretrained,
+            "HuggingFace model folder: config.json, and model.safetensors or pytorch_model.bin")
+        .required()
+        .path(config::PathKind::existing_directory);
+    s.field("num_labels", &O::num_labels, "classes of the head; 0 = the data's").at_least(0);
+    s.field("hidden_dropout_prob", &O::hidden_dropout_prob, "overrides config.json's").at_least(0).less_than(1);
+    s.field("attention_probs_dropout_prob", &O::attention_probs_dropout_prob, "overrides config.json's")
+        .at_least(0)
+        .less_than(1);
+    s.field("classifier_dropout", &O::classifier_dropout, "dropout before the head; null = config.json's")
+        .at_least(0)
+        .less_than(1);
+  }
+};
+
+BertConfig load_config(const BertClassifierOptions& o) {
+  const std::string path = (std::filesystem::path(o.pretrained) / "config.json").string();
+  if (!std::filesystem::exists(path)) input_error("{}: model.pretrained needs a config.json here", o.pretrained);
+  BertConfig config = BertConfig::from_json_file(path);
+  if (o.hidden_dropout_prob) config.hidden_dropout_prob = *o.hidden_dropout_prob;
+  if (o.attention_probs_dropout_prob) config.attention_probs_dropout_prob = *o.attention_probs_dropout_prob;
+  if (o.classifier_dropout) config.classifier_dropout = *o.classifier_dropout;
+  return config;
+}
+
+class BertClassifier : public Model {
+ public:
+  using Options = BertClassifierOptions;
+
+  BertClassifier(const Options& options, const ModelArgs& args) : options_(options), config_(load_config(options)) {
+    const int64_t labels = options.num_labels > 0 ? options.num_labels : args.num_classes;
+    if (args.num_classes > 0 && labels != args.num_classes) {
+      input_error("model.num_labels is {} but the data has {} classes", labels, args.num_classes);
+    }
+    if (args.vocab_size > config_.vocab_size) {
+      input_error("the tokenizer's vocabulary ({} tokens) is larger than the model's vocab_size ({}) in {}/config.json",
+                  args.vocab_size, config_.vocab_size, options.pretrained);
+    }
+    if (args.max_length > config_.max_position_embeddings) {
+      input_error("data.max_length {} exceeds the model's max_position_embeddings {} ({}/config.json)", args.max_length,
+                  config_.max_position_embeddings, options.pretrained);
+    }
+    bert_ = register_module("bert", BertModel(config_));
+    const double dropout = config_.classifier_dropout >= 0 ? config_.classifier_dropout : config_.hidden_dropout_prob;
+    dropout_ = register_module("dropout", torch::nn::Dropout(dropout));
+    classifier_ = register_module("classifier", torch::nn::Linear(config_.hidden_size, labels));
+  }
+
+  torch::Tensor forward(const Batch& batch) override {
+    const auto out = bert_(batch.input_ids, batch.token_type_ids, batch.attention_mask);
+    return classifier_(dropout_(out.pooler_output));
+  }
+
+  // HuggingFace's own initialisation for everything, then the checkpoint's
+  // weights wherever it has them (a new head keeps the former).
+  std::vector<InitRule> default_init_rules() const override {
+    return bert_weight_rules(options_.pretrained, config_.initializer_range);
+  }
+
+  BertModel bert() const { return bert_; }
+
+ private:
+  Options options_;
+  BertConfig config_;
+  BertModel bert_{nullptr};
+  torch::nn::Dropout dropout_{nullptr};
+  torch::nn::Linear classifier_{nullptr};
+};
+
+}  // namespace
+}  // namespace attune
+
+ATTUNE_REGISTER_MODEL("bert_classifier", attune::BertClassifier,
+                      "BERT from a HuggingFace folder with a linear head on the pooled [CLS] token")
