@@ -19,6 +19,8 @@ CommandRunner add_schedule_command(CLI::App& app);
 CommandRunner add_eval_command(CLI::App& app);
 CommandRunner add_docs_command(CLI::App& app);
 CommandRunner add_embed_command(CLI::App& app);
+CommandRunner add_sweep_command(CLI::App& app);
+CommandRunner add_sweep_worker_command(CLI::App& app);
 CommandRunner add_tokenize_command(CLI::App& app);
 
 /// Splits positional arguments into the experiment file and `key=value`

@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   };
   add(attune::cli::add_train_command);
   add(attune::cli::add_eval_command);
+  add(attune::cli::add_sweep_command);
+  add(attune::cli::add_sweep_worker_command);
   add(attune::cli::add_check_command);
   add(attune::cli::add_schedule_command);
   add(attune::cli::add_list_command);

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -40,10 +41,14 @@ template <class T>
 struct Codec<T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>>> {
   static T parse(const YAML::Node& n, const Context& c) {
     const int64_t value = parse_int(n, c);
-    if (value < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
-        static_cast<uint64_t>(value) > static_cast<uint64_t>(std::numeric_limits<T>::max())) {
-      c.fail(n, "integer out of range");
+    bool in_range = true;
+    if constexpr (std::is_signed_v<T>) {
+      in_range = value >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+                 value <= static_cast<int64_t>(std::numeric_limits<T>::max());
+    } else {
+      in_range = value >= 0 && static_cast<uint64_t>(value) <= static_cast<uint64_t>(std::numeric_limits<T>::max());
     }
+    if (!in_range) c.fail(n, "integer out of range");
     return static_cast<T>(value);
   }
   static YAML::Node emit(T v) { return YAML::Node(std::to_string(v)); }

@@ -43,9 +43,7 @@ std::filesystem::path Context::resolve_path(const std::string& path) const {
 }
 
 std::string Context::location(const YAML::Node& node) const {
-  if (const std::string* text = override_text()) {
-    return fmt::format("override `{}`", *text);
-  }
+  if (const std::string* where = override_text()) return *where;
   YAML::Mark mark = node.IsDefined() && !node.Mark().is_null() ? node.Mark() : nearest_mark_;
   if (mark.is_null()) return file_;
   return fmt::format("{}:{}:{}", file_, mark.line + 1, mark.column + 1);

@@ -9,8 +9,9 @@
 
 namespace attune::config {
 
-/// Overrides given on the command line, by dotted key path ("model.num_heads"),
-/// with the text the user typed ("model.num_heads=8").
+/// Keys set by overrides, by dotted key path ("model.num_heads"), with where
+/// the value came from, as messages name it ("override `model.num_heads=8`",
+/// "search trial 3: `model.num_heads=8`").
 using OverrideMap = std::map<std::string, std::string>;
 
 /// Where parsing stands in an experiment YAML: the file, the dotted key being
@@ -28,7 +29,7 @@ class Context {
 
   const std::string& file() const { return file_; }
   const std::string& key_path() const { return key_path_; }
-  /// The override that set this key or one of its parents, if any.
+  /// Where the override that set this key or one of its parents came from.
   const std::string* override_text() const;
   /// Relative paths resolve against the YAML file's folder, or against the
   /// working directory for values given as overrides.

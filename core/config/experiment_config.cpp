@@ -43,6 +43,7 @@ void ExperimentConfig::declare(config::Schema<ExperimentConfig>& s) {
   s.field("optimizer", &E::optimizer, "optimizer: {type: adamw, lr: ..., param_groups: [...]}");
   s.field("scheduler", &E::scheduler, "learning-rate scheduler: {type: cosine, ...}");
   s.field("train", &E::train, "the training loop");
+  s.field("search", &E::search, "hyperparameter search, run by `attune sweep` (`attune train` ignores it)");
   s.check("device", [](const E& e) -> std::string {
     static const std::regex valid("auto|cpu|cuda(:[0-9]+)?");
     return std::regex_match(e.device, valid) ? "" : fmt::format("expected auto, cpu, cuda or cuda:N, got `{}`", e.device);
@@ -54,7 +55,12 @@ LoadedExperiment load_experiment(const std::string& path, const std::vector<std:
   YAML::Node root = config::load_yaml_file(path);
   auto override_map = std::make_shared<config::OverrideMap>();
   for (const auto& text : overrides) config::apply_override(root, text, *override_map);
+  return load_experiment_root(root, path, override_map, extra_plugins);
+}
 
+LoadedExperiment load_experiment_root(const YAML::Node& root, const std::string& path,
+                                      std::shared_ptr<config::OverrideMap> override_map,
+                                      const std::vector<std::string>& extra_plugins) {
   const auto base_dir = std::filesystem::absolute(path).parent_path();
   const config::Context ctx(path, base_dir, override_map);
 

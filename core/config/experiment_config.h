@@ -7,6 +7,7 @@
 
 #include "core/data/dataset.h"
 #include "core/optim/optimizer_config.h"
+#include "core/search/search_config.h"
 #include "initializers/init_rules.h"
 #include "models/model.h"
 #include "schedulers/lr_schedule.h"
@@ -47,6 +48,7 @@ struct ExperimentConfig {
   OptimizerConfig optimizer;
   LrScheduleConfig scheduler;
   TrainConfig train;
+  SearchConfig search;
   static void declare(config::Schema<ExperimentConfig>& s);
 };
 
@@ -64,6 +66,12 @@ struct LoadedExperiment {
 /// key on any problem.
 LoadedExperiment load_experiment(const std::string& path, const std::vector<std::string>& overrides = {},
                                  const std::vector<std::string>& extra_plugins = {});
+
+/// load_experiment for a document already in memory: `root` as read from
+/// `path` (for messages and relative paths), with `overrides` recorded.
+LoadedExperiment load_experiment_root(const YAML::Node& root, const std::string& path,
+                                      std::shared_ptr<config::OverrideMap> overrides,
+                                      const std::vector<std::string>& extra_plugins = {});
 
 /// The resolved config as YAML text.
 std::string to_yaml(const YAML::Node& node);

@@ -53,15 +53,20 @@ void apply_override(YAML::Node& root, const std::string& text, OverrideMap& over
   }
   const std::string key = text.substr(0, equals);
   const std::string value_text = text.substr(equals + 1);
-  const auto parts = split_key(key);
-  for (const auto& part : parts) {
-    if (part.empty()) input_error("override `{}`: empty key segment in `{}`", text, key);
-  }
   YAML::Node value;
   try {
     value = YAML::Load(value_text);
   } catch (const YAML::ParserException& e) {
     input_error("override `{}`: the value is not valid YAML: {}", text, e.msg);
+  }
+  apply_override(root, key, value, fmt::format("override `{}`", text), overrides);
+}
+
+void apply_override(YAML::Node& root, const std::string& key, const YAML::Node& value, const std::string& where,
+                    OverrideMap& overrides) {
+  const auto parts = split_key(key);
+  for (const auto& part : parts) {
+    if (part.empty()) input_error("{}: empty key segment in `{}`", where, key);
   }
 
   // yaml-cpp nodes are references: walk with reset(), never with operator=,
@@ -75,7 +80,7 @@ void apply_override(YAML::Node& root, const std::string& text, OverrideMap& over
     if (node.IsSequence()) {
       const auto index = parse_index(part);
       if (!index || *index >= node.size()) {
-        input_error("override `{}`: `{}` is a list of {} items; `{}` is not an index into it", text, walked,
+        input_error("{}: `{}` is a list of {} items; `{}` is not an index into it", where, walked,
                     node.size(), part);
       }
       if (last) {
@@ -87,7 +92,7 @@ void apply_override(YAML::Node& root, const std::string& text, OverrideMap& over
     } else {
       if (!node.IsMap()) {
         if (!node.IsNull()) {
-          input_error("override `{}`: `{}` holds a value, not a map, so it has no key `{}`", text, walked, part);
+          input_error("{}: `{}` holds a value, not a map, so it has no key `{}`", where, walked, part);
         }
         node = YAML::Node(YAML::NodeType::Map);
       }
@@ -101,7 +106,7 @@ void apply_override(YAML::Node& root, const std::string& text, OverrideMap& over
     }
     walked += (walked.empty() ? "" : ".") + part;
   }
-  overrides[key] = text;
+  overrides[key] = where;
 }
 
 }  // namespace attune::config

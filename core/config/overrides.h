@@ -18,4 +18,9 @@ YAML::Node load_yaml_file(const std::string& path);
 /// so that errors about the key name the override instead of a file line.
 void apply_override(YAML::Node& root, const std::string& text, OverrideMap& overrides);
 
+/// The same with the value already parsed; `where` is what errors call its
+/// origin ("search trial 3: `model.num_heads=8`").
+void apply_override(YAML::Node& root, const std::string& key, const YAML::Node& value, const std::string& where,
+                    OverrideMap& overrides);
+
 }  // namespace attune::config

@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 #include "core/error.h"
@@ -50,7 +51,7 @@ std::string read_file_maybe_gzip(const std::string& path) {
   return content;
 }
 
-Table Table::read(const std::string& path, const std::string& format) {
+Table Table::read(const std::string& path, const std::string& format, bool has_header) {
   Table table;
   table.path_ = path;
   std::string kind = format;
@@ -120,24 +121,36 @@ Table Table::read(const std::string& path, const std::string& format) {
       fields.push_back(std::move(field));
     }
     if (first) {
-      table.header_ = std::move(fields);
       first = false;
-      continue;
+      table.columns_ = fields.size();
+      if (has_header) {
+        table.header_ = std::move(fields);
+        continue;
+      }
     }
-    if (fields.size() != table.header_.size()) {
-      input_error("{}:{}: expected {} fields as in the header, got {}{}", path, row_line,
-                  table.header_.size(), fields.size(),
+    if (fields.size() != table.columns_) {
+      input_error("{}:{}: expected {} fields as in the {}, got {}{}", path, row_line, table.columns_,
+                  has_header ? "header" : "first row", fields.size(),
                   csv ? "" : " (fields are separated by TAB characters)");
     }
     table.rows_.push_back(std::move(fields));
     table.lines_.push_back(row_line);
   }
-  if (first) input_error("{}: empty file: expected a header row and data rows", path);
+  if (first) input_error("{}: empty file: expected {}data rows", path, has_header ? "a header row and " : "");
   if (table.rows_.empty()) input_error("{}: no data rows after the header", path);
   return table;
 }
 
 size_t Table::column(const std::string& name, const std::string& role) const {
+  if (header_.empty()) {
+    size_t index = 0;
+    const auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), index);
+    if (error != std::errc() || end != name.data() + name.size() || name.empty() || index >= columns_) {
+      input_error("{}: {} `{}` must be a column index from 0 to {}: the file has no header row", path_, role,
+                  name, columns_ - 1);
+    }
+    return index;
+  }
   for (size_t i = 0; i < header_.size(); ++i) {
     if (header_[i] == name) return i;
   }

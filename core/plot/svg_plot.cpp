@@ -69,7 +69,8 @@ std::string line_plot_svg(const std::vector<PlotSeries>& series, const PlotOptio
     y_min -= pad;
     y_max += pad;
   }
-  const double left = 80, right = series.size() > 1 ? 170 : 30, top = 40, bottom = 55;
+  const bool legend = options.legend && series.size() > 1;
+  const double left = 80, right = legend ? 170 : 30, top = 40, bottom = 55;
   const double plot_w = options.width - left - right, plot_h = options.height - top - bottom;
   auto px = [&](double x) { return left + (x - x_min) / (x_max - x_min) * plot_w; };
   auto py = [&](double y) { return top + (1 - (y - y_min) / (y_max - y_min)) * plot_h; };
@@ -106,7 +107,7 @@ std::string line_plot_svg(const std::vector<PlotSeries>& series, const PlotOptio
       points += fmt::format("{:.2f},{:.2f} ", px(series[s].x[i]), py(series[s].y[i]));
     }
     svg += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.6\" points=\"{}\"/>\n", color, points);
-    if (series.size() > 1) {
+    if (legend) {
       const double ly = top + 14 + 18.0 * static_cast<double>(s);
       svg += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" stroke-width=\"2\"/>\n",
                          left + plot_w + 10, ly, left + plot_w + 30, ly, color);

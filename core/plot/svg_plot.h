@@ -18,6 +18,7 @@ struct PlotOptions {
   std::string y_label;
   int width = 760;
   int height = 440;
+  bool legend = true;  // when there are several series
 };
 
 /// A line plot as a standalone SVG document: axes with round tick values,

@@ -38,9 +38,19 @@ Experiment build_experiment(const LoadedExperiment& loaded, const BuildOptions& 
   e.device = resolve_device(config.device);
   torch::manual_seed(static_cast<uint64_t>(config.seed));
 
-  e.data = config.data.create({static_cast<uint64_t>(config.seed), options.label_names});
+  e.data = options.data ? options.data : config.data.create({static_cast<uint64_t>(config.seed), options.label_names});
   e.train_data = e.data->train();
   e.valid_data = e.data->valid();
+  if (options.fold) {
+    const Subset whole = e.train_data;
+    auto pick = [&](const std::vector<int64_t>& positions) {
+      Subset subset{whole.dataset, {}};
+      for (int64_t p : positions) subset.indices.push_back(whole.indices.at(static_cast<size_t>(p)));
+      return subset;
+    };
+    e.train_data = pick(options.fold->first);
+    e.valid_data = pick(options.fold->second);
+  }
   if (e.train_data.size() == 0) input_error("data: the training split is empty");
   if (e.valid_data.size() == 0) input_error("data: the validation split is empty");
 

@@ -32,6 +32,12 @@ struct Experiment {
 struct BuildOptions {
   /// Label names of an earlier run, so that ids keep their meaning.
   std::vector<std::string> label_names;
+  /// A data module already built for the same `data:` section (sweeps reuse
+  /// one across trials instead of reading and tokenizing again).
+  std::shared_ptr<DataModule> data;
+  /// Positions in the training split to train and validate on instead of the
+  /// splits (a cross-validation fold).
+  std::optional<std::pair<std::vector<int64_t>, std::vector<int64_t>>> fold;
 };
 
 /// Builds the experiment. Throws InputError on anything the config names but

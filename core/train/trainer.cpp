@@ -28,6 +28,7 @@ struct Trainer::State {
   size_t best_row = 0;
   int64_t evaluations_without_improvement = 0;
   bool stopped_early = false;
+  bool pruned = false;
   double train_seconds = 0.0;  // summed over sessions of a resumed run
   double total_seconds = 0.0;
   int64_t train_samples = 0;
@@ -59,11 +60,12 @@ nlohmann::json Trainer::fit(bool resume) {
   }
   const auto start = std::chrono::steady_clock::now();
   const double seconds_before = state.total_seconds;
-  while (state.epoch < config.train.epochs && !state.stopped_early &&
+  while (state.epoch < config.train.epochs && !state.stopped_early && !state.pruned &&
          (stop_after_epoch_ == 0 || state.epoch < stop_after_epoch_)) {
     train_epoch(state);
     const MetricsRow row = evaluate_epoch(state);
     const bool improved = track_best(state, row);
+    if (on_epoch_end_ && on_epoch_end_(row)) state.pruned = true;
     state.total_seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     write_metrics(state);
     // best.pt first: if killed in between, last.pt still names the previous epoch.
@@ -202,6 +204,7 @@ nlohmann::json Trainer::summary(const State& state) const {
   json["world_size"] = 1;
   json["samples_per_second"] = state.train_seconds > 0 ? static_cast<double>(state.train_samples) / state.train_seconds : 0.0;
   json["stopped_early"] = state.stopped_early;
+  json["pruned"] = state.pruned;
   json["run_dir"] = run_.path();
   return json;
 }
@@ -220,6 +223,7 @@ nlohmann::json Trainer::to_json(const State& state) const {
           {"best_row", state.best_row},
           {"evaluations_without_improvement", state.evaluations_without_improvement},
           {"stopped_early", state.stopped_early},
+          {"pruned", state.pruned},
           {"train_seconds", state.train_seconds},
           {"total_seconds", state.total_seconds},
           {"train_samples", state.train_samples},
@@ -238,6 +242,7 @@ void Trainer::from_json(const nlohmann::json& json, State& state) {
   state.best_row = json.at("best_row").get<size_t>();
   state.evaluations_without_improvement = json.at("evaluations_without_improvement").get<int64_t>();
   state.stopped_early = json.at("stopped_early").get<bool>();
+  state.pruned = json.value("pruned", false);
   state.train_seconds = json.at("train_seconds").get<double>();
   state.total_seconds = json.at("total_seconds").get<double>();
   state.train_samples = json.at("train_samples").get<int64_t>();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -34,6 +35,11 @@ class Trainer {
   /// continues (as an interruption would).
   void stop_after_epoch(int64_t epoch) { stop_after_epoch_ = epoch; }
 
+  /// Called after every evaluation with its metrics row; returning true stops
+  /// the run there as pruned (summary.json says so). Sweeps prune with it.
+  using EpochCallback = std::function<bool(const MetricsRow& row)>;
+  void on_epoch_end(EpochCallback callback) { on_epoch_end_ = std::move(callback); }
+
  private:
   struct State;
   void train_epoch(State& state);
@@ -48,6 +54,7 @@ class Trainer {
   Experiment& e_;
   RunDirectory run_;
   int64_t stop_after_epoch_ = 0;
+  EpochCallback on_epoch_end_;
 };
 
 }  // namespace attune

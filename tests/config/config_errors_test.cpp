@@ -132,7 +132,7 @@ TEST_F(ConfigErrors, MissingRequiredKeyNamesTheSection) {
   std::string text = yaml();
   text.replace(text.find("  type: transformer_classifier\n"), 31, "");
   const std::string message = error_of(text);
-  EXPECT_NE(message.find("model: missing required key `type` (one of `bert_classifier`, `transformer_classifier`)"), std::string::npos)
+  EXPECT_NE(message.find("model: missing required key `type` (one of `bert_classifier`, `transformer_classifier`, `vit`)"), std::string::npos)
       << message;
 }
 

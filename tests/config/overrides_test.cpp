@@ -21,7 +21,7 @@ TEST(Overrides, SetsDottedKeysWithYamlTypes) {
   EXPECT_EQ(root["model"]["num_heads"].as<int>(), 8);
   ASSERT_TRUE(root["optimizer"]["betas"].IsSequence());
   EXPECT_DOUBLE_EQ(root["optimizer"]["betas"][1].as<double>(), 0.9);
-  EXPECT_EQ(map.at("optimizer.lr"), "optimizer.lr=1e-4");
+  EXPECT_EQ(map.at("optimizer.lr"), "override `optimizer.lr=1e-4`");
 }
 
 TEST(Overrides, CreatesMissingMapsAndIndexesLists) {

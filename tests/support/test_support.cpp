@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -55,29 +56,55 @@ void write_head(const std::string& source, const std::string& path, size_t rows)
   write_text(path, content);
 }
 
-CommandResult run_attune(const std::vector<std::string>& args, const std::string& working_dir) {
+namespace {
+
+// In a forked child: exec attune with `args`, stdout/stderr to the given files.
+[[noreturn]] void exec_attune(const std::vector<std::string>& args, const std::string& out_path,
+                              const std::string& err_path, const std::vector<std::string>& env) {
+  const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const int err = err_path == out_path ? out : open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  dup2(out, 1);
+  dup2(err, 2);
+  for (const auto& variable : env) putenv(strdup(variable.c_str()));
+  std::vector<char*> argv;
+  std::string binary = attune_binary();
+  argv.push_back(binary.data());
+  std::vector<std::string> copies = args;
+  for (auto& arg : copies) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  execv(binary.c_str(), argv.data());
+  _exit(127);
+}
+
+}  // namespace
+
+int start_attune(const std::vector<std::string>& args, const std::string& log, const std::vector<std::string>& env) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    exec_attune(args, log, log, env);
+  }
+  setpgid(pid, pid);
+  return pid;
+}
+
+int wait_attune(int pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+CommandResult run_attune(const std::vector<std::string>& args, const std::string& working_dir,
+                         const std::vector<std::string>& env) {
   TempDir capture;
   const std::string out_path = capture.file("out"), err_path = capture.file("err");
   const pid_t pid = fork();
   if (pid == 0) {
     if (!working_dir.empty() && chdir(working_dir.c_str()) != 0) _exit(127);
-    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(out, 1);
-    dup2(err, 2);
-    std::vector<char*> argv;
-    std::string binary = attune_binary();
-    argv.push_back(binary.data());
-    std::vector<std::string> copies = args;
-    for (auto& arg : copies) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    execv(binary.c_str(), argv.data());
-    _exit(127);
+    exec_attune(args, out_path, err_path, env);
   }
-  int status = 0;
-  waitpid(pid, &status, 0);
   CommandResult result;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.exit_code = wait_attune(pid);
   result.out = read_text(out_path);
   result.err = read_text(err_path);
   return result;

@@ -41,7 +41,17 @@ struct CommandResult {
   std::string err;
 };
 
-/// Runs `attune` with `args` (no shell), in `working_dir` if given.
-CommandResult run_attune(const std::vector<std::string>& args, const std::string& working_dir = "");
+/// Runs `attune` with `args` (no shell), in `working_dir` if given, with
+/// extra environment variables `env` ("NAME=value").
+CommandResult run_attune(const std::vector<std::string>& args, const std::string& working_dir = "",
+                         const std::vector<std::string>& env = {});
+
+/// Starts `attune` in the background in a process group of its own (so that
+/// a test can kill it and its workers), output to `log`. Returns its pid.
+int start_attune(const std::vector<std::string>& args, const std::string& log,
+                 const std::vector<std::string>& env = {});
+/// Waits for a process started by start_attune; returns its exit code (128 +
+/// signal when killed).
+int wait_attune(int pid);
 
 }  // namespace attune::testing

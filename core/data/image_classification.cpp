@@ -1,0 +1,191 @@
+// `image_classification`: labelled images stored one per row of a CSV/TSV file
+// (pixel values, then or among them a label column), such as scikit-learn's
+// 8x8 handwritten digits in data/digits/.
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+
+#include "core/data/dataset.h"
+#include "core/data/image_dataset.h"
+#include "core/data/table_reader.h"
+#include "core/text/suggest.h"
+
+namespace attune {
+namespace {
+
+struct ImageClassificationOptions {
+  std::string train;
+  std::string valid;
+  double valid_fraction = 0.2;
+  std::string format = "auto";
+  bool header = false;
+  int64_t label_column = -1;
+  std::vector<int64_t> image_shape = {1, 8, 8};
+  double scale = 0.0625;
+  static void declare(config::Schema<ImageClassificationOptions>& s) {
+    using O = ImageClassificationOptions;
+    s.field("train", &O::train, "training file (.csv, .tsv, optionally .gz): one image per row").required().path();
+    s.field("valid", &O::valid, "validation file; empty = hold out valid_fraction of train").path();
+    s.field("valid_fraction", &O::valid_fraction, "share of train held out when there is no valid file")
+        .greater_than(0)
+        .less_than(1);
+    s.field("format", &O::format, "file format; auto = by extension").one_of({"auto", "tsv", "csv"});
+    s.field("header", &O::header, "whether the first row is a header (skipped)");
+    s.field("label_column", &O::label_column, "0-based index of the label column; negative counts from the end");
+    s.field("image_shape", &O::image_shape,
+            "[channels, height, width]; the other columns are the pixels, channel-major then row-major")
+        .greater_than(0);
+    s.field("scale", &O::scale, "multiplied into every pixel value (1/16 maps the digits' 0..16 to 0..1)")
+        .greater_than(0);
+    s.check("image_shape", [](const O& o) -> std::string {
+      if (o.image_shape.size() == 3) return "";
+      return fmt::format("expected [channels, height, width], got {} numbers", o.image_shape.size());
+    });
+  }
+};
+
+bool parse_integer(const std::string& text, int64_t& value) {
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
+// As text_classification: integer labels sort as numbers ("2" before "10"),
+// others as strings; the names saved with a run are the strings themselves.
+std::vector<std::string> sorted_labels(std::vector<std::string> labels) {
+  std::sort(labels.begin(), labels.end());
+  labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+  int64_t a = 0, b = 0;
+  const bool numeric = std::all_of(labels.begin(), labels.end(), [&](const auto& l) { return parse_integer(l, a); });
+  if (numeric) {
+    std::sort(labels.begin(), labels.end(), [&](const auto& x, const auto& y) {
+      parse_integer(x, a);
+      parse_integer(y, b);
+      return a < b;
+    });
+  }
+  return labels;
+}
+
+// A finite number, the whole cell (surrounding spaces allowed, as CSV writers add them).
+bool parse_number(const std::string& text, double& value) {
+  const char* begin = text.c_str();
+  char* end = nullptr;
+  value = std::strtod(begin, &end);
+  if (end == begin) return false;
+  while (*end == ' ') ++end;
+  return *end == '\0' && std::isfinite(value);
+}
+
+class ImageClassificationData : public DataModule {
+ public:
+  using Options = ImageClassificationOptions;
+
+  ImageClassificationData(const Options& options, const DataArgs& args) : options_(options) {
+    const Table train_table = read_table(options.train);
+    const size_t label_column = label_column_of(train_table);
+    if (!args.label_names.empty()) {
+      label_names_ = args.label_names;
+    } else {
+      std::vector<std::string> labels;
+      for (size_t r = 0; r < train_table.rows(); ++r) labels.push_back(train_table.cell(r, label_column));
+      label_names_ = sorted_labels(std::move(labels));
+    }
+    if (label_names_.size() < 2) {
+      input_error("{}: label column {} holds a single label `{}`: classification needs at least two", options.train,
+                  label_column, label_names_.front());
+    }
+    train_ = read(train_table);
+    if (!options.valid.empty()) {
+      valid_ = read(read_table(options.valid));
+      train_indices_ = all_indices(*train_);
+      valid_indices_ = all_indices(*valid_);
+    } else {
+      valid_ = train_;
+      std::tie(train_indices_, valid_indices_) = split_indices(train_->size(), options.valid_fraction, args.seed);
+    }
+  }
+
+  Subset train() const override { return {train_.get(), train_indices_}; }
+  Subset valid() const override { return {valid_.get(), valid_indices_}; }
+  const std::vector<std::string>& label_names() const override { return label_names_; }
+
+  DataSpec spec() const override {
+    DataSpec spec;
+    spec.num_classes = static_cast<int64_t>(label_names_.size());
+    spec.image_shape = options_.image_shape;
+    return spec;
+  }
+
+  std::shared_ptr<Dataset> load_extra(const std::string& path) const override { return read(read_table(path)); }
+
+ private:
+  Table read_table(const std::string& path) const { return Table::read(path, options_.format, options_.header); }
+
+  // The label column's index in `table`, checked against its width.
+  size_t label_column_of(const Table& table) const {
+    const auto columns = static_cast<int64_t>(table.columns());
+    const int64_t index = options_.label_column < 0 ? columns + options_.label_column : options_.label_column;
+    if (index < 0 || index >= columns) {
+      input_error("{}:{}: label_column {} is out of range: the rows have {} columns (0..{}, or -1 for the last)",
+                  table.path(), table.line(0), options_.label_column, columns, columns - 1);
+    }
+    return static_cast<size_t>(index);
+  }
+
+  std::shared_ptr<ImageDataset> read(const Table& table) const {
+    const size_t label_column = label_column_of(table);
+    const std::vector<int64_t>& shape = options_.image_shape;
+    const int64_t pixels_per_image = shape[0] * shape[1] * shape[2];
+    const auto pixel_columns = static_cast<int64_t>(table.columns()) - 1;
+    if (pixel_columns != pixels_per_image) {
+      input_error("{}:{}: image_shape [{}, {}, {}] has {} pixels, but the rows have {} columns besides the label",
+                  table.path(), table.line(0), shape[0], shape[1], shape[2], pixels_per_image, pixel_columns);
+    }
+    std::map<std::string, int64_t> label_ids;
+    for (size_t i = 0; i < label_names_.size(); ++i) label_ids[label_names_[i]] = static_cast<int64_t>(i);
+
+    const auto rows = static_cast<int64_t>(table.rows());
+    torch::Tensor pixels = torch::empty({rows, shape[0], shape[1], shape[2]}, torch::kFloat);
+    float* out = pixels.data_ptr<float>();
+    std::vector<int64_t> labels;
+    labels.reserve(table.rows());
+    for (size_t r = 0; r < table.rows(); ++r) {
+      const std::string& label = table.cell(r, label_column);
+      auto it = label_ids.find(label);
+      if (it == label_ids.end()) {
+        input_error("{}:{}: label `{}` is not among the training labels {}", table.path(), table.line(r), label,
+                    quoted_list(label_names_));
+      }
+      labels.push_back(it->second);
+      for (size_t c = 0; c < table.columns(); ++c) {
+        if (c == label_column) continue;
+        double value = 0.0;
+        if (!parse_number(table.cell(r, c), value)) {
+          input_error("{}:{}: column {}: expected a number for a pixel, got `{}`", table.path(), table.line(r), c,
+                      table.cell(r, c));
+        }
+        *out++ = static_cast<float>(value * options_.scale);
+      }
+    }
+    return std::make_shared<ImageDataset>(std::move(pixels), std::move(labels));
+  }
+
+  static std::vector<int64_t> all_indices(const Dataset& dataset) {
+    std::vector<int64_t> indices(static_cast<size_t>(dataset.size()));
+    for (size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<int64_t>(i);
+    return indices;
+  }
+
+  Options options_;
+  std::vector<std::string> label_names_;
+  std::shared_ptr<ImageDataset> train_, valid_;
+  std::vector<int64_t> train_indices_, valid_indices_;
+};
+
+}  // namespace
+}  // namespace attune
+
+ATTUNE_REGISTER_DATASET("image_classification", attune::ImageClassificationData,
+                        "labelled images, one per row of pixel values, from CSV/TSV files")

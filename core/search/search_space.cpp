@@ -1,0 +1,82 @@
+#include "core/search/search_space.h"
+
+#include <cmath>
+
+#include "core/text/suggest.h"
+
+namespace attune::config {
+
+SearchSpace Codec<SearchSpace>::parse(const YAML::Node& node, const Context& ctx) {
+  SearchSpace space;
+  if (!node.IsDefined() || node.IsNull()) return space;
+  if (!node.IsMap()) ctx.fail(node, "expected a map of config keys to lists or distributions, got " + describe(node));
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    SearchDimension d;
+    d.key = it->first.Scalar();
+    d.source = it->second;
+    const Context at = ctx.child(d.key, it->second);
+    if (d.key.empty() || d.key.front() == '.' || d.key.back() == '.' || d.key.find("..") != std::string::npos) {
+      at.fail(it->first, "expected a dotted config key such as `optimizer.lr`");
+    }
+    if (it->second.IsSequence()) {
+      if (it->second.size() == 0) at.fail(it->second, "an empty list searches nothing");
+      for (const auto& value : it->second) d.values.push_back(YAML::Clone(value));
+    } else if (it->second.IsMap() && it->second["distribution"].IsDefined()) {
+      static const std::vector<std::string> kinds = {"choice", "uniform", "log_uniform", "int_uniform"};
+      const YAML::Node kind = it->second["distribution"];
+      d.distribution = parse_string(kind, at.child("distribution", kind));
+      if (std::find(kinds.begin(), kinds.end(), d.distribution) == kinds.end()) {
+        at.child("distribution", kind).fail(kind, fmt::format("unknown distribution `{}`{}", d.distribution,
+                                                              did_you_mean(d.distribution, kinds)),
+                                            "; one of " + quoted_list(kinds));
+      }
+      for (auto field = it->second.begin(); field != it->second.end(); ++field) {
+        const std::string name = field->first.Scalar();
+        const std::vector<std::string> allowed =
+            d.distribution == "choice" ? std::vector<std::string>{"distribution", "values"}
+                                       : std::vector<std::string>{"distribution", "low", "high"};
+        if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+          at.child(name, field->first).fail(field->first, "unknown key" + did_you_mean(name, allowed),
+                                            "; a " + d.distribution + " takes " + quoted_list(allowed));
+        }
+      }
+      if (d.distribution == "choice") {
+        const YAML::Node values = it->second["values"];
+        if (!values.IsSequence() || values.size() == 0) {
+          at.child("values", values).fail(values.IsDefined() ? values : it->second, "choice needs a non-empty list `values`");
+        }
+        for (const auto& value : values) d.values.push_back(YAML::Clone(value));
+      } else {
+        for (const char* bound : {"low", "high"}) {
+          if (!it->second[bound].IsDefined()) at.fail(it->second, fmt::format("{} needs `{}`", d.distribution, bound));
+        }
+        const YAML::Node low = it->second["low"], high = it->second["high"];
+        if (d.distribution == "int_uniform") {
+          d.low = static_cast<double>(parse_int(low, at.child("low", low)));
+          d.high = static_cast<double>(parse_int(high, at.child("high", high)));
+        } else {
+          d.low = parse_double(low, at.child("low", low));
+          d.high = parse_double(high, at.child("high", high));
+        }
+        if (d.high < d.low || (d.distribution != "int_uniform" && d.high == d.low)) {
+          at.child("high", high).fail(high, fmt::format("high ({}) must be greater than low ({})", d.high, d.low));
+        }
+        if (d.distribution == "log_uniform" && d.low <= 0) {
+          at.child("low", low).fail(low, fmt::format("log_uniform needs low > 0, got {}", d.low));
+        }
+      }
+    } else {
+      at.fail(it->second, "expected a list of values or a map with `distribution`, got " + describe(it->second));
+    }
+    space.dimensions.push_back(std::move(d));
+  }
+  return space;
+}
+
+YAML::Node Codec<SearchSpace>::emit(const SearchSpace& space) {
+  YAML::Node node(YAML::NodeType::Map);
+  for (const auto& d : space.dimensions) node[d.key] = YAML::Clone(d.source);
+  return node;
+}
+
+}  // namespace attune::config

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <vector>
+
+#include "core/config/codec.h"
+
+namespace attune {
+
+/// One searched key: a list of values (grid, or `choice`) or a distribution.
+struct SearchDimension {
+  std::string key;                // dotted config key: `optimizer.lr`, `scheduler`, ...
+  std::string distribution;       // "" (a list), choice, uniform, log_uniform, int_uniform
+  std::vector<YAML::Node> values; // the list, or choice's values
+  double low = 0, high = 0;       // uniform, log_uniform, int_uniform (inclusive)
+  YAML::Node source;              // as written, for emitting and messages
+};
+
+/// `search.space`: searched keys in the order written. A value is any YAML
+/// (a number, a name, a whole `{type: ...}` map), so scheduler and
+/// initializer choices come with their own parameters.
+struct SearchSpace {
+  std::vector<SearchDimension> dimensions;
+};
+
+}  // namespace attune
+
+namespace attune::config {
+
+template <>
+struct Codec<SearchSpace> {
+  static SearchSpace parse(const YAML::Node& node, const Context& ctx);
+  static YAML::Node emit(const SearchSpace& space);
+  static std::string type_name() { return "map of key: list or {distribution, ...}"; }
+};
+
+}  // namespace attune::config

@@ -1,0 +1,231 @@
+#include "core/search/sqlite_trial_store.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <thread>
+
+#include "core/error.h"
+#include "core/search/sqlite_support.h"
+#include "core/search/trial_store_schema.h"
+
+namespace attune {
+
+using sqlite_support::Context;
+using sqlite_support::execute;
+using sqlite_support::fail;
+using sqlite_support::kBusyTimeoutMs;
+using sqlite_support::Statement;
+using sqlite_support::Transaction;
+
+SqliteTrialStore::SqliteTrialStore(const std::string& path, const std::string& sweep) : path_(path), sweep_(sweep) {
+  const int code = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  try {
+    if (code != SQLITE_OK) fail({db_, path_, "opening it"}, code);
+    configure();
+    ensure_schema();
+  } catch (...) {
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw;
+  }
+}
+
+SqliteTrialStore::~SqliteTrialStore() {
+  sqlite3_close_v2(db_);
+}
+
+void SqliteTrialStore::configure() {
+  const Context context{db_, path_, "opening it"};
+  sqlite3_extended_result_codes(db_, 1);
+  // Set before anything touches the file: many workers open it at once.
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  // Switching to WAL needs the file to itself and answers SQLITE_BUSY at once,
+  // without the busy handler, when other workers open it at the same moment:
+  // retry until one of them has switched it (the mode is stored in the file).
+  std::string mode;
+  for (const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);;) {
+    sqlite3_stmt* wal = nullptr;
+    int code = sqlite3_prepare_v2(db_, "PRAGMA journal_mode=WAL", -1, &wal, nullptr);
+    if (code == SQLITE_OK) code = sqlite3_step(wal);
+    if (code == SQLITE_ROW) mode = reinterpret_cast<const char*>(sqlite3_column_text(wal, 0));
+    sqlite3_finalize(wal);
+    if (code == SQLITE_ROW) break;
+    if ((code & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() > deadline) fail(context, code);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (mode != "wal") {
+    input_error(
+        "{}: cannot switch the SQLite store to WAL journal mode (it stays '{}'); keep it on a local file system", path_,
+        mode);
+  }
+  // FULL syncs the WAL on every commit. NORMAL would survive a killed process
+  // too, but could lose the last commits on power loss; the store writes a few
+  // times per epoch, so the extra fsync costs nothing next to training.
+  execute(context, "PRAGMA synchronous=FULL");
+}
+
+void SqliteTrialStore::ensure_schema() {
+  const Context context{db_, path_, "creating its tables"};
+  Transaction transaction(context);
+  execute(context, "CREATE TABLE IF NOT EXISTS sweeps (name TEXT PRIMARY KEY, spec_hash TEXT NOT NULL, created REAL)");
+  execute(context,
+          "CREATE TABLE IF NOT EXISTS trials (sweep TEXT NOT NULL, trial INTEGER NOT NULL, params_json TEXT NOT NULL, "
+          "status TEXT NOT NULL, worker TEXT NOT NULL DEFAULT '', heartbeat REAL NOT NULL DEFAULT 0, "
+          "message TEXT NOT NULL DEFAULT '', PRIMARY KEY (sweep, trial))");
+  execute(context,
+          "CREATE TABLE IF NOT EXISTS folds (sweep TEXT NOT NULL, trial INTEGER NOT NULL, fold INTEGER NOT NULL, "
+          "value REAL, epochs INTEGER NOT NULL, pruned INTEGER NOT NULL, PRIMARY KEY (sweep, trial, fold))");
+  execute(context,
+          "CREATE TABLE IF NOT EXISTS intermediate (sweep TEXT NOT NULL, trial INTEGER NOT NULL, "
+          "fold INTEGER NOT NULL, epoch INTEGER NOT NULL, value REAL, PRIMARY KEY (sweep, trial, fold, epoch))");
+  for (const auto& [table, expected] : trial_store_schema::expected_columns()) {
+    Statement info(context, ("PRAGMA table_info(" + table + ")").c_str());
+    std::set<std::string> present;
+    while (info.step()) present.insert(info.text(1));
+    trial_store_schema::check_columns(path_, table, present, expected);
+  }
+  // After the column check: on a foreign `intermediate` table this would fail less clearly.
+  execute(context, "CREATE INDEX IF NOT EXISTS attune_intermediate_by_epoch ON intermediate (sweep, fold, epoch)");
+  transaction.commit();
+}
+
+void SqliteTrialStore::create_sweep(const std::string& spec_hash, const std::vector<std::string>& trial_params_json) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Context context{db_, path_, "creating the sweep"};
+  // The write lock makes check-then-insert atomic: a racing creator waits, then finds the sweep.
+  Transaction transaction(context);
+  Statement existing(context, "SELECT spec_hash FROM sweeps WHERE name = ?1");
+  existing.bind(1, sweep_);
+  if (existing.step()) {
+    if (existing.text(0) != spec_hash) trial_store_schema::sweep_conflict(path_, sweep_);
+    return;  // rolls back an empty transaction
+  }
+  Statement sweep(context, "INSERT INTO sweeps (name, spec_hash, created) VALUES (?1, ?2, ?3)");
+  sweep.bind(1, sweep_).bind(2, spec_hash).bind(3, trial_store_schema::unix_now()).run();
+  Statement insert(context, "INSERT INTO trials (sweep, trial, params_json, status) VALUES (?1, ?2, ?3, 'pending')");
+  for (size_t i = 0; i < trial_params_json.size(); ++i) {
+    insert.bind(1, sweep_).bind(2, static_cast<int64_t>(i)).bind(3, trial_params_json[i]).run();
+    insert.reset();
+  }
+  transaction.commit();
+}
+
+std::optional<int64_t> SqliteTrialStore::claim_trial(const std::string& worker, double stale_after_seconds) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Context context{db_, path_, "claiming a trial"};
+  Transaction transaction(context);
+  const double now = trial_store_schema::unix_now();
+  Statement claim(context,
+                  "UPDATE trials SET status = 'running', worker = ?2, heartbeat = ?3 WHERE sweep = ?1 AND trial = "
+                  "(SELECT trial FROM trials WHERE sweep = ?1 AND (status = 'pending' OR "
+                  "(status = 'running' AND heartbeat < ?4)) ORDER BY trial LIMIT 1) RETURNING trial");
+  claim.bind(1, sweep_).bind(2, worker).bind(3, now).bind(4, now - stale_after_seconds);
+  std::optional<int64_t> trial;
+  if (claim.step()) trial = claim.integer(0);
+  claim.run();
+  transaction.commit();
+  return trial;
+}
+
+void SqliteTrialStore::heartbeat(int64_t trial, const std::string& worker) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Context context{db_, path_, "recording a heartbeat"};
+  Transaction transaction(context);
+  Statement update(context,
+                   "UPDATE trials SET heartbeat = ?4 WHERE sweep = ?1 AND trial = ?2 AND worker = ?3 "
+                   "AND status = 'running'");
+  update.bind(1, sweep_).bind(2, trial).bind(3, worker).bind(4, trial_store_schema::unix_now()).run();
+  transaction.commit();
+}
+
+bool SqliteTrialStore::release_trial(int64_t trial, const std::string& worker) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Context context{db_, path_, "releasing a trial"};
+  Transaction transaction(context);
+  Statement update(context,
+                   "UPDATE trials SET status = 'pending' WHERE sweep = ?1 AND trial = ?2 AND worker = ?3 "
+                   "AND status = 'running'");
+  update.bind(1, sweep_).bind(2, trial).bind(3, worker).run();
+  const bool released = sqlite3_changes(db_) > 0;
+  transaction.commit();
+  return released;
+}
+
+void SqliteTrialStore::report_intermediate(const IntermediateRecord& record) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Context context{db_, path_, "recording an intermediate value"};
+  Transaction transaction(context);
+  Statement insert(
+      context, "INSERT OR REPLACE INTO intermediate (sweep, trial, fold, epoch, value) VALUES (?1, ?2, ?3, ?4, ?5)");
+  insert.bind(1, sweep_).bind(2, record.trial).bind(3, record.fold).bind(4, record.epoch).bind(5, record.value).run();
+  transaction.commit();
+}
+
+std::vector<IntermediateRecord> SqliteTrialStore::intermediate_values(int64_t fold, int64_t epoch) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Context context{db_, path_, "reading intermediate values"};
+  Statement select(
+      context, "SELECT trial, value FROM intermediate WHERE sweep = ?1 AND fold = ?2 AND epoch = ?3 ORDER BY trial");
+  select.bind(1, sweep_).bind(2, fold).bind(3, epoch);
+  std::vector<IntermediateRecord> records;
+  while (select.step()) records.push_back({select.integer(0), fold, epoch, select.real(1)});
+  return records;
+}
+
+void SqliteTrialStore::record_fold(const FoldRecord& record) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Context context{db_, path_, "recording a fold"};
+  Transaction transaction(context);
+  Statement insert(context,
+                   "INSERT OR REPLACE INTO folds (sweep, trial, fold, value, epochs, pruned) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  insert.bind(1, sweep_).bind(2, record.trial).bind(3, record.fold).bind(4, record.value).bind(5, record.epochs);
+  insert.bind(6, static_cast<int64_t>(record.pruned ? 1 : 0)).run();
+  transaction.commit();
+}
+
+std::vector<FoldRecord> SqliteTrialStore::folds(int64_t trial) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Context context{db_, path_, "reading folds"};
+  Statement select(context,
+                   "SELECT fold, value, epochs, pruned FROM folds WHERE sweep = ?1 AND trial = ?2 ORDER BY fold");
+  select.bind(1, sweep_).bind(2, trial);
+  std::vector<FoldRecord> records;
+  while (select.step()) {
+    records.push_back({trial, select.integer(0), select.real(1), select.integer(2), select.integer(3) != 0});
+  }
+  return records;
+}
+
+void SqliteTrialStore::finish_trial(int64_t trial, const std::string& worker, TrialStatus status,
+                                    const std::string& message) {
+  trial_store_schema::check_final_status(status);
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Context context{db_, path_, "finishing a trial"};
+  Transaction transaction(context);
+  // A worker that lost its trial to a stale-heartbeat reclaim changes nothing: the new holder finishes it.
+  Statement update(context,
+                   "UPDATE trials SET status = ?4, message = ?5, heartbeat = ?6 WHERE sweep = ?1 AND trial = ?2 "
+                   "AND worker = ?3 AND status = 'running'");
+  update.bind(1, sweep_).bind(2, trial).bind(3, worker).bind(4, to_string(status)).bind(5, message);
+  update.bind(6, trial_store_schema::unix_now()).run();
+  transaction.commit();
+}
+
+std::vector<TrialRecord> SqliteTrialStore::trials() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Context context{db_, path_, "reading trials"};
+  Statement select(context,
+                   "SELECT trial, params_json, status, worker, heartbeat, message FROM trials WHERE sweep = ?1 "
+                   "ORDER BY trial");
+  select.bind(1, sweep_);
+  std::vector<TrialRecord> records;
+  while (select.step()) {
+    records.push_back({select.integer(0), select.text(1), trial_store_schema::parse_status(path_, select.text(2)),
+                       select.text(3), select.real(4), select.text(5)});
+  }
+  return records;
+}
+
+}  // namespace attune

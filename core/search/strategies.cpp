@@ -1,0 +1,116 @@
+#include "core/search/strategies.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "core/data/permutation.h"
+#include "core/error.h"
+
+namespace attune {
+namespace {
+
+nlohmann::ordered_json to_json(const YAML::Node& node) {
+  if (node.IsMap()) {
+    nlohmann::ordered_json object = nlohmann::ordered_json::object();
+    for (auto it = node.begin(); it != node.end(); ++it) object[it->first.Scalar()] = to_json(it->second);
+    return object;
+  }
+  if (node.IsSequence()) {
+    nlohmann::ordered_json array = nlohmann::ordered_json::array();
+    for (const auto& item : node) array.push_back(to_json(item));
+    return array;
+  }
+  if (!node.IsDefined() || node.IsNull()) return nullptr;
+  // A plain scalar keeps the type YAML would give it, so that `1e-3` stays a
+  // number and `cosine` a string; a quoted one stays a string.
+  const std::string& text = node.Scalar();
+  if (node.Tag() == "?") {
+    auto parsed = nlohmann::ordered_json::parse(text, nullptr, false);
+    if (!parsed.is_discarded() && (parsed.is_number() || parsed.is_boolean())) return parsed;
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    if (!text.empty() && end == text.c_str() + text.size() && std::isfinite(value)) return value;
+  }
+  return text;
+}
+
+// One uniform draw in [0, 1) from the trial's own stream.
+struct TrialRandom {
+  explicit TrialRandom(uint64_t seed) : engine(seed) {}
+  double uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(engine); }
+  std::mt19937_64 engine;
+};
+
+}  // namespace
+
+std::string describe_value(const YAML::Node& value) {
+  if (value.IsScalar()) return value.Scalar();
+  YAML::Emitter out;
+  out << YAML::Flow << value;
+  return out.c_str();
+}
+
+std::vector<TrialParams> grid_trials(const SearchSpace& space) {
+  for (const auto& d : space.dimensions) {
+    if (!d.distribution.empty() && d.distribution != "choice") {
+      input_error("search.space.{}: a {} distribution has no grid; give a list, or use strategy: random", d.key,
+                  d.distribution);
+    }
+  }
+  std::vector<TrialParams> trials(1);
+  for (const auto& d : space.dimensions) {
+    std::vector<TrialParams> next;
+    for (const auto& partial : trials) {
+      for (const auto& value : d.values) {
+        TrialParams extended = partial;
+        extended.emplace_back(d.key, value);
+        next.push_back(std::move(extended));
+      }
+    }
+    trials = std::move(next);
+  }
+  if (space.dimensions.empty()) return {};
+  return trials;
+}
+
+std::vector<TrialParams> random_trials(const SearchSpace& space, int64_t count, uint64_t seed) {
+  std::vector<TrialParams> trials;
+  for (int64_t i = 0; i < count; ++i) {
+    TrialRandom random(mix_seed(seed, static_cast<uint64_t>(i)));
+    TrialParams params;
+    for (const auto& d : space.dimensions) {
+      const double u = random.uniform();
+      YAML::Node value;
+      if (d.distribution.empty() || d.distribution == "choice") {
+        value = d.values[std::min(d.values.size() - 1, static_cast<size_t>(u * static_cast<double>(d.values.size())))];
+      } else if (d.distribution == "uniform") {
+        value = YAML::Node(fmt::format("{}", d.low + u * (d.high - d.low)));
+      } else if (d.distribution == "log_uniform") {
+        value = YAML::Node(fmt::format("{}", std::exp(std::log(d.low) + u * (std::log(d.high) - std::log(d.low)))));
+      } else {  // int_uniform, both ends included
+        const auto span = static_cast<int64_t>(d.high - d.low) + 1;
+        value = YAML::Node(std::to_string(static_cast<int64_t>(d.low) +
+                                          std::min(span - 1, static_cast<int64_t>(u * static_cast<double>(span)))));
+      }
+      params.emplace_back(d.key, value);
+    }
+    trials.push_back(std::move(params));
+  }
+  return trials;
+}
+
+std::string params_to_json(const TrialParams& params) {
+  nlohmann::ordered_json object = nlohmann::ordered_json::object();
+  for (const auto& [key, value] : params) object[key] = to_json(value);
+  return object.dump();
+}
+
+TrialParams params_from_json(const std::string& json) {
+  TrialParams params;
+  const auto object = nlohmann::ordered_json::parse(json);
+  for (const auto& [key, value] : object.items()) params.emplace_back(key, YAML::Load(value.dump()));
+  return params;
+}
+
+}  // namespace attune

@@ -1,0 +1,216 @@
+#include "core/search/sweep_results.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "core/io/atomic_file.h"
+#include "core/plot/svg_heatmap.h"
+#include "core/plot/svg_plot.h"
+#include "core/train/trainer.h"
+
+namespace attune {
+namespace {
+
+std::string csv_cell(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+std::string number(const std::optional<double>& value) { return value ? fmt::format("{}", *value) : ""; }
+
+}  // namespace
+
+SweepResults collect_results(const SweepSpec& spec, TrialStore& store) {
+  SweepResults results;
+  results.folds = std::max<int64_t>(1, spec.search().cv_folds);
+  const bool maximize = spec.search().mode == "max";
+  for (const auto& record : store.trials()) {
+    TrialResult result;
+    result.trial = record.trial;
+    result.params = params_from_json(record.params_json);
+    result.status = record.status;
+    result.message = record.message;
+    result.folds.assign(static_cast<size_t>(results.folds), std::nullopt);
+    for (const auto& fold : store.folds(record.trial)) {
+      if (fold.fold < results.folds) result.folds[static_cast<size_t>(fold.fold)] = fold.value;
+    }
+    std::vector<double> values;
+    for (const auto& value : result.folds) {
+      if (value) values.push_back(*value);
+    }
+    if (!values.empty()) {
+      double sum = 0, squares = 0;
+      for (double v : values) sum += v;
+      result.mean = sum / static_cast<double>(values.size());
+      for (double v : values) squares += (v - *result.mean) * (v - *result.mean);
+      result.std = std::sqrt(squares / static_cast<double>(values.size()));
+    }
+    results.trials.push_back(std::move(result));
+  }
+  // Completed trials first, then pruned ones, each ordered by mean.
+  std::vector<size_t> order;
+  for (size_t i = 0; i < results.trials.size(); ++i) {
+    const auto& t = results.trials[i];
+    if ((t.status == TrialStatus::complete || t.status == TrialStatus::pruned) && t.mean) order.push_back(i);
+  }
+  auto better = [&](size_t a, size_t b) {
+    const auto &x = results.trials[a], &y = results.trials[b];
+    if ((x.status == TrialStatus::complete) != (y.status == TrialStatus::complete)) return x.status == TrialStatus::complete;
+    if (*x.mean != *y.mean) return maximize ? *x.mean > *y.mean : *x.mean < *y.mean;
+    return x.trial < y.trial;
+  };
+  std::stable_sort(order.begin(), order.end(), better);
+  for (size_t r = 0; r < order.size(); ++r) {
+    auto& t = results.trials[order[r]];
+    const bool tie = r > 0 && results.trials[order[r - 1]].status == t.status &&
+                     *results.trials[order[r - 1]].mean == *t.mean;
+    t.rank = tie ? results.trials[order[r - 1]].rank : static_cast<int64_t>(r + 1);
+  }
+  if (!order.empty() && results.trials[order[0]].status == TrialStatus::complete) results.best = order[0];
+  return results;
+}
+
+void write_results(const SweepSpec& spec, const SweepResults& results) {
+  const auto& search = spec.search();
+  std::string csv = "trial";
+  for (const auto& d : search.space.dimensions) csv += "," + csv_cell(d.key);
+  csv += fmt::format(",mean_{0},std_{0}", search.metric);
+  for (int64_t f = 0; f < results.folds; ++f) csv += fmt::format(",fold_{}_{}", f, search.metric);
+  csv += ",status,rank\n";
+  for (const auto& t : results.trials) {
+    csv += std::to_string(t.trial);
+    for (const auto& [key, value] : t.params) csv += "," + csv_cell(describe_value(value));
+    csv += "," + number(t.mean) + "," + number(t.std);
+    for (const auto& fold : t.folds) csv += "," + number(fold);
+    csv += "," + to_string(t.status) + "," + (t.rank > 0 ? std::to_string(t.rank) : "") + "\n";
+  }
+  write_file_atomically(spec.sweep_dir + "/results.csv", csv);
+
+  if (results.best) {
+    const auto& best = results.trials[*results.best];
+    LoadedExperiment loaded = spec.trial_experiment(best.params, best.trial);
+    YAML::Node resolved = YAML::Clone(loaded.resolved);
+    resolved.remove("search");
+    write_file_atomically(spec.sweep_dir + "/best.yaml",
+                          fmt::format("# best trial {} of sweep {}: mean {} {:.6g} over {} fold(s)\n", best.trial,
+                                      spec.name(), search.metric, *best.mean, results.folds) +
+                              to_yaml(resolved));
+  }
+
+  // The metric over the first two searched keys, each cell the best trial there.
+  if (search.space.dimensions.size() >= 2) {
+    const std::string& x_key = search.space.dimensions[0].key;
+    const std::string& y_key = search.space.dimensions[1].key;
+    std::vector<std::string> xs, ys;
+    std::map<std::pair<std::string, std::string>, double> cells;
+    std::map<std::pair<std::string, std::string>, std::string> empty_labels;  // why a cell has no value
+    for (const auto& t : results.trials) {
+      const std::string x = describe_value(t.params[0].second), y = describe_value(t.params[1].second);
+      if (std::find(xs.begin(), xs.end(), x) == xs.end()) xs.push_back(x);
+      if (std::find(ys.begin(), ys.end(), y) == ys.end()) ys.push_back(y);
+      if (!t.mean || t.status != TrialStatus::complete) {
+        if (!cells.count({x, y})) empty_labels[{x, y}] = to_string(t.status);
+        continue;
+      }
+      empty_labels.erase({x, y});
+      auto [it, inserted] = cells.emplace(std::make_pair(x, y), *t.mean);
+      if (!inserted) it->second = search.mode == "max" ? std::max(it->second, *t.mean) : std::min(it->second, *t.mean);
+    }
+    HeatmapOptions options;
+    options.title = fmt::format("{}: mean {} of complete trials (best over other keys)", spec.name(), search.metric);
+    options.x_label = x_key;
+    options.y_label = y_key;
+    options.empty_cell_labels = empty_labels;
+    write_heatmap(spec.sweep_dir + "/heatmap.svg", xs, ys, cells, options);
+  }
+
+  // Learning curves: each trial's metric after every epoch of its first fold.
+  std::vector<PlotSeries> curves;
+  for (const auto& t : results.trials) {
+    const std::string path = fmt::format("{}/trials/trial_{:04}/fold_0/metrics.csv", spec.sweep_dir, t.trial);
+    if (!std::filesystem::exists(path)) continue;
+    PlotSeries series;
+    series.name = fmt::format("trial {}", t.trial);
+    std::istringstream lines(read_text_file(path));
+    std::string line;
+    std::getline(lines, line);
+    std::vector<std::string> header;
+    std::istringstream names(line);
+    for (std::string cell; std::getline(names, cell, ',');) header.push_back(cell);
+    const auto column = std::find(header.begin(), header.end(), search.metric) - header.begin();
+    while (std::getline(lines, line)) {
+      std::istringstream cells(line);
+      std::vector<std::string> row;
+      for (std::string cell; std::getline(cells, cell, ',');) row.push_back(cell);
+      if (static_cast<size_t>(column) >= row.size()) continue;
+      series.x.push_back(std::stod(row[0]));
+      series.y.push_back(std::stod(row[static_cast<size_t>(column)]));
+    }
+    curves.push_back(std::move(series));
+  }
+  PlotOptions options;
+  options.title = fmt::format("{}: {} per epoch (fold 0 of every trial)", spec.name(), search.metric);
+  options.x_label = "epoch";
+  options.y_label = search.metric;
+  options.legend = curves.size() <= 12;
+  write_line_plot(spec.sweep_dir + "/learning_curves.svg", curves, options);
+}
+
+std::string ranked_table(const SweepSpec& spec, const SweepResults& results) {
+  const auto& search = spec.search();
+  std::vector<size_t> order(results.trials.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const auto ra = results.trials[a].rank, rb = results.trials[b].rank;
+    return (ra > 0 ? ra : INT64_MAX) < (rb > 0 ? rb : INT64_MAX);
+  });
+  std::vector<std::string> header = {"rank", "trial"};
+  for (const auto& d : search.space.dimensions) header.push_back(d.key);
+  header.push_back("mean_" + search.metric);
+  header.push_back("std");
+  header.push_back("status");
+  std::vector<std::vector<std::string>> rows;
+  for (size_t i : order) {
+    const auto& t = results.trials[i];
+    std::vector<std::string> row = {t.rank > 0 ? std::to_string(t.rank) : "-", std::to_string(t.trial)};
+    for (const auto& [key, value] : t.params) row.push_back(describe_value(value));
+    row.push_back(t.mean ? fmt::format("{:.4f}", *t.mean) : "-");
+    row.push_back(t.std ? fmt::format("{:.4f}", *t.std) : "-");
+    row.push_back(to_string(t.status));
+    rows.push_back(std::move(row));
+  }
+  std::vector<size_t> widths(header.size());
+  for (size_t c = 0; c < header.size(); ++c) {
+    widths[c] = header[c].size();
+    for (const auto& row : rows) widths[c] = std::max(widths[c], row[c].size());
+  }
+  std::string out;
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (size_t c = 0; c < cells.size(); ++c) out += fmt::format("{:<{}}{}", cells[c], widths[c], c + 1 < cells.size() ? "  " : "\n");
+  };
+  line(header);
+  for (const auto& row : rows) line(row);
+  return out;
+}
+
+void refit_best(const SweepSpec& spec, const SweepResults& results) {
+  if (!results.best) {
+    fmt::print(stderr, "refit: no completed trial to refit\n");
+    return;
+  }
+  const auto& best = results.trials[*results.best];
+  Experiment experiment = build_experiment(spec.trial_experiment(best.params, best.trial));
+  const RunDirectory run(spec.sweep_dir + "/refit");
+  Trainer trainer(experiment, run);
+  const auto summary = trainer.fit(std::filesystem::exists(run.last_checkpoint()));
+  fmt::print("refit of trial {} on the whole training split: {} {:.4f} on the valid split ({})\n", best.trial,
+             spec.search().metric, summary.at("final").at(spec.search().metric).get<double>(), run.path());
+}
+
+}  // namespace attune

@@ -1,0 +1,134 @@
+#include "core/search/sweep_runner.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "core/search/sweep_results.h"
+#include "core/search/sweep_worker.h"
+#include "core/train/experiment.h"
+#include "core/train/trainer.h"
+
+namespace attune {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string store_url(const SweepOptions& options, const SweepSpec& spec) {
+  if (!options.storage.empty()) return options.storage;
+  if (!spec.search().storage.empty()) return spec.search().storage;
+  return "sqlite://" + spec.sweep_dir + "/trials.db";
+}
+
+/// Starts `attune sweep-worker` as a child with its output in a log file and
+/// its share of the CPU threads (LibTorch's and OpenBLAS's).
+pid_t start_worker(const std::string& spec_path, int index, int threads, const std::string& log) {
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (fd >= 0) {
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+  }
+  const std::string count = std::to_string(threads);
+  setenv("OPENBLAS_NUM_THREADS", count.c_str(), 1);
+  setenv("OMP_NUM_THREADS", count.c_str(), 1);
+  const std::string self = fs::read_symlink("/proc/self/exe").string();
+  const std::string index_text = std::to_string(index);
+  execl(self.c_str(), self.c_str(), "sweep-worker", spec_path.c_str(), "--index", index_text.c_str(), "--threads",
+        count.c_str(), static_cast<char*>(nullptr));
+  _exit(127);
+}
+
+void run_workers(const SweepSpec& spec, const std::string& spec_path, TrialStore& store) {
+  const int workers = static_cast<int>(spec.workers);
+  const int threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / workers);
+  fs::create_directories(spec.sweep_dir + "/logs");
+  std::map<pid_t, int> running;
+  for (int i = 0; i < workers; ++i) {
+    running[start_worker(spec_path, i, threads, fmt::format("{}/logs/worker_{}.log", spec.sweep_dir, i))] = i;
+  }
+  size_t reported = 0;
+  auto report = [&] {
+    const auto trials = store.trials();
+    size_t done = 0;
+    for (const auto& t : trials) done += t.status == TrialStatus::complete || t.status == TrialStatus::pruned ||
+                                         t.status == TrialStatus::failed;
+    if (done != reported) fmt::print(stderr, "sweep {}: {}/{} trials done\n", spec.name(), done, trials.size());
+    reported = done;
+  };
+  while (!running.empty()) {
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid > 0 && running.count(pid)) {
+      const int index = running[pid];
+      running.erase(pid);
+      if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+        // A worker died: its trial goes back to the queue and a new worker takes over.
+        const int released = release_dead_local_workers(store);
+        fmt::print(stderr, "worker {} stopped ({}); {} trial(s) back to the queue; restarting it\n", index,
+                   WIFSIGNALED(status) ? fmt::format("signal {}", WTERMSIG(status))
+                                       : fmt::format("exit code {}", WEXITSTATUS(status)),
+                   released);
+        running[start_worker(spec_path, index, threads, fmt::format("{}/logs/worker_{}.log", spec.sweep_dir, index))] =
+            index;
+      }
+      continue;
+    }
+    report();
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  report();
+}
+
+}  // namespace
+
+int run_sweep(const SweepOptions& options) {
+  SweepSpec spec;
+  spec.experiment = fs::absolute(options.experiment).lexically_normal().string();
+  spec.overrides = options.overrides;
+  for (const auto& plugin : options.plugins) spec.plugins.push_back(fs::absolute(plugin).lexically_normal().string());
+  spec.prepare();
+  spec.sweep_dir = fs::absolute(options.sweep_dir.empty() ? "sweeps/" + spec.name() : options.sweep_dir)
+                       .lexically_normal()
+                       .string();
+  spec.workers = options.workers > 0 ? options.workers : spec.search().workers;
+  fs::create_directories(spec.sweep_dir);
+  spec.storage = store_url(options, spec);
+  const std::string spec_path = spec.sweep_dir + "/sweep.json";
+  spec.save(spec_path);
+
+  auto store = open_trial_store(spec.storage, spec.name());
+  std::vector<std::string> params;
+  for (const auto& trial : spec.trials()) params.push_back(params_to_json(trial));
+  store->create_sweep(spec.spec_hash(), params);
+  fmt::print(stderr, "sweep {}: {} trials{}, {} worker(s), store {}\n", spec.name(), spec.trials().size(),
+             spec.search().cv_folds >= 2 ? fmt::format(" x {} folds", spec.search().cv_folds) : "", spec.workers,
+             spec.storage);
+
+  if (spec.workers == 1) {
+    run_sweep_worker(spec, *store, "");
+  } else {
+    run_workers(spec, spec_path, *store);
+  }
+  const SweepResults results = collect_results(spec, *store);
+  write_results(spec, results);
+  fmt::print("{}", ranked_table(spec, results));
+  if (spec.search().refit) refit_best(spec, results);
+  return 0;
+}
+
+int run_sweep_worker_process(const std::string& spec_path, int index, int threads) {
+  configure_threads(threads);
+  const SweepSpec spec = SweepSpec::load(spec_path);
+  auto store = open_trial_store(spec.storage, spec.name());
+  run_sweep_worker(spec, *store, fmt::format("[worker {}] ", index));
+  return 0;
+}
+
+}  // namespace attune

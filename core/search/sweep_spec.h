@@ -1,0 +1,55 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/config/experiment_config.h"
+#include "core/search/strategies.h"
+
+namespace attune {
+
+/// What a sweep is: the experiment (file, overrides, plugins), where it
+/// writes, its store, and the trials it generates. Saved as sweep.json in the
+/// sweep folder, from which worker processes rebuild it.
+struct SweepSpec {
+  std::string experiment;  // absolute path of the YAML
+  std::vector<std::string> overrides;
+  std::vector<std::string> plugins;
+  std::string sweep_dir;   // absolute
+  std::string storage;     // store URL
+  int64_t workers = 1;
+
+  /// Loads and validates the experiment and every trial's config (so that a
+  /// bad trial fails before any training). Throws InputError.
+  void prepare();
+
+  const LoadedExperiment& base() const { return base_; }
+  const SearchConfig& search() const { return base_.config.search; }
+  const std::vector<TrialParams>& trials() const { return trials_; }
+  /// Hash of the resolved base config and every trial's values: a store
+  /// holding the same sweep name with another hash is another sweep.
+  const std::string& spec_hash() const { return spec_hash_; }
+  /// The sweep's name in the store (the experiment's name).
+  const std::string& name() const { return base_.config.name; }
+
+  /// A trial's experiment: the YAML with the CLI overrides and its values.
+  LoadedExperiment trial_experiment(const TrialParams& params, int64_t trial) const;
+
+  void save(const std::string& path) const;
+  static SweepSpec load(const std::string& path);
+
+ private:
+  LoadedExperiment base_;
+  std::vector<TrialParams> trials_;
+  std::string spec_hash_;
+};
+
+/// Applies one searched value to a YAML root. For a key naming a component's
+/// type (`scheduler.type`), the component's own options are replaced, not
+/// merged: a map value (`{type: exponential, gamma: 0.9}`) brings its
+/// options along, a name takes that type's defaults; the section's own keys
+/// (interval, warmup_steps, param_groups, match, kind) stay.
+void apply_search_value(YAML::Node& root, const std::string& key, const YAML::Node& value, const std::string& text,
+                        config::OverrideMap& overrides);
+
+}  // namespace attune

@@ -1,0 +1,160 @@
+// How the trial store reports what users get wrong: bad URLs, files that are
+// no SQLite database, unreachable servers, wrong passwords, foreign tables.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "core/error.h"
+#include "core/search/postgres_trial_store.h"
+#include "core/search/trial_store.h"
+#include "tests/support/postgres_server.h"
+#include "tests/support/test_support.h"
+
+namespace attune {
+namespace {
+
+using testing::TempDir;
+
+/// The InputError message that opening `url` gives ("" if it opened).
+std::string open_error(const std::string& url) {
+  try {
+    open_trial_store(url, "sweep");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+#define EXPECT_CONTAINS(text, part) EXPECT_NE((text).find(part), std::string::npos) << (text)
+
+TEST(TrialStoreStatus, RoundTripsThroughText) {
+  for (const auto status :
+       {TrialStatus::pending, TrialStatus::running, TrialStatus::complete, TrialStatus::pruned, TrialStatus::failed}) {
+    EXPECT_EQ(trial_status_from_string(to_string(status)), status);
+  }
+  EXPECT_EQ(to_string(TrialStatus::complete), "complete");
+  EXPECT_THROW(trial_status_from_string("done"), InputError);
+}
+
+TEST(TrialStoreUrl, SqliteFormsOpenTheSameFile) {
+  TempDir dir;
+  auto store = open_trial_store("sqlite://" + dir.file("a.db"), "s");
+  store->create_sweep("h", {"{}", "{}"});
+  EXPECT_EQ(open_trial_store(dir.file("a.db"), "s")->trials().size(), 2u);
+  EXPECT_TRUE(std::filesystem::exists(dir.file("a.db-wal"))) << "WAL journal mode";  // while a connection is open
+  // sqlite://relative/path.db is relative to the working directory.
+  const auto previous = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  const auto trials = open_trial_store("sqlite://a.db", "s")->trials().size();
+  std::filesystem::current_path(previous);
+  EXPECT_EQ(trials, 2u);
+}
+
+TEST(TrialStoreUrl, BadUrlsAreInputErrors) {
+  EXPECT_CONTAINS(open_error(""), "empty trial store URL");
+  EXPECT_CONTAINS(open_error("mysql://db/sweeps"), "mysql://db/sweeps: unsupported trial store 'mysql://'");
+  EXPECT_CONTAINS(open_error("sqlite:sweep.db"), "sqlite:sweep.db: bad SQLite store URL");
+  EXPECT_CONTAINS(open_error("sqlite://"), "bad SQLite store URL");
+  EXPECT_CONTAINS(open_error("postgresql://postgres@127.0.0.1:notaport/db"), "cannot connect to PostgreSQL");
+  EXPECT_THROW(open_trial_store("sweep.db", ""), InputError);
+}
+
+TEST(TrialStoreSqlite, FileThatIsNoDatabase) {
+  TempDir dir;
+  testing::write_text(dir.file("sweep.db"), std::string(4096, 'x'));
+  EXPECT_CONTAINS(open_error(dir.file("sweep.db")),
+                  dir.file("sweep.db") + ": not an SQLite database (file is not a database)");
+}
+
+TEST(TrialStoreSqlite, MissingFolder) {
+  TempDir dir;
+  EXPECT_CONTAINS(open_error(dir.file("missing/sweep.db")), dir.file("missing/sweep.db") + ": cannot open");
+  EXPECT_CONTAINS(open_error(dir.path()), "cannot open");  // a folder, not a file
+}
+
+TEST(TrialStorePostgresDown, PasswordsAreMaskedInMessages) {
+  EXPECT_EQ(mask_password("postgresql://bob:s3cret@db.lan:5432/sweeps"), "postgresql://bob:***@db.lan:5432/sweeps");
+  EXPECT_EQ(mask_password("postgres://bob@db.lan/sweeps?password=s3cret&sslmode=require"),
+            "postgres://bob@db.lan/sweeps?password=***&sslmode=require");
+  EXPECT_EQ(mask_password("postgresql://db.lan/sweeps"), "postgresql://db.lan/sweeps");
+  EXPECT_EQ(mask_password("postgresql://[::1]:5432/sweeps"), "postgresql://[::1]:5432/sweeps");
+}
+
+TEST(TrialStorePostgresDown, RefusedConnection) {
+  // A bound socket that does not listen: connecting to its port is refused, and nobody else can take it meanwhile.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string url = fmt::format("postgresql://postgres@127.0.0.1:{}/attune_test", ntohs(address.sin_port));
+  const std::string message = open_error(url);
+  close(fd);
+  EXPECT_CONTAINS(message, url + ": cannot connect to PostgreSQL");
+  EXPECT_CONTAINS(message, "refused");
+}
+
+/// One real server for the PostgreSQL error tests.
+class TrialStorePostgres : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    try {
+      server_ = std::make_unique<testing::PostgresServer>();
+      server_->create_role("alice", "secret");
+      // alice's own schema comes first on her search path: a foreign `trials` table there.
+      server_->psql(
+          "CREATE SCHEMA alice AUTHORIZATION alice; CREATE TABLE alice.trials (id int); "
+          "ALTER TABLE alice.trials OWNER TO alice");
+    } catch (const std::exception& e) {
+      start_error_ = e.what();
+    }
+  }
+  static void TearDownTestSuite() { server_.reset(); }
+  void SetUp() override { ASSERT_TRUE(server_) << start_error_; }
+
+  static std::unique_ptr<testing::PostgresServer> server_;
+  static std::string start_error_;
+};
+std::unique_ptr<testing::PostgresServer> TrialStorePostgres::server_;
+std::string TrialStorePostgres::start_error_;
+
+TEST_F(TrialStorePostgres, WrongPasswordIsMasked) {
+  const std::string message = open_error(server_->url_as("alice", "wrong-secret"));
+  EXPECT_CONTAINS(message, "cannot connect to PostgreSQL");
+  EXPECT_CONTAINS(message, "password authentication failed");
+  EXPECT_CONTAINS(message, "postgresql://alice:***@127.0.0.1");
+  EXPECT_EQ(message.find("wrong-secret"), std::string::npos) << message;
+}
+
+TEST_F(TrialStorePostgres, ForeignTablesAreASchemaMismatch) {
+  const std::string message = open_error(server_->url_as("alice", "secret"));
+  EXPECT_CONTAINS(message, "postgresql://alice:***@127.0.0.1");
+  EXPECT_CONTAINS(message, "table 'trials' has no column 'sweep'");
+}
+
+TEST_F(TrialStorePostgres, ReconnectsWhenTheServerDropsTheConnection) {
+  auto store = open_trial_store(server_->url(), "reconnect");
+  store->create_sweep("hash", {"{}", "{}"});
+  // What a server restart or a firewall closing an idle connection does to a worker between epochs.
+  server_->psql(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'attune_test' "
+      "AND pid <> pg_backend_pid()");
+  EXPECT_EQ(store->claim_trial("w", 60), 0);
+  EXPECT_EQ(store->trials().size(), 2u);
+}
+
+TEST_F(TrialStorePostgres, NoSuchDatabase) {
+  const std::string url = server_->url() + "_missing";
+  EXPECT_CONTAINS(open_error(url), "cannot connect to PostgreSQL");
+  EXPECT_CONTAINS(open_error(url), "attune_test_missing");
+}
+
+}  // namespace
+}  // namespace attune

@@ -1,0 +1,359 @@
+#include "core/search/trial_store.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "core/error.h"
+#include "tests/support/postgres_server.h"
+#include "tests/support/test_support.h"
+
+namespace attune {
+namespace {
+
+using testing::PostgresServer;
+using testing::TempDir;
+
+/// One server for every PostgreSQL test in this process, started on first use.
+std::unique_ptr<PostgresServer>& shared_server() {
+  static std::unique_ptr<PostgresServer> server;
+  return server;
+}
+
+PostgresServer& postgres() {
+  auto& server = shared_server();
+  if (!server) {
+    server = std::make_unique<PostgresServer>();
+    std::cerr << "PostgreSQL test server on port " << server->port() << " started in " << server->startup_seconds()
+              << " s\n";
+  }
+  return *server;
+}
+
+std::vector<std::string> params(size_t count) {
+  std::vector<std::string> result;
+  for (size_t i = 0; i < count; ++i) result.push_back(fmt::format("{{\"optimizer.lr\": {}}}", 0.001 * (i + 1)));
+  return result;
+}
+
+void sleep_seconds(double seconds) {
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+}
+
+/// The behaviour both backends share; the parameter names the backend.
+class TrialStoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "postgres") {
+      try {
+        url_ = postgres().url();
+      } catch (const std::exception& e) {
+        FAIL() << e.what();
+      }
+    } else {
+      url_ = dir_.file("sweep.db");
+    }
+    // Tests share one PostgreSQL database, so each works in its own sweep.
+    sweep_ = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  }
+  static void TearDownTestSuite() { shared_server().reset(); }
+
+  std::unique_ptr<TrialStore> open(const std::string& sweep = "") {
+    return open_trial_store(url_, sweep.empty() ? sweep_ : sweep);
+  }
+
+  TempDir dir_;
+  std::string url_, sweep_;
+};
+
+TEST_P(TrialStoreTest, CreateSweepIsIdempotent) {
+  auto store = open();
+  store->create_sweep("hash", params(3));
+  store->create_sweep("hash", params(3));
+  open()->create_sweep("hash", params(3));
+  const auto trials = open()->trials();
+  ASSERT_EQ(trials.size(), 3u);
+  for (const auto& trial : trials) EXPECT_EQ(trial.status, TrialStatus::pending);
+}
+
+TEST_P(TrialStoreTest, DifferentSpecHashIsRejected) {
+  open()->create_sweep("hash-a", params(2));
+  try {
+    open()->create_sweep("hash-b", params(5));
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("already holds a different sweep named '" + sweep_ + "'"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("--sweep-dir"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(open()->trials().size(), 2u);
+}
+
+TEST_P(TrialStoreTest, ClaimsReturnEachTrialOnceInOrder) {
+  auto store = open();
+  store->create_sweep("hash", params(5));
+  auto other = open();  // a second connection, as another worker has
+  for (int64_t i = 0; i < 5; ++i) {
+    auto& claimer = i % 2 ? *other : *store;
+    EXPECT_EQ(claimer.claim_trial("w" + std::to_string(i), 60), i);
+  }
+  EXPECT_EQ(store->claim_trial("late", 60), std::nullopt);
+  const auto trials = store->trials();
+  for (int64_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(trials[i].status, TrialStatus::running);
+    EXPECT_EQ(trials[i].worker, "w" + std::to_string(i));
+    EXPECT_GT(trials[i].heartbeat, 1e9);
+  }
+}
+
+TEST_P(TrialStoreTest, ReleaseAndReclaim) {
+  auto store = open();
+  store->create_sweep("hash", params(2));
+  ASSERT_EQ(store->claim_trial("a", 60), 0);
+  EXPECT_FALSE(store->release_trial(0, "b"));  // b does not hold it
+  EXPECT_TRUE(store->release_trial(0, "a"));
+  EXPECT_FALSE(store->release_trial(0, "a"));  // no longer running
+  EXPECT_EQ(store->trials()[0].status, TrialStatus::pending);
+  EXPECT_EQ(store->claim_trial("b", 60), 0);
+  EXPECT_EQ(store->trials()[0].worker, "b");
+  EXPECT_EQ(store->claim_trial("b", 60), 1);
+}
+
+TEST_P(TrialStoreTest, StaleHeartbeatIsReclaimed) {
+  auto store = open();
+  store->create_sweep("hash", params(2));
+  ASSERT_EQ(store->claim_trial("a", 0.5), 0);
+  ASSERT_EQ(store->claim_trial("b", 0.5), 1);
+  EXPECT_EQ(store->claim_trial("c", 0.5), std::nullopt);  // both fresh
+  const double first_beat = store->trials()[1].heartbeat;
+  sleep_seconds(0.8);
+  store->heartbeat(1, "b");  // b lives on, a went silent
+  store->heartbeat(0, "x");  // not x's trial: changes nothing
+  EXPECT_GT(store->trials()[1].heartbeat, first_beat);
+  EXPECT_EQ(store->claim_trial("c", 0.5), 0);
+  EXPECT_EQ(store->claim_trial("d", 0.5), std::nullopt);
+  EXPECT_EQ(store->claim_trial("d", std::numeric_limits<double>::infinity()), std::nullopt);
+  // The old holder's late calls change nothing: c holds the trial now.
+  EXPECT_FALSE(store->release_trial(0, "a"));
+  store->finish_trial(0, "a", TrialStatus::failed, "late");
+  const auto trial = store->trials()[0];
+  EXPECT_EQ(trial.status, TrialStatus::running);
+  EXPECT_EQ(trial.worker, "c");
+}
+
+TEST_P(TrialStoreTest, FoldAndIntermediateRoundTrip) {
+  auto store = open();
+  store->create_sweep("hash", params(3));
+  store->record_fold({1, 1, 0.1234567890123456, 7, true});
+  store->record_fold({1, 0, 3.5, 4, false});
+  store->record_fold({1, 0, -2.25, 5, false});  // replaces
+  store->record_fold({2, 0, std::nan(""), 1, false});
+  const auto folds = store->folds(1);
+  ASSERT_EQ(folds.size(), 2u);
+  EXPECT_EQ(folds[0].fold, 0);
+  EXPECT_EQ(folds[0].value, -2.25);
+  EXPECT_EQ(folds[0].epochs, 5);
+  EXPECT_FALSE(folds[0].pruned);
+  EXPECT_EQ(folds[1].trial, 1);
+  EXPECT_EQ(folds[1].value, 0.1234567890123456);
+  EXPECT_TRUE(folds[1].pruned);
+  ASSERT_EQ(store->folds(2).size(), 1u);
+  EXPECT_TRUE(std::isnan(store->folds(2)[0].value));
+  EXPECT_TRUE(store->folds(0).empty());
+
+  for (const int64_t trial : {2, 0, 1}) store->report_intermediate({trial, 0, 3, 0.5 + trial});
+  store->report_intermediate({1, 0, 3, 9.75});  // replaces
+  store->report_intermediate({1, 0, 4, 1.0});
+  store->report_intermediate({1, 1, 3, 2.0});
+  const auto values = store->intermediate_values(0, 3);
+  ASSERT_EQ(values.size(), 3u);
+  for (int64_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(values[i].trial, i);
+    EXPECT_EQ(values[i].fold, 0);
+    EXPECT_EQ(values[i].epoch, 3);
+  }
+  EXPECT_EQ(values[1].value, 9.75);
+  EXPECT_EQ(values[2].value, 2.5);
+  EXPECT_TRUE(store->intermediate_values(2, 3).empty());
+  // Another sweep in the same store sees none of it.
+  EXPECT_TRUE(open(sweep_ + "-other")->folds(1).empty());
+  EXPECT_TRUE(open(sweep_ + "-other")->intermediate_values(0, 3).empty());
+}
+
+TEST_P(TrialStoreTest, FinishStatuses) {
+  auto store = open();
+  store->create_sweep("hash", params(3));
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(store->claim_trial("w", 60), i);
+  store->finish_trial(0, "w", TrialStatus::complete);
+  store->finish_trial(1, "w", TrialStatus::pruned);
+  store->finish_trial(2, "w", TrialStatus::failed, "loss became NaN");
+  EXPECT_THROW(store->finish_trial(2, "w", TrialStatus::pending), Error);
+  const auto trials = store->trials();
+  EXPECT_EQ(trials[0].status, TrialStatus::complete);
+  EXPECT_EQ(trials[1].status, TrialStatus::pruned);
+  EXPECT_EQ(trials[2].status, TrialStatus::failed);
+  EXPECT_EQ(trials[2].message, "loss became NaN");
+  // Finished trials are never claimed again, however old their heartbeat.
+  sleep_seconds(0.05);
+  EXPECT_EQ(store->claim_trial("w", 0.01), std::nullopt);
+  EXPECT_FALSE(store->release_trial(0, "w"));
+}
+
+TEST_P(TrialStoreTest, TrialsAreInOrderWithTheirParams) {
+  auto store = open();
+  std::vector<std::string> json = params(12);
+  json[3] = R"({"name": "quote \" and backslash \\ and comma, {braces}", "unicode": "größe"})";
+  store->create_sweep("hash", json);
+  open(sweep_ + "-other")->create_sweep("other", params(1));
+  const auto trials = store->trials();
+  ASSERT_EQ(trials.size(), 12u);
+  for (size_t i = 0; i < trials.size(); ++i) {
+    EXPECT_EQ(trials[i].trial, static_cast<int64_t>(i));
+    EXPECT_EQ(trials[i].params_json, json[i]);
+    EXPECT_EQ(trials[i].status, TrialStatus::pending);
+    EXPECT_EQ(trials[i].worker, "");
+    EXPECT_EQ(trials[i].message, "");
+  }
+  EXPECT_EQ(open(sweep_ + "-other")->trials().size(), 1u);
+  EXPECT_TRUE(open(sweep_ + "-never-created")->trials().empty());
+  EXPECT_EQ(open(sweep_ + "-never-created")->claim_trial("w", 60), std::nullopt);
+}
+
+/// Runs `body` in a forked child; the child reports through `pipe_fd` and never returns.
+template <typename Body>
+pid_t spawn(int pipe_fd, Body body) {
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  std::string report;
+  int code = 0;
+  try {
+    report = body();
+  } catch (const std::exception& e) {
+    report = std::string("error: ") + e.what() + "\n";
+    code = 1;
+  }
+  for (size_t done = 0; done < report.size();) {
+    const ssize_t n = write(pipe_fd, report.data() + done, report.size() - done);
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  _exit(code);  // no destructors: the parent's store objects and server are not ours to close
+}
+
+std::string read_all(int fd) {
+  std::string text;
+  char buffer[4096];
+  for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) text.append(buffer, static_cast<size_t>(n));
+  return text;
+}
+
+TEST_P(TrialStoreTest, ConcurrentWorkersClaimEachTrialExactlyOnce) {
+  constexpr int kWorkers = 4, kTrials = 200;
+  int start[2];  // the workers wait until the parent closes it, so that they really start together
+  ASSERT_EQ(pipe(start), 0);
+  std::vector<std::pair<pid_t, int>> children;
+  for (int w = 0; w < kWorkers; ++w) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    const std::string worker = "worker" + std::to_string(w);
+    // Every worker opens the store and creates the sweep at once, as `attune sweep` workers started together do.
+    const pid_t pid = spawn(fds[1], [&] {
+      close(start[1]);
+      char ignored;
+      if (read(start[0], &ignored, 1) != 0) return std::string("error: barrier\n");
+      auto store = open();
+      store->create_sweep("hash", params(kTrials));
+      std::string claimed;
+      while (const auto trial = store->claim_trial(worker, 600)) {
+        claimed += std::to_string(*trial) + "\n";
+        sleep_seconds(0.002);  // "training", outside any transaction
+        store->finish_trial(*trial, worker, TrialStatus::complete);
+      }
+      return claimed;
+    });
+    close(fds[1]);
+    children.emplace_back(pid, fds[0]);
+  }
+  close(start[0]);
+  close(start[1]);
+  std::map<int64_t, int> claims;
+  std::vector<size_t> per_worker;
+  for (const auto& [pid, fd] : children) {
+    const std::string text = read_all(fd);
+    close(fd);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
+    std::istringstream lines(text);
+    int64_t last = -1;
+    size_t count = 0;
+    for (std::string line; std::getline(lines, line);) {
+      if (line.empty() || !std::isdigit(static_cast<unsigned char>(line[0])))
+        continue;  // the child's error, shown above
+      const int64_t trial = std::stoll(line);
+      EXPECT_GT(trial, last) << "a worker's claims go up";
+      last = trial;
+      ++claims[trial];
+      ++count;
+    }
+    per_worker.push_back(count);
+  }
+  EXPECT_EQ(claims.size(), static_cast<size_t>(kTrials));
+  for (const auto& [trial, count] : claims) EXPECT_EQ(count, 1) << "trial " << trial;
+  const auto trials = open()->trials();
+  ASSERT_EQ(trials.size(), static_cast<size_t>(kTrials));
+  for (const auto& trial : trials) EXPECT_EQ(trial.status, TrialStatus::complete);
+  std::cerr << "claims per worker:";
+  for (const size_t count : per_worker) std::cerr << ' ' << count;
+  std::cerr << '\n';
+}
+
+TEST_P(TrialStoreTest, KilledWorkerLeavesAConsistentStore) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t pid = spawn(fds[1], [&] {
+    auto store = open();
+    store->create_sweep("hash", params(20000));
+    if (write(fds[1], "+", 1) != 1) return std::string();
+    for (;;) {
+      const auto trial = store->claim_trial("victim", 600);
+      if (!trial) break;
+      store->report_intermediate({*trial, 0, 0, 1.0});
+      store->record_fold({*trial, 0, 1.0, 1, false});
+      store->finish_trial(*trial, "victim", TrialStatus::complete);
+    }
+    return std::string();
+  });
+  close(fds[1]);
+  char ready = 0;
+  ASSERT_EQ(read(fds[0], &ready, 1), 1);  // the sweep exists
+  close(fds[0]);
+  sleep_seconds(0.3);
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  auto store = open();
+  const auto trials = store->trials();
+  ASSERT_EQ(trials.size(), 20000u);
+  size_t complete = 0;
+  for (const auto& trial : trials) {
+    if (trial.status != TrialStatus::complete) continue;
+    ++complete;
+    ASSERT_EQ(store->folds(trial.trial).size(), 1u) << "trial " << trial.trial;  // written before it completed
+  }
+  EXPECT_GT(complete, 0u);
+  store->create_sweep("hash", {});  // still the same sweep
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, TrialStoreTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace attune
