@@ -9,7 +9,7 @@
 
 namespace attune::cli {
 
-Experiment load_run(const std::string& run_dir, const std::vector<std::string>& plugins);
+Experiment load_run(const std::string& run_dir, const std::vector<std::string>& plugins, bool join_job);
 
 CommandRunner add_eval_command(CLI::App& app) {
   struct Arguments {
@@ -25,7 +25,7 @@ CommandRunner add_eval_command(CLI::App& app) {
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   return [args]() {
-    Experiment experiment = load_run(args->run_dir, args->plugins);
+    Experiment experiment = load_run(args->run_dir, args->plugins, /*join_job=*/false);
     const RunDirectory run(args->run_dir);
     load_checkpoint(run.best_checkpoint(), *experiment.model, nullptr, /*restore_rng=*/false);
     std::shared_ptr<Dataset> extra;

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   };
   add(attune::cli::add_train_command);
   add(attune::cli::add_eval_command);
+  add(attune::cli::add_launch_command);
   add(attune::cli::add_sweep_command);
   add(attune::cli::add_sweep_worker_command);
   add(attune::cli::add_check_command);

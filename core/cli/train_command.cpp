@@ -24,17 +24,27 @@ std::vector<std::string> read_labels(const std::string& run_dir) {
   }
 }
 
+/// Trains and prints summary.json (rank 0 alone in a data-parallel job).
+int train(Experiment& experiment, const std::string& run_dir, bool resume) {
+  Trainer trainer(experiment, RunDirectory(run_dir));
+  const auto summary = trainer.fit(resume);
+  if (!experiment.distributed || experiment.distributed->is_main()) fmt::print("{}\n", summary.dump(2));
+  return 0;
+}
+
 }  // namespace
 
 /// Loads a run folder's config.yaml and labels, as `--resume` and `eval` need.
-Experiment load_run(const std::string& run_dir, const std::vector<std::string>& plugins) {
+Experiment load_run(const std::string& run_dir, const std::vector<std::string>& plugins, bool join_job) {
   const std::string config_path = run_dir + "/config.yaml";
   if (!std::filesystem::exists(config_path)) {
     input_error("{}: not a run folder (no config.yaml)", run_dir);
   }
   BuildOptions options;
   options.label_names = read_labels(run_dir);
-  return build_experiment(load_experiment(config_path, {}, plugins), options);
+  const auto loaded = load_experiment(config_path, {}, plugins);
+  if (join_job) options.distributed = join_distributed_job(loaded.config);
+  return build_experiment(loaded, options);
 }
 
 CommandRunner add_train_command(CLI::App& app) {
@@ -49,22 +59,19 @@ CommandRunner add_train_command(CLI::App& app) {
       if (!args->experiment.experiment.empty() || !args->experiment.overrides.empty()) {
         input_error("--resume continues a run with its own config.yaml: give no experiment file or overrides");
       }
-      Experiment experiment = load_run(args->resume, args->experiment.plugins);
-      Trainer trainer(experiment, RunDirectory(args->resume));
-      const auto summary = trainer.fit(/*resume=*/true);
-      fmt::print("{}\n", summary.dump(2));
-      return 0;
+      Experiment experiment = load_run(args->resume, args->experiment.plugins, /*join_job=*/true);
+      return train(experiment, args->resume, /*resume=*/true);
     }
     if (args->experiment.experiment.empty()) input_error("train: give an experiment YAML or --resume RUN_DIR");
     const auto loaded =
         load_experiment(args->experiment.experiment, args->experiment.overrides, args->experiment.plugins);
-    Experiment experiment = build_experiment(loaded);
-    const std::string run_dir =
-        args->run_dir.empty() ? RunDirectory::default_path(loaded.config.name) : args->run_dir;
-    Trainer trainer(experiment, RunDirectory(run_dir));
-    const auto summary = trainer.fit(/*resume=*/false);
-    fmt::print("{}\n", summary.dump(2));
-    return 0;
+    BuildOptions options;
+    options.distributed = join_distributed_job(loaded.config);
+    Experiment experiment = build_experiment(loaded, options);
+    std::string run_dir = args->run_dir.empty() ? RunDirectory::default_path(loaded.config.name) : args->run_dir;
+    // The ranks' clocks may name different default folders: rank 0's wins.
+    if (options.distributed) run_dir = options.distributed->share_from_main("run_dir", run_dir);
+    return train(experiment, run_dir, /*resume=*/false);
   };
 }
 

@@ -30,11 +30,23 @@ void TrainConfig::declare(config::Schema<TrainConfig>& s) {
   s.field("early_stopping", &TrainConfig::early_stopping, "stop when the metric stops improving");
 }
 
+void DistributedConfig::declare(config::Schema<DistributedConfig>& s) {
+  s.field("backend", &DistributedConfig::backend,
+          "`auto` (NCCL on CUDA where LibTorch has it, else Gloo), `gloo` or `nccl`")
+      .one_of({"auto", "gloo", "nccl"});
+  s.field("timeout_seconds", &DistributedConfig::timeout_seconds,
+          "how long a collective waits for a silent rank before the run stops with an error")
+      .greater_than(0);
+}
+
 void ExperimentConfig::declare(config::Schema<ExperimentConfig>& s) {
   using E = ExperimentConfig;
   s.field("name", &E::name, "experiment name, used for the run folder");
   s.field("seed", &E::seed, "seed for initialisation, shuffling, dropout and splits");
   s.field("device", &E::device, "`auto` (CUDA when available), `cpu`, `cuda` or `cuda:N`");
+  s.field("precision", &E::precision,
+          "`fp32`, or `bf16`: forward passes under autocast to bfloat16 (weights, gradients and optimizer stay float32)")
+      .one_of({"fp32", "bf16"});
   s.field("threads", &E::threads, "intra-op CPU threads (0 = LibTorch's default)").at_least(0);
   s.field("plugins", &E::plugins, "shared libraries that register components, relative to this file").path();
   s.field("data", &E::data, "dataset: {type: text_classification, ...}").required();
@@ -44,6 +56,8 @@ void ExperimentConfig::declare(config::Schema<ExperimentConfig>& s) {
   s.field("scheduler", &E::scheduler, "learning-rate scheduler: {type: cosine, ...}");
   s.field("train", &E::train, "the training loop");
   s.field("search", &E::search, "hyperparameter search, run by `attune sweep` (`attune train` ignores it)");
+  s.field("distributed", &E::distributed,
+          "data-parallel training when started by `attune launch --nproc N` or torchrun (ignored otherwise)");
   s.check("device", [](const E& e) -> std::string {
     static const std::regex valid("auto|cpu|cuda(:[0-9]+)?");
     return std::regex_match(e.device, valid) ? "" : fmt::format("expected auto, cpu, cuda or cuda:N, got `{}`", e.device);

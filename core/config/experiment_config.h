@@ -35,11 +35,20 @@ struct TrainConfig {
   static void declare(config::Schema<TrainConfig>& s);
 };
 
+/// `distributed:` how data-parallel ranks (started by `attune launch` or
+/// torchrun) talk to each other.
+struct DistributedConfig {
+  std::string backend = "auto";
+  double timeout_seconds = 300;
+  static void declare(config::Schema<DistributedConfig>& s);
+};
+
 /// A whole experiment YAML, typed. Built only by load_experiment.
 struct ExperimentConfig {
   std::string name = "experiment";
   int64_t seed = 0;
   std::string device = "auto";
+  std::string precision = "fp32";
   int64_t threads = 0;
   std::vector<std::string> plugins;
   Component<DataKind> data;
@@ -49,6 +58,7 @@ struct ExperimentConfig {
   LrScheduleConfig scheduler;
   TrainConfig train;
   SearchConfig search;
+  DistributedConfig distributed;
   static void declare(config::Schema<ExperimentConfig>& s);
 };
 

@@ -2,30 +2,49 @@
 
 #include <torch/nn/functional/loss.h>
 
+#include "core/train/autocast.h"
+
 namespace attune {
 
-EvalResult evaluate(Model& model, const Subset& subset, int64_t batch_size, const torch::Device& device) {
+EvalResult evaluate(Model& model, const Subset& subset, int64_t batch_size, const torch::Device& device,
+                    Distributed* distributed, bool bf16) {
   torch::NoGradGuard no_grad;
+  Subset shard = subset;
+  if (distributed) {
+    shard.indices.clear();
+    for (size_t i = static_cast<size_t>(distributed->rank()); i < subset.indices.size();
+         i += static_cast<size_t>(distributed->world_size())) {
+      shard.indices.push_back(subset.indices[i]);
+    }
+  }
   const bool was_training = model.is_training();
   model.eval();
   auto loss_sum = torch::zeros({}, torch::TensorOptions(torch::kDouble).device(device));
   auto correct = torch::zeros({}, torch::TensorOptions(torch::kLong).device(device));
-  for (int64_t start = 0; start < subset.size(); start += batch_size) {
-    const int64_t end = std::min(start + batch_size, subset.size());
-    std::vector<int64_t> indices(subset.indices.begin() + start, subset.indices.begin() + end);
-    const Batch batch = subset.dataset->collate(indices).to(device);
-    const auto logits = model.forward(batch);
+  for (int64_t start = 0; start < shard.size(); start += batch_size) {
+    const int64_t end = std::min(start + batch_size, shard.size());
+    std::vector<int64_t> indices(shard.indices.begin() + start, shard.indices.begin() + end);
+    const Batch batch = shard.dataset->collate(indices).to(device);
+    torch::Tensor logits;
+    {
+      const AutocastGuard autocast(device, bf16);
+      logits = model.forward(batch);
+    }
+    logits = logits.to(torch::kFloat);
     namespace F = torch::nn::functional;
     loss_sum += F::cross_entropy(logits, batch.labels, F::CrossEntropyFuncOptions().reduction(torch::kSum))
                     .to(torch::kDouble);
     correct += logits.argmax(1).eq(batch.labels).sum();
   }
   model.train(was_training);
+  auto sums = torch::stack({loss_sum, correct.to(torch::kDouble)});
+  if (distributed) distributed->all_reduce_sum({sums});
+  sums = sums.cpu();
   EvalResult result;
   result.examples = subset.size();
   if (result.examples > 0) {
-    result.loss = loss_sum.item<double>() / static_cast<double>(result.examples);
-    result.accuracy = static_cast<double>(correct.item<int64_t>()) / static_cast<double>(result.examples);
+    result.loss = sums[0].item<double>() / static_cast<double>(result.examples);
+    result.accuracy = sums[1].item<double>() / static_cast<double>(result.examples);
   }
   return result;
 }

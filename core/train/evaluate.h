@@ -3,6 +3,7 @@
 #include <torch/types.h>
 
 #include "core/data/dataset.h"
+#include "core/distributed/distributed.h"
 #include "models/model.h"
 
 namespace attune {
@@ -15,7 +16,11 @@ struct EvalResult {
 };
 
 /// Evaluates `model` on `subset` in eval mode without gradients, in batches
-/// of `batch_size`, in the subset's order.
-EvalResult evaluate(Model& model, const Subset& subset, int64_t batch_size, const torch::Device& device);
+/// of `batch_size`, in the subset's order. With `distributed`, each rank
+/// scores every world_size-th example and the sums are added over the ranks,
+/// so every rank returns the whole subset's figures. `bf16`: forward passes
+/// under autocast to bfloat16.
+EvalResult evaluate(Model& model, const Subset& subset, int64_t batch_size, const torch::Device& device,
+                    Distributed* distributed = nullptr, bool bf16 = false);
 
 }  // namespace attune

@@ -30,12 +30,23 @@ void configure_threads(int64_t threads) {
   if (threads > 0) at::set_num_threads(static_cast<int>(threads));
 }
 
+std::shared_ptr<Distributed> join_distributed_job(const ExperimentConfig& config) {
+  const auto environment = distributed_environment();
+  if (!environment) return nullptr;
+  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(config.distributed.timeout_seconds * 1000));
+  return Distributed::connect(*environment, resolve_device(config.device), config.distributed.backend, timeout);
+}
+
 Experiment build_experiment(const LoadedExperiment& loaded, const BuildOptions& options) {
   Experiment e;
   e.loaded = loaded;
   const ExperimentConfig& config = loaded.config;
   configure_threads(config.threads);
   e.device = resolve_device(config.device);
+  e.distributed = options.distributed;
+  if (e.distributed && e.device.is_cuda() && !e.device.has_index()) {
+    e.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(e.distributed->local_rank()));
+  }
   torch::manual_seed(static_cast<uint64_t>(config.seed));
 
   e.data = options.data ? options.data : config.data.create({static_cast<uint64_t>(config.seed), options.label_names});
@@ -57,6 +68,13 @@ Experiment build_experiment(const LoadedExperiment& loaded, const BuildOptions& 
   e.model = config.model.create(e.data->spec());
   e.init_report = apply_init_rules(*e.model, config.init, e.model->default_init_rules());
   e.model->to(e.device);
+  if (e.distributed) {
+    // Every rank starts from rank 0's weights (as DDP does), whatever each
+    // rank's initializers or files gave.
+    std::vector<torch::Tensor> state = e.model->parameters();
+    for (const auto& buffer : e.model->buffers()) state.push_back(buffer);
+    e.distributed->broadcast(state);
+  }
 
   std::vector<std::pair<std::string, torch::Tensor>> named;
   for (const auto& param : e.model->named_parameters()) {
@@ -66,7 +84,9 @@ Experiment build_experiment(const LoadedExperiment& loaded, const BuildOptions& 
   e.group_names = group_names(groups);
   e.optimizer = build_optimizer(config.optimizer, groups);
 
-  e.steps_per_epoch = steps_per_epoch(e.train_data.size(), config.train.batch_size, config.train.drop_last);
+  // One step takes a global batch: batch_size examples on each rank.
+  const int64_t ranks = e.distributed ? e.distributed->world_size() : 1;
+  e.steps_per_epoch = steps_per_epoch(e.train_data.size(), config.train.batch_size * ranks, config.train.drop_last);
   if (e.steps_per_epoch == 0) {
     input_error("train.batch_size {} with drop_last leaves no batch from {} training examples",
                 config.train.batch_size, e.train_data.size());

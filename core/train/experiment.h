@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/config/experiment_config.h"
+#include "core/distributed/distributed.h"
 
 namespace attune {
 
@@ -24,6 +25,8 @@ struct Experiment {
   std::vector<std::string> group_names;
   std::unique_ptr<LrSchedule> schedule;
   int64_t steps_per_epoch = 0;
+  /// Set when this process is one rank of a data-parallel job.
+  std::shared_ptr<Distributed> distributed;
 
   const ExperimentConfig& config() const { return loaded.config; }
 };
@@ -38,7 +41,15 @@ struct BuildOptions {
   /// Positions in the training split to train and validate on instead of the
   /// splits (a cross-validation fold).
   std::optional<std::pair<std::vector<int64_t>, std::vector<int64_t>>> fold;
+  /// This process's rank in a data-parallel job: `train.batch_size` is then
+  /// per rank, the model starts from rank 0's weights, and each CUDA rank
+  /// takes the device of its LOCAL_RANK.
+  std::shared_ptr<Distributed> distributed;
 };
+
+/// Joins the data-parallel job described by torchrun's environment variables
+/// (see distributed_environment); nullptr for a plain single-process run.
+std::shared_ptr<Distributed> join_distributed_job(const ExperimentConfig& config);
 
 /// Builds the experiment. Throws InputError on anything the config names but
 /// cannot be used (unreadable data, a rule matching no parameter, ...).

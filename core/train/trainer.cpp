@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/data/permutation.h"
+#include "core/train/autocast.h"
 #include "core/train/checkpoint.h"
 #include "core/train/evaluate.h"
 #include "core/train/progress.h"
@@ -46,15 +47,19 @@ void Trainer::write_run_files() const {
 
 nlohmann::json Trainer::fit(bool resume) {
   const auto& config = e_.config();
-  run_.create(resume);
+  // In a data-parallel job only rank 0 writes the run folder; every rank
+  // reads the checkpoint to resume (the folder must be visible to all).
+  const bool writes = is_main();
+  if (writes) run_.create(resume);
   State state;
   if (resume) {
     from_json(load_checkpoint(run_.last_checkpoint(), *e_.model, e_.optimizer.get()), state);
-  } else {
+  } else if (writes) {
     write_run_files();
   }
-  state.progress = std::make_unique<Progress>(Progress::parse_style(config.train.progress), config.train.epochs,
-                                              e_.steps_per_epoch);
+  state.progress = std::make_unique<Progress>(
+      writes ? Progress::parse_style(config.train.progress) : Progress::Style::none, config.train.epochs,
+      e_.steps_per_epoch);
   if (resume) {
     state.progress->message(fmt::format("resuming {} after epoch {} (step {})", run_.path(), state.epoch, state.step));
   }
@@ -67,11 +72,13 @@ nlohmann::json Trainer::fit(bool resume) {
     const bool improved = track_best(state, row);
     if (on_epoch_end_ && on_epoch_end_(row)) state.pruned = true;
     state.total_seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    write_metrics(state);
-    // best.pt first: if killed in between, last.pt still names the previous epoch.
-    if (improved) save_checkpoint(run_.best_checkpoint(), *e_.model, nullptr, to_json(state));
-    save_checkpoint(run_.last_checkpoint(), *e_.model, e_.optimizer.get(), to_json(state));
-    run_.write("summary.json", summary(state).dump(2) + "\n");
+    if (writes) {
+      write_metrics(state);
+      // best.pt first: if killed in between, last.pt still names the previous epoch.
+      if (improved) save_checkpoint(run_.best_checkpoint(), *e_.model, nullptr, to_json(state));
+      save_checkpoint(run_.last_checkpoint(), *e_.model, e_.optimizer.get(), to_json(state));
+      run_.write("summary.json", summary(state).dump(2) + "\n");
+    }
     state.progress->end_epoch(fmt::format("train_loss {:.4f} val_loss {:.4f} val_accuracy {:.4f}{}",
                                           row.get("train_loss"), row.get("val_loss"), row.get("val_accuracy"),
                                           improved ? " (best)" : ""));
@@ -83,13 +90,23 @@ nlohmann::json Trainer::fit(bool resume) {
   return summary(state);
 }
 
+bool Trainer::is_main() const { return !e_.distributed || e_.distributed->is_main(); }
+
 void Trainer::train_epoch(State& state) {
   const auto& config = e_.config();
   const auto epoch = state.epoch + 1;
   const auto seed = static_cast<uint64_t>(config.seed);
+  Distributed* const distributed = e_.distributed.get();
+  const int64_t ranks = distributed ? distributed->world_size() : 1;
+  const int64_t rank = distributed ? distributed->rank() : 0;
   state.progress->start_epoch(epoch);
   // Dropout and shuffling depend on (seed, epoch) only: see the class comment.
-  torch::manual_seed(mix_seed(seed, static_cast<uint64_t>(epoch)));
+  // Each rank draws its own dropout; rank 0 draws what a single process would.
+  const uint64_t dropout_seed = mix_seed(seed, static_cast<uint64_t>(epoch));
+  torch::manual_seed(rank == 0 ? dropout_seed : mix_seed(dropout_seed, 2000000 + static_cast<uint64_t>(rank)));
+  // Every rank draws the same order; a step's global batch is the next
+  // batch_size x ranks examples of it, of which each rank takes its slice
+  // (the same examples in each step as one process with the global batch).
   const auto order = seeded_permutation(e_.train_data.size(), mix_seed(seed, 1000000 + static_cast<uint64_t>(epoch)));
 
   e_.model->train();
@@ -100,29 +117,63 @@ void Trainer::train_epoch(State& state) {
   const auto epoch_start = std::chrono::steady_clock::now();
   std::vector<torch::Tensor> parameters = e_.model->parameters();
   for (int64_t step = 0; step < e_.steps_per_epoch; ++step) {
-    const int64_t begin = step * batch_size;
-    const int64_t end = std::min(begin + batch_size, e_.train_data.size());
+    const int64_t global_begin = step * batch_size * ranks;
+    const int64_t global_end = std::min(global_begin + batch_size * ranks, e_.train_data.size());
+    const int64_t begin = std::min(global_begin + rank * batch_size, global_end);
+    const int64_t end = std::min(begin + batch_size, global_end);
     std::vector<int64_t> indices;
     indices.reserve(static_cast<size_t>(end - begin));
     for (int64_t i = begin; i < end; ++i) indices.push_back(e_.train_data.indices[order[i]]);
-    const Batch batch = e_.train_data.dataset->collate(indices).to(e_.device);
 
-    const auto logits = e_.model->forward(batch);
-    const auto loss = torch::nn::functional::cross_entropy(logits, batch.labels);
     // Dropping the gradients (PyTorch's set_to_none) instead of zeroing them
     // saves a pass over every parameter, the whole embedding table included.
     for (auto& parameter : parameters) parameter.mutable_grad() = torch::Tensor();
-    loss.backward();
+    torch::Tensor loss;
+    int64_t batch_examples = 0;
+    if (!indices.empty()) {
+      const Batch batch = e_.train_data.dataset->collate(indices).to(e_.device);
+      batch_examples = batch.size();
+      torch::Tensor logits;
+      {
+        const AutocastGuard autocast(e_.device, config.precision == "bf16");
+        logits = e_.model->forward(batch);
+      }
+      logits = logits.to(torch::kFloat);  // the loss in float32, as autocast would compute it
+      if (distributed) {
+        // Summed over this rank's slice and divided by the global batch's
+        // size: the ranks' summed gradients are then exactly the mean over
+        // the global batch, also when the last batch splits unevenly.
+        namespace F = torch::nn::functional;
+        loss = F::cross_entropy(logits, batch.labels, F::CrossEntropyFuncOptions().reduction(torch::kSum)) /
+               static_cast<double>(global_end - global_begin);
+      } else {
+        loss = torch::nn::functional::cross_entropy(logits, batch.labels);
+      }
+      loss.backward();
+    }
+    if (distributed) all_reduce_gradients(parameters);
     if (config.train.grad_clip_norm > 0) torch::nn::utils::clip_grad_norm_(parameters, config.train.grad_clip_norm);
     e_.optimizer->step();
     e_.schedule->after_optimizer_step();
     ++state.step;
 
-    loss_sum += loss.detach().to(torch::kDouble) * static_cast<double>(batch.size());
-    samples += batch.size();
+    if (loss.defined()) {
+      loss_sum += loss.detach().to(torch::kDouble) *
+                  static_cast<double>(distributed ? global_end - global_begin : batch_examples);
+    }
+    samples += batch_examples;
+    // Rank 0's count times the ranks: the job's rate, near enough for a progress line.
     state.progress->update(
-        step + 1, samples, [&] { return loss_sum.item<double>() / static_cast<double>(samples); },
+        step + 1, samples * ranks, [&] { return loss_sum.item<double>() / static_cast<double>(samples); },
         e_.optimizer->param_groups().front().options().get_lr());
+  }
+  if (distributed) {
+    // The epoch's loss over every rank's examples.
+    auto totals = torch::stack({loss_sum, torch::full({}, static_cast<double>(samples), loss_sum.options())});
+    distributed->all_reduce_sum({totals});
+    totals = totals.cpu();
+    loss_sum = totals[0];
+    samples = static_cast<int64_t>(totals[1].item<double>());
   }
   state.train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
   state.train_samples += samples;
@@ -140,7 +191,9 @@ void Trainer::train_epoch(State& state) {
 
 MetricsRow Trainer::evaluate_epoch(State& state) {
   const auto& config = e_.config();
-  const EvalResult result = evaluate(*e_.model, e_.valid_data, config.train.eval_batch_size, e_.device);
+  const EvalResult result =
+      evaluate(*e_.model, e_.valid_data, config.train.eval_batch_size, e_.device, e_.distributed.get(),
+               config.precision == "bf16");
   MetricsRow& row = state.history.back();
   row.values.emplace_back("val_loss", result.loss);
   row.values.emplace_back("val_accuracy", result.accuracy);
@@ -180,6 +233,30 @@ void Trainer::write_metrics(const State& state) const {
   run_.write("metrics.csv", text);
 }
 
+void Trainer::all_reduce_gradients(const std::vector<torch::Tensor>& parameters) {
+  // A rank whose slice of the last batch is empty has no gradients, and a
+  // parameter no rank used (an unused branch) has none anywhere: sum zeros
+  // for the first, and keep the second without a gradient, as one process
+  // would. `used` counts the ranks that had one.
+  std::vector<torch::Tensor> gradients;
+  std::vector<float> used(parameters.size());
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    auto& grad = parameters[i].mutable_grad();
+    used[i] = grad.defined() ? 1.0F : 0.0F;
+    if (!grad.defined()) grad = torch::zeros_like(parameters[i]);
+    gradients.push_back(grad);
+  }
+  const auto options = torch::TensorOptions().dtype(torch::kFloat).device(e_.device);
+  auto used_tensor = torch::from_blob(used.data(), {static_cast<int64_t>(used.size())}, torch::kFloat).to(options, /*non_blocking=*/false, /*copy=*/true);
+  gradients.push_back(used_tensor);
+  e_.distributed->all_reduce_sum(gradients);
+  const auto used_anywhere = used_tensor.cpu();
+  const auto count = used_anywhere.accessor<float, 1>();
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    if (count[static_cast<int64_t>(i)] == 0.0F) parameters[i].mutable_grad() = torch::Tensor();
+  }
+}
+
 nlohmann::json Trainer::summary(const State& state) const {
   auto row_json = [](const MetricsRow& row) {
     nlohmann::json json;
@@ -201,7 +278,7 @@ nlohmann::json Trainer::summary(const State& state) const {
   json["steps"] = state.step;
   json["seconds"] = state.total_seconds;
   json["device"] = e_.device.str();
-  json["world_size"] = 1;
+  json["world_size"] = e_.distributed ? e_.distributed->world_size() : 1;
   json["samples_per_second"] = state.train_seconds > 0 ? static_cast<double>(state.train_samples) / state.train_seconds : 0.0;
   json["stopped_early"] = state.stopped_early;
   json["pruned"] = state.pruned;

@@ -24,6 +24,11 @@ struct MetricsRow {
 ///
 /// Every epoch draws its shuffle and its dropout from (seed, epoch) alone, so
 /// a run resumed after any epoch continues exactly as if never stopped.
+///
+/// In a data-parallel job (Experiment::distributed) each rank trains on its
+/// slice of every global batch, gradients are summed over the ranks before
+/// the optimizer step, metrics cover all ranks' examples, and only rank 0
+/// writes the run folder.
 class Trainer {
  public:
   Trainer(Experiment& experiment, RunDirectory run_directory);
@@ -50,6 +55,8 @@ class Trainer {
   nlohmann::json to_json(const State& state) const;
   void from_json(const nlohmann::json& json, State& state);
   void write_run_files() const;
+  bool is_main() const;
+  void all_reduce_gradients(const std::vector<torch::Tensor>& parameters);
 
   Experiment& e_;
   RunDirectory run_;

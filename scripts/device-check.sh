@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# On a CUDA machine with pip's torch (LibTorch 2.x inside it) and no apt:
+# builds attune against that LibTorch, runs the CUDA-tagged and data-parallel
+# tests, and times the demo model's training on the GPU against the CPU.
+# Needs .device/root from scripts/device-deps.sh (made where apt works).
+# Output: the test results and a small table; about 5 minutes on 16 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD/.device/root
+LIB=$ROOT/usr/lib/x86_64-linux-gnu
+[ -d "$ROOT" ] || { echo "no .device/root: run scripts/device-deps.sh where apt works, and carry .device" >&2; exit 2; }
+TORCH_PREFIX=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
+python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "devices", torch.cuda.device_count())'
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+
+export PATH=$ROOT/usr/bin:$PATH
+export PKG_CONFIG=$ROOT/usr/bin/pkgconf PKG_CONFIG_SYSROOT_DIR=$ROOT
+export PKG_CONFIG_LIBDIR=$LIB/pkgconfig:$ROOT/usr/share/pkgconfig
+export LD_LIBRARY_PATH=$LIB:$ROOT/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
+# Debian's .so links are absolute (/usr/lib/...): point them into the root.
+for link in "$LIB"/*.so; do
+  target=$(readlink "$link" || true)
+  case "$target" in /*) ln -sf "$ROOT$target" "$link" ;; esac
+done
+
+BUILD=build-device
+start=$(date +%s)
+cmake -S . -B $BUILD -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$ROOT/usr;$LIB/cmake" \
+  -DCMAKE_INCLUDE_PATH="$ROOT/usr/include" -DCMAKE_LIBRARY_PATH="$LIB;$ROOT/lib/x86_64-linux-gnu" \
+  -DCMAKE_CUDA_ARCHITECTURES=90 > $BUILD.configure.log 2>&1 || { tail -40 $BUILD.configure.log; exit 1; }
+cmake --build $BUILD -j "$(nproc)" 2>&1 | tail -5
+echo "build: $(( $(date +%s) - start )) s"
+
+# The CUDA-tagged tests, the devices' errors and data parallel (Gloo) on this LibTorch.
+$BUILD/tests/attune_tests --gtest_filter='Cuda*:Devices*:DataParallel*:Trainer*:Bert*:Schedul*' --gtest_brief=1
+
+# GPU against CPU for the demo model: one epoch of SST-2 each.
+for device in cuda cpu; do
+  rm -rf /tmp/device-$device
+  $BUILD/attune train experiments/sst2_transformer.yaml device=$device train.epochs=1 train.progress=none \
+    --run-dir /tmp/device-$device > /dev/null
+  python3 - "$device" <<'PY'
+import json, sys
+s = json.load(open(f"/tmp/device-{sys.argv[1]}/summary.json"))
+print(f"{sys.argv[1]:5s} samples/s {s['samples_per_second']:10.1f}  val_accuracy {s['final']['val_accuracy']:.4f}  device {s['device']}")
+PY
+done
+echo "total: $(( $(date +%s) - start )) s"
