@@ -16,9 +16,15 @@ struct Batch {
 
   int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
 
-  /// The batch on `device` (non_blocking where the source is pinned).
+  /// The batch on `device`. For CUDA the host tensors are pinned first, so
+  /// that the copies are asynchronous (non_blocking) and overlap the step.
   Batch to(const torch::Device& device) const {
-    auto move = [&](const torch::Tensor& t) { return t.defined() ? t.to(device, /*non_blocking=*/true) : t; };
+    if (device.is_cpu()) return *this;
+    const bool pin = device.is_cuda();
+    auto move = [&](const torch::Tensor& t) {
+      if (!t.defined()) return t;
+      return (pin && t.is_cpu() ? t.pin_memory() : t).to(device, /*non_blocking=*/true);
+    };
     return {move(input_ids), move(attention_mask), move(token_type_ids), move(pixels), move(labels)};
   }
 };

@@ -151,7 +151,8 @@ void Trainer::train_epoch(State& state) {
       }
       loss.backward();
     }
-    if (distributed) all_reduce_gradients(parameters);
+    // Whether some rank's slice of this (last, short) global batch is empty.
+    if (distributed) all_reduce_gradients(parameters, global_end - global_begin <= (ranks - 1) * batch_size);
     if (config.train.grad_clip_norm > 0) torch::nn::utils::clip_grad_norm_(parameters, config.train.grad_clip_norm);
     e_.optimizer->step();
     e_.schedule->after_optimizer_step();
@@ -233,12 +234,21 @@ void Trainer::write_metrics(const State& state) const {
   run_.write("metrics.csv", text);
 }
 
-void Trainer::all_reduce_gradients(const std::vector<torch::Tensor>& parameters) {
-  // A rank whose slice of the last batch is empty has no gradients, and a
-  // parameter no rank used (an unused branch) has none anywhere: sum zeros
-  // for the first, and keep the second without a gradient, as one process
-  // would. `used` counts the ranks that had one.
+void Trainer::all_reduce_gradients(const std::vector<torch::Tensor>& parameters, bool some_rank_idle) {
   std::vector<torch::Tensor> gradients;
+  if (!some_rank_idle) {
+    // Every rank ran the same model on examples, so the parameters without a
+    // gradient (an unused branch) are the same on all: they stay without one,
+    // as in one process, and no extra synchronisation is needed.
+    for (const auto& parameter : parameters) {
+      if (parameter.grad().defined()) gradients.push_back(parameter.grad());
+    }
+    e_.distributed->all_reduce_sum(gradients);
+    return;
+  }
+  // A rank with no examples has no gradients: it adds zeros, and a count of
+  // the ranks that had each gradient tells which parameters none used (once
+  // an epoch, at its last step).
   std::vector<float> used(parameters.size());
   for (size_t i = 0; i < parameters.size(); ++i) {
     auto& grad = parameters[i].mutable_grad();
@@ -247,7 +257,8 @@ void Trainer::all_reduce_gradients(const std::vector<torch::Tensor>& parameters)
     gradients.push_back(grad);
   }
   const auto options = torch::TensorOptions().dtype(torch::kFloat).device(e_.device);
-  auto used_tensor = torch::from_blob(used.data(), {static_cast<int64_t>(used.size())}, torch::kFloat).to(options, /*non_blocking=*/false, /*copy=*/true);
+  auto used_tensor = torch::from_blob(used.data(), {static_cast<int64_t>(used.size())}, torch::kFloat)
+                         .to(options, /*non_blocking=*/false, /*copy=*/true);
   gradients.push_back(used_tensor);
   e_.distributed->all_reduce_sum(gradients);
   const auto used_anywhere = used_tensor.cpu();

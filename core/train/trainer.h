@@ -56,7 +56,7 @@ class Trainer {
   void from_json(const nlohmann::json& json, State& state);
   void write_run_files() const;
   bool is_main() const;
-  void all_reduce_gradients(const std::vector<torch::Tensor>& parameters);
+  void all_reduce_gradients(const std::vector<torch::Tensor>& parameters, bool some_rank_idle);
 
   Experiment& e_;
   RunDirectory run_;
