@@ -2,9 +2,7 @@
 // on this machine, with the environment torchrun gives (RANK, WORLD_SIZE,
 // LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT), so that a job
 // launched here and one launched by torchrun run the same code.
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,32 +10,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
-#include <optional>
 #include <memory>
 #include <thread>
 
 #include "core/cli/commands.h"
+#include "core/distributed/distributed.h"
 #include "core/error.h"
 
 namespace attune::cli {
 namespace {
-
-/// A TCP port free on loopback now (the kernel's pick), for rank 0's store.
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    if (fd >= 0) close(fd);
-    runtime_error("launch: no free TCP port on loopback for the rendezvous");
-  }
-  const int port = ntohs(address.sin_port);
-  close(fd);
-  return port;
-}
 
 pid_t start_rank(const std::vector<std::string>& command, int rank, int nproc, int port, int threads) {
   const pid_t pid = fork();
@@ -95,7 +76,7 @@ CommandRunner add_launch_command(CLI::App& app) {
       input_error("launch: `{}`: only `train` runs data-parallel (e.g. attune launch --nproc 2 train EXP.yaml)",
                   args->command.front());
     }
-    const int port = args->port > 0 ? args->port : free_port();
+    const int port = args->port > 0 ? args->port : free_loopback_port();
     const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     const int threads = std::max(1, cores / args->nproc);
     std::map<pid_t, int> ranks;
@@ -105,16 +86,17 @@ CommandRunner add_launch_command(CLI::App& app) {
     // Wait for all; the first rank to fail stops the others (they would
     // otherwise wait for it in their next collective until the timeout).
     int result = 0;
-    std::optional<std::chrono::steady_clock::time_point> kill_at;
+    bool kill_pending = false;
+    std::chrono::steady_clock::time_point kill_at;
     while (!ranks.empty()) {
       int status = 0;
       const pid_t pid = waitpid(-1, &status, WNOHANG);
       if (pid < 0) break;
       if (pid == 0) {
         // Ranks that ignore SIGTERM for 10 s are killed.
-        if (kill_at && std::chrono::steady_clock::now() > *kill_at) {
+        if (kill_pending && std::chrono::steady_clock::now() > kill_at) {
           for (const auto& [other, _] : ranks) kill(other, SIGKILL);
-          kill_at.reset();
+          kill_pending = false;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         continue;
@@ -128,6 +110,7 @@ CommandRunner add_launch_command(CLI::App& app) {
         fmt::print(stderr, "attune launch: rank {} {}; stopping the other {} rank(s)\n", rank, describe(status),
                    ranks.size());
         for (const auto& [other, _] : ranks) kill(other, SIGTERM);
+        kill_pending = true;
         kill_at = std::chrono::steady_clock::now() + std::chrono::seconds(10);
       }
     }

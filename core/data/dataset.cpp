@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "core/data/permutation.h"
 
@@ -18,6 +19,24 @@ std::pair<std::vector<int64_t>, std::vector<int64_t>> split_indices(int64_t size
   std::sort(valid.begin(), valid.end());
   std::sort(train.begin(), train.end());
   return {train, valid};
+}
+
+void SplitDataModule::set_splits(std::shared_ptr<Dataset> train, std::shared_ptr<Dataset> valid, double valid_fraction,
+                                 uint64_t seed) {
+  train_ = std::move(train);
+  if (valid) {
+    valid_ = std::move(valid);
+    auto all = [](const Dataset& dataset) {
+      std::vector<int64_t> indices(static_cast<size_t>(dataset.size()));
+      for (size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<int64_t>(i);
+      return indices;
+    };
+    train_indices_ = all(*train_);
+    valid_indices_ = all(*valid_);
+  } else {
+    valid_ = train_;
+    std::tie(train_indices_, valid_indices_) = split_indices(train_->size(), valid_fraction, seed);
+  }
 }
 
 }  // namespace attune

@@ -53,6 +53,27 @@ class DataModule {
   virtual std::shared_ptr<Dataset> load_extra(const std::string& path) const = 0;
 };
 
+/// A data module whose validation split is a file of its own or a seeded
+/// held-out share of the training file (the classification datasets).
+class SplitDataModule : public DataModule {
+ public:
+  Subset train() const override { return {train_.get(), train_indices_}; }
+  Subset valid() const override { return {valid_.get(), valid_indices_}; }
+  const std::vector<std::string>& label_names() const override { return label_names_; }
+
+ protected:
+  /// Without a `valid` dataset (nullptr), `valid_fraction` of `train` is
+  /// held out by a shuffle seeded with `seed`.
+  void set_splits(std::shared_ptr<Dataset> train, std::shared_ptr<Dataset> valid, double valid_fraction,
+                  uint64_t seed);
+
+  std::vector<std::string> label_names_;
+
+ private:
+  std::shared_ptr<Dataset> train_, valid_;
+  std::vector<int64_t> train_indices_, valid_indices_;
+};
+
 /// What a data module factory gets besides its options.
 struct DataArgs {
   uint64_t seed = 0;

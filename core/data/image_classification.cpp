@@ -8,6 +8,7 @@
 #include <map>
 
 #include "core/data/dataset.h"
+#include "core/data/label_names.h"
 #include "core/data/image_dataset.h"
 #include "core/data/table_reader.h"
 #include "core/text/suggest.h"
@@ -46,28 +47,6 @@ struct ImageClassificationOptions {
   }
 };
 
-bool parse_integer(const std::string& text, int64_t& value) {
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return error == std::errc() && end == text.data() + text.size() && !text.empty();
-}
-
-// As text_classification: integer labels sort as numbers ("2" before "10"),
-// others as strings; the names saved with a run are the strings themselves.
-std::vector<std::string> sorted_labels(std::vector<std::string> labels) {
-  std::sort(labels.begin(), labels.end());
-  labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
-  int64_t a = 0, b = 0;
-  const bool numeric = std::all_of(labels.begin(), labels.end(), [&](const auto& l) { return parse_integer(l, a); });
-  if (numeric) {
-    std::sort(labels.begin(), labels.end(), [&](const auto& x, const auto& y) {
-      parse_integer(x, a);
-      parse_integer(y, b);
-      return a < b;
-    });
-  }
-  return labels;
-}
-
 // A finite number, the whole cell (surrounding spaces allowed, as CSV writers add them).
 bool parse_number(const std::string& text, double& value) {
   const char* begin = text.c_str();
@@ -78,7 +57,7 @@ bool parse_number(const std::string& text, double& value) {
   return *end == '\0' && std::isfinite(value);
 }
 
-class ImageClassificationData : public DataModule {
+class ImageClassificationData : public SplitDataModule {
  public:
   using Options = ImageClassificationOptions;
 
@@ -90,26 +69,17 @@ class ImageClassificationData : public DataModule {
     } else {
       std::vector<std::string> labels;
       for (size_t r = 0; r < train_table.rows(); ++r) labels.push_back(train_table.cell(r, label_column));
-      label_names_ = sorted_labels(std::move(labels));
+      label_names_ = sorted_label_names(std::move(labels));
     }
     if (label_names_.size() < 2) {
       input_error("{}: label column {} holds a single label `{}`: classification needs at least two", options.train,
                   label_column, label_names_.front());
     }
-    train_ = read(train_table);
-    if (!options.valid.empty()) {
-      valid_ = read(read_table(options.valid));
-      train_indices_ = all_indices(*train_);
-      valid_indices_ = all_indices(*valid_);
-    } else {
-      valid_ = train_;
-      std::tie(train_indices_, valid_indices_) = split_indices(train_->size(), options.valid_fraction, args.seed);
-    }
+    auto train = read(train_table);
+    std::shared_ptr<Dataset> valid;
+    if (!options.valid.empty()) valid = read(read_table(options.valid));
+    set_splits(std::move(train), std::move(valid), options.valid_fraction, args.seed);
   }
-
-  Subset train() const override { return {train_.get(), train_indices_}; }
-  Subset valid() const override { return {valid_.get(), valid_indices_}; }
-  const std::vector<std::string>& label_names() const override { return label_names_; }
 
   DataSpec spec() const override {
     DataSpec spec;
@@ -172,16 +142,7 @@ class ImageClassificationData : public DataModule {
     return std::make_shared<ImageDataset>(std::move(pixels), std::move(labels));
   }
 
-  static std::vector<int64_t> all_indices(const Dataset& dataset) {
-    std::vector<int64_t> indices(static_cast<size_t>(dataset.size()));
-    for (size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<int64_t>(i);
-    return indices;
-  }
-
   Options options_;
-  std::vector<std::string> label_names_;
-  std::shared_ptr<ImageDataset> train_, valid_;
-  std::vector<int64_t> train_indices_, valid_indices_;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/data/dataset.h"
+#include "core/data/label_names.h"
 #include "core/data/table_reader.h"
 #include "core/data/text_dataset.h"
 #include "core/data/tokenizer.h"
@@ -41,28 +42,7 @@ struct TextClassificationOptions {
   }
 };
 
-bool parse_integer(const std::string& text, int64_t& value) {
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return error == std::errc() && end == text.data() + text.size() && !text.empty();
-}
-
-// Integer labels sort as numbers ("2" before "10"), others as strings.
-std::vector<std::string> sorted_labels(std::vector<std::string> labels) {
-  std::sort(labels.begin(), labels.end());
-  labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
-  int64_t a = 0, b = 0;
-  const bool numeric = std::all_of(labels.begin(), labels.end(), [&](const auto& l) { return parse_integer(l, a); });
-  if (numeric) {
-    std::sort(labels.begin(), labels.end(), [&](const auto& x, const auto& y) {
-      parse_integer(x, a);
-      parse_integer(y, b);
-      return a < b;
-    });
-  }
-  return labels;
-}
-
-class TextClassificationData : public DataModule {
+class TextClassificationData : public SplitDataModule {
  public:
   using Options = TextClassificationOptions;
 
@@ -75,26 +55,17 @@ class TextClassificationData : public DataModule {
       const size_t label_column = train_table.column(options.label_column, "label_column");
       std::vector<std::string> labels;
       for (size_t r = 0; r < train_table.rows(); ++r) labels.push_back(train_table.cell(r, label_column));
-      label_names_ = sorted_labels(std::move(labels));
+      label_names_ = sorted_label_names(std::move(labels));
     }
     if (label_names_.size() < 2) {
       input_error("{}: column `{}` holds a single label `{}`: classification needs at least two",
                   options.train, options.label_column, label_names_.front());
     }
-    train_ = read(train_table);
-    if (!options.valid.empty()) {
-      valid_ = read(Table::read(options.valid, options.format));
-      train_indices_ = all_indices(*train_);
-      valid_indices_ = all_indices(*valid_);
-    } else {
-      valid_ = train_;
-      std::tie(train_indices_, valid_indices_) = split_indices(train_->size(), options.valid_fraction, args.seed);
-    }
+    auto train = read(train_table);
+    std::shared_ptr<Dataset> valid;
+    if (!options.valid.empty()) valid = read(Table::read(options.valid, options.format));
+    set_splits(std::move(train), std::move(valid), options.valid_fraction, args.seed);
   }
-
-  Subset train() const override { return {train_.get(), train_indices_}; }
-  Subset valid() const override { return {valid_.get(), valid_indices_}; }
-  const std::vector<std::string>& label_names() const override { return label_names_; }
 
   DataSpec spec() const override {
     DataSpec spec;
@@ -139,17 +110,8 @@ class TextClassificationData : public DataModule {
     return dataset;
   }
 
-  static std::vector<int64_t> all_indices(const Dataset& dataset) {
-    std::vector<int64_t> indices(static_cast<size_t>(dataset.size()));
-    for (size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<int64_t>(i);
-    return indices;
-  }
-
   Options options_;
   std::shared_ptr<Tokenizer> tokenizer_;
-  std::vector<std::string> label_names_;
-  std::shared_ptr<TextDataset> train_, valid_;
-  std::vector<int64_t> train_indices_, valid_indices_;
 };
 
 }  // namespace

@@ -20,6 +20,10 @@ struct DistributedEnvironment {
   int64_t master_port = 0;
 };
 
+/// A TCP port that is free on loopback now (the kernel's pick), for a
+/// rendezvous on this machine.
+int free_loopback_port();
+
 /// Reads torchrun's variables. nullopt when WORLD_SIZE is unset or 1 (a plain
 /// single-process run); InputError naming the variable when one is missing or
 /// malformed.

@@ -2,9 +2,7 @@
 // two ranks end where one process with the same global batch ends, the
 // launcher writes one run folder, and a dead rank stops the job.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "core/distributed/distributed.h"
 #include "core/io/weights_file.h"
 #include "tests/support/tiny_experiment.h"
 
@@ -22,18 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::vector<std::string> kEnv = {"OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1"};
-
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 /// torchrun's variables for `rank` of a 2-rank job on loopback.
 std::vector<std::string> rank_env(int rank, int port) {
@@ -153,7 +140,7 @@ TEST(DataParallel, ResumedJobContinuesFromTheLastCheckpoint) {
 TEST(DataParallel, AKilledRankMakesTheOtherExitWithinAMinute) {
   testing::TempDir dir;
   const auto yaml = testing::write_tiny_experiment(dir, 200);
-  const int port = free_port();
+  const int port = free_loopback_port();
   std::vector<int> pids;
   for (int rank = 0; rank < 2; ++rank) {
     pids.push_back(testing::start_attune({"train", yaml, "train.epochs=1000", "--run-dir", dir.file("run")},
