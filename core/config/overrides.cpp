@@ -27,6 +27,12 @@ namespace {
 
 std::vector<std::string> split_key(const std::string& key) {
   std::vector<std::string> parts;
+  // The search space's own keys are dotted config keys (`optimizer.lr`):
+  // `search.space.optimizer.lr=[...]` names that one entry.
+  static const std::string kSpace = "search.space.";
+  if (key.rfind(kSpace, 0) == 0 && key.size() > kSpace.size()) {
+    return {"search", "space", key.substr(kSpace.size())};
+  }
   size_t start = 0;
   while (true) {
     const size_t dot = key.find('.', start);

@@ -42,6 +42,18 @@ TEST(Overrides, ReplacesAWholeSectionWithAMap) {
   EXPECT_FALSE(root["scheduler"]["t_max"].IsDefined());
 }
 
+TEST(Overrides, SearchSpaceEntriesAreDottedKeysOfTheirOwn) {
+  YAML::Node root = parse("search:\n  space:\n    optimizer.lr: [0.1, 0.2]\n    model.num_heads: [2, 4]\n");
+  config::OverrideMap map;
+  config::apply_override(root, "search.space.optimizer.lr=[0.5]", map);
+  config::apply_override(root, "search.space.model.hidden_dim=[32, 64]", map);
+  EXPECT_EQ(root["search"]["space"]["optimizer.lr"].size(), 1u);
+  EXPECT_DOUBLE_EQ(root["search"]["space"]["optimizer.lr"][0].as<double>(), 0.5);
+  EXPECT_EQ(root["search"]["space"]["model.hidden_dim"][1].as<int>(), 64);
+  EXPECT_EQ(root["search"]["space"]["model.num_heads"].size(), 2u);  // untouched
+  EXPECT_FALSE(root["search"]["space"]["optimizer"]);
+}
+
 TEST(Overrides, RejectsMalformedOverrides) {
   YAML::Node root = parse("a: {b: 1}\ninit: [1]\n");
   config::OverrideMap map;
