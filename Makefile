@@ -41,7 +41,7 @@ test: test-deps configure
 
 bench: configure
 	@scripts/install-deps.sh $(BENCH_PACKAGES)
-	cmake --build $(BUILD_DIR) -j $(JOBS) --target attune bench_bert_load
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target attune bench_bert_load bench_train_dump bench_encoder_stack bench_data_prep
 	python3 bench/run.py $(BUILD_DIR)
 
 clean:

@@ -48,7 +48,183 @@ def bench_bert_load(build, repeats, work):
             "checks": {"safetensors load under 2 s": medians["attune_safetensors"] < 2.0}}
 
 
-BENCHMARKS = {"bert_load": bench_bert_load}
+def run_measured(cmd, env=None, cwd=None):
+    """Runs cmd; returns (stdout, wall seconds, peak resident memory in MiB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})}, cwd=cwd)
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-2000:]}")
+    return out, seconds
+
+
+def run_with_peak(cmd, env=None, cwd=None):
+    """Runs cmd; returns (stdout, wall seconds, its peak resident memory in MiB), via wait4."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env={**os.environ, **(env or {})}, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.read()[-2000:]}")
+        return out.read(), seconds, usage.ru_maxrss / 1024.0
+
+
+def json_lines(text):
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def demo_subset(work, rows):
+    """The demo's first `rows` training phrases as a TSV (a short, steady epoch)."""
+    import gzip
+    path = os.path.join(work, f"sst2_train_{rows}.tsv")
+    if not os.path.exists(path):
+        with gzip.open(os.path.join(ROOT, "data", "sst2", "train.tsv.gz"), "rt") as f, open(path, "w") as out:
+            for i, line in enumerate(f):
+                if i > rows:
+                    break
+                out.write(line)
+    return path
+
+
+def bench_train_throughput(build, repeats, work):
+    """Issue 8.1: the demo model's training throughput, attune against the same
+    model, weights, batches, optimizer, scheduler and clipping in PyTorch's
+    Python API (Debian's python3-torch, the same LibTorch), alternating runs."""
+    import yaml
+    demo = os.path.join(ROOT, "experiments", "sst2_transformer.yaml")
+    subset = demo_subset(work, 12800)
+    overrides = [f"data.train={subset}", "train.epochs=1", "train.progress=none"]
+    dump = os.path.join(work, "train_dump")
+    os.makedirs(dump, exist_ok=True)
+    info = json_lines(run_measured([os.path.join(build, "bench", "bench_train_dump"), demo, dump] + overrides)[0])[0]
+    config = yaml.safe_load(open(demo))
+    model = {k: v for k, v in config["model"].items() if k != "type"}
+    py_config = {**info, "model": model, "optimizer": config["optimizer"],
+                 "warmup_steps": config["scheduler"]["warmup_steps"], "total_steps": info["steps"],
+                 "grad_clip_norm": config["train"]["grad_clip_norm"]}
+    runs = {"attune": [], "python": []}
+    memory = {"attune": [], "python": []}
+    for i in range(repeats):
+        run_dir = os.path.join(work, f"train_run_{i}")
+        subprocess.run(["rm", "-rf", run_dir])
+        _, _, peak = run_with_peak([os.path.join(build, "attune"), "train", demo, *overrides, "--run-dir", run_dir])
+        runs["attune"].append(json.load(open(os.path.join(run_dir, "summary.json")))["samples_per_second"])
+        memory["attune"].append(peak)
+        out, _, peak = run_with_peak([PYTHON, os.path.join(HERE, "python_train.py"), dump, json.dumps(py_config)])
+        runs["python"].append(json_lines(out)[0]["samples_per_second"])
+        memory["python"].append(peak)
+    medians = {k: statistics.median(v) for k, v in runs.items()}
+    ratio = medians["attune"] / medians["python"]
+    return {"name": "train_throughput", "unit": "samples/s (median)", "runs": runs, "median": medians,
+            "peak_memory_mib": {k: max(v) for k, v in memory.items()}, "ratio": ratio,
+            "rows": [("attune samples/s", f"{medians['attune']:.0f}"), ("python samples/s", f"{medians['python']:.0f}"),
+                     ("ratio attune / python", f"{ratio:.2f}"),
+                     ("peak memory attune / python", f"{max(memory['attune']):.0f} / {max(memory['python']):.0f} MiB")],
+            "checks": {"attune / python >= 1.3": ratio >= 1.3}}
+
+
+def bench_encoder_stack(build, repeats, work, layers=12, steps=3):
+    """Issue 8.2: a BERT-base-sized encoder stack (768 wide, 12 heads, ff 3072,
+    seq 128, batch 8), forward + backward: FLOP/s, against the sgemm rate
+    measured in the same process (model FLOPs utilisation), and against the
+    same stack in Python."""
+    runs = {"attune": [], "python": []}
+    sgemm = []
+    memory = {"attune": [], "python": []}
+    flops = None
+    for _ in range(repeats):
+        out, _, peak = run_with_peak([os.path.join(build, "bench", "bench_encoder_stack"), str(layers), str(steps)])
+        lines = json_lines(out)
+        sgemm.append(lines[0]["sgemm_flops"])
+        flops = lines[1]["flops"]
+        runs["attune"] += [r["seconds"] for r in lines[1:]]
+        memory["attune"].append(peak)
+        out, _, peak = run_with_peak([PYTHON, os.path.join(HERE, "python_encoder_stack.py"), str(layers), str(steps)])
+        runs["python"] += [r["seconds"] for r in json_lines(out)]
+        memory["python"].append(peak)
+    seconds = {k: statistics.median(v) for k, v in runs.items()}
+    rate = flops / seconds["attune"]
+    sgemm_rate = statistics.median(sgemm)
+    mfu = rate / sgemm_rate
+    ratio = seconds["python"] / seconds["attune"]
+    return {"name": "encoder_stack", "unit": "seconds per step (median)", "runs": runs, "median": seconds,
+            "flops_per_step": flops, "attune_flops_per_second": rate, "sgemm_flops_per_second": sgemm_rate,
+            "mfu": mfu, "ratio": ratio, "peak_memory_mib": {k: max(v) for k, v in memory.items()},
+            "rows": [("attune step", f"{seconds['attune']:.3f} s"), ("python step", f"{seconds['python']:.3f} s"),
+                     ("ratio attune / python (speed)", f"{ratio:.2f}"),
+                     ("attune GFLOP/s", f"{rate / 1e9:.1f}"), ("sgemm GFLOP/s", f"{sgemm_rate / 1e9:.1f}"),
+                     ("model FLOPs utilisation", f"{mfu:.0%}"),
+                     ("peak memory attune / python", f"{max(memory['attune']):.0f} / {max(memory['python']):.0f} MiB")],
+            "checks": {"attune / python >= 1.0": ratio >= 1.0, "MFU >= 50% of sgemm": mfu >= 0.5}}
+
+
+def bench_data_prep(build, repeats, work):
+    """Issue 8.3: reading and tokenizing SST-2's 67,349 training phrases (and
+    the dev set) with attune's WordPiece tokenizer, and collating one epoch of
+    batches, as a share of the demo's epoch time (its samples/s from
+    train_throughput's attune runs, or measured here if that did not run)."""
+    demo = os.path.join(ROOT, "experiments", "sst2_transformer.yaml")
+    results = []
+    memory = []
+    for _ in range(repeats):
+        out, _, peak = run_with_peak([os.path.join(build, "bench", "bench_data_prep"), demo])
+        results.append(json_lines(out)[0])
+        memory.append(peak)
+    tokenize = statistics.median(r["load_and_tokenize_seconds"] for r in results)
+    collate = statistics.median(r["collate_epoch_seconds"] for r in results)
+    rate = statistics.median(r["sentences_per_second"] for r in results)
+    train_examples = results[0]["train_examples"]
+    return {"name": "data_prep", "unit": "seconds (median)", "runs": results, "sentences_per_second": rate,
+            "load_and_tokenize_seconds": tokenize, "collate_epoch_seconds": collate,
+            "train_examples": train_examples, "peak_memory_mib": max(memory),
+            "rows": [("tokenize sentences/s", f"{rate:.0f}"), ("read + tokenize", f"{tokenize:.2f} s"),
+                     ("collate one epoch", f"{collate:.2f} s"), ("peak memory", f"{max(memory):.0f} MiB")],
+            "checks": {}}
+
+
+def bench_sweep_overhead(build, repeats, work):
+    """Issue 8.4: N short trials through `attune sweep` (one worker, no CV, no
+    pruning) against the same N trainings run one after another by `attune train`."""
+    demo = os.path.join(ROOT, "experiments", "sweep_digits.yaml")
+    lrs = [3.0e-4, 1.0e-3, 3.0e-3, 1.0e-2]
+    common = ["train.epochs=3", "search.cv_folds=0", "search.pruner.type=none", "search.refit=false"]
+    env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    sweep_times, train_times, memory = [], [], {"sweep": [], "train": []}
+    for i in range(repeats):
+        sweep_dir = os.path.join(work, f"sweep_{i}")
+        subprocess.run(["rm", "-rf", sweep_dir])
+        space = "search.space={optimizer.lr: [%s]}" % ", ".join(str(lr) for lr in lrs)
+        _, seconds, peak = run_with_peak([os.path.join(build, "attune"), "sweep", demo, *common, space, "threads=1",
+                                          "--workers", "1", "--sweep-dir", sweep_dir], env=env)
+        sweep_times.append(seconds)
+        memory["sweep"].append(peak)
+        total = 0.0
+        for j, lr in enumerate(lrs):
+            run_dir = os.path.join(work, f"sweep_train_{i}_{j}")
+            subprocess.run(["rm", "-rf", run_dir])
+            _, seconds, peak = run_with_peak([os.path.join(build, "attune"), "train", demo, *common, f"optimizer.lr={lr}",
+                                              "threads=1", "train.progress=none", "--run-dir", run_dir], env=env)
+            total += seconds
+            memory["train"].append(peak)
+        train_times.append(total)
+    sweep, train = statistics.median(sweep_times), statistics.median(train_times)
+    overhead = sweep / train - 1
+    return {"name": "sweep_overhead", "unit": "seconds (median)", "trials": len(lrs),
+            "runs": {"sweep": sweep_times, "train": train_times}, "overhead": overhead,
+            "peak_memory_mib": {k: max(v) for k, v in memory.items()},
+            "rows": [(f"sweep of {len(lrs)} trials", f"{sweep:.2f} s"), (f"{len(lrs)} x attune train", f"{train:.2f} s"),
+                     ("sweep overhead", f"{overhead:+.1%}")],
+            "checks": {"sweep overhead < 5%": overhead < 0.05}}
+
+
+BENCHMARKS = {"train_throughput": bench_train_throughput, "encoder_stack": bench_encoder_stack,
+              "data_prep": bench_data_prep, "sweep_overhead": bench_sweep_overhead, "bert_load": bench_bert_load}
 
 
 def main():
