@@ -148,12 +148,11 @@ TEST(DataParallel, AKilledRankMakesTheOtherExitWithinAMinute) {
   }
   ASSERT_TRUE(wait_for_file(dir.file("run/metrics.csv"), 120)) << testing::read_text(dir.file("rank0.log"));
   kill(pids[1], SIGKILL);
-  const auto start = std::chrono::steady_clock::now();
+  // The bound: stopped within 60 s instead of hanging (a deadline, not a speed).
   const auto code = wait_for_exit(pids[0], 60);
   if (!code) kill(pids[0], SIGKILL);
   ASSERT_TRUE(code.has_value()) << "rank 0 still runs 60 s after rank 1 died";
   EXPECT_NE(*code, 0);
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 60);
   EXPECT_NE(testing::read_text(dir.file("rank0.log")).find("another rank has probably stopped"), std::string::npos)
       << testing::read_text(dir.file("rank0.log"));
   testing::wait_attune(pids[1]);
