@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "core/io/atomic_file.h"
 #include "core/plot/svg_heatmap.h"
@@ -52,6 +51,17 @@ SweepResults collect_results(const SweepSpec& spec, TrialStore& store) {
       result.std = std::sqrt(squares / static_cast<double>(values.size()));
     }
     results.trials.push_back(std::move(result));
+  }
+  // Each trial's fold-0 metric per epoch, as its worker reported it (on
+  // whichever machine it ran). Epochs run from 1 without gaps.
+  std::map<int64_t, size_t> position;
+  for (size_t i = 0; i < results.trials.size(); ++i) position[results.trials[i].trial] = i;
+  for (int64_t epoch = 1;; ++epoch) {
+    const auto values = store.intermediate_values(0, epoch);
+    if (values.empty()) break;
+    for (const auto& value : values) {
+      if (position.count(value.trial)) results.trials[position[value.trial]].curve.push_back(value.value);
+    }
   }
   // Completed trials first, then pruned ones, each ordered by mean.
   std::vector<size_t> order;
@@ -133,25 +143,11 @@ void write_results(const SweepSpec& spec, const SweepResults& results) {
   // Learning curves: each trial's metric after every epoch of its first fold.
   std::vector<PlotSeries> curves;
   for (const auto& t : results.trials) {
-    const std::string path = fmt::format("{}/trials/trial_{:04}/fold_0/metrics.csv", spec.sweep_dir, t.trial);
-    if (!std::filesystem::exists(path)) continue;
+    if (t.curve.empty()) continue;
     PlotSeries series;
     series.name = fmt::format("trial {}", t.trial);
-    std::istringstream lines(read_text_file(path));
-    std::string line;
-    std::getline(lines, line);
-    std::vector<std::string> header;
-    std::istringstream names(line);
-    for (std::string cell; std::getline(names, cell, ',');) header.push_back(cell);
-    const auto column = std::find(header.begin(), header.end(), search.metric) - header.begin();
-    while (std::getline(lines, line)) {
-      std::istringstream cells(line);
-      std::vector<std::string> row;
-      for (std::string cell; std::getline(cells, cell, ',');) row.push_back(cell);
-      if (static_cast<size_t>(column) >= row.size()) continue;
-      series.x.push_back(std::stod(row[0]));
-      series.y.push_back(std::stod(row[static_cast<size_t>(column)]));
-    }
+    for (size_t epoch = 0; epoch < t.curve.size(); ++epoch) series.x.push_back(static_cast<double>(epoch + 1));
+    series.y = t.curve;
     curves.push_back(std::move(series));
   }
   PlotOptions options;

@@ -18,6 +18,7 @@ struct TrialResult {
   TrialStatus status = TrialStatus::pending;
   int64_t rank = 0;  // 1 = best; 0 = unranked (failed, unfinished)
   std::string message;
+  std::vector<double> curve;  // the metric after each epoch of fold 0, as reported to the store
 };
 
 struct SweepResults {
