@@ -7,8 +7,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <thread>
@@ -16,32 +14,20 @@
 #include "core/cli/commands.h"
 #include "core/distributed/distributed.h"
 #include "core/error.h"
+#include "core/process/spawn_self.h"
 
 namespace attune::cli {
 namespace {
 
 pid_t start_rank(const std::vector<std::string>& command, int rank, int nproc, int port, int threads) {
-  const pid_t pid = fork();
-  if (pid != 0) return pid;
-  const auto set = [](const char* name, const std::string& value, bool overwrite = true) {
-    setenv(name, value.c_str(), overwrite ? 1 : 0);
-  };
-  set("RANK", std::to_string(rank));
-  set("LOCAL_RANK", std::to_string(rank));
-  set("WORLD_SIZE", std::to_string(nproc));
-  set("LOCAL_WORLD_SIZE", std::to_string(nproc));
-  set("MASTER_ADDR", "127.0.0.1");
-  set("MASTER_PORT", std::to_string(port));
+  SpawnOptions options;
+  options.env = {{"RANK", std::to_string(rank)},        {"LOCAL_RANK", std::to_string(rank)},
+                 {"WORLD_SIZE", std::to_string(nproc)}, {"LOCAL_WORLD_SIZE", std::to_string(nproc)},
+                 {"MASTER_ADDR", "127.0.0.1"},          {"MASTER_PORT", std::to_string(port)}};
   // Each rank its share of the cores (a user's own setting wins), as torchrun does.
-  set("OMP_NUM_THREADS", std::to_string(threads), false);
-  set("OPENBLAS_NUM_THREADS", std::to_string(threads), false);
-  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(self.c_str()));
-  for (const auto& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  execv(self.c_str(), argv.data());
-  _exit(127);
+  options.env_defaults = {{"OMP_NUM_THREADS", std::to_string(threads)},
+                          {"OPENBLAS_NUM_THREADS", std::to_string(threads)}};
+  return spawn_self(command, options);
 }
 
 std::string describe(int status) {

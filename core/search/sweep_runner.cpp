@@ -1,6 +1,5 @@
 #include "core/search/sweep_runner.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "core/process/spawn_self.h"
 #include "core/search/sweep_results.h"
 #include "core/search/sweep_worker.h"
 #include "core/train/experiment.h"
@@ -28,21 +28,11 @@ std::string store_url(const SweepOptions& options, const SweepSpec& spec) {
 /// Starts `attune sweep-worker` as a child with its output in a log file and
 /// its share of the CPU threads (LibTorch's and OpenBLAS's).
 pid_t start_worker(const std::string& spec_path, int index, int threads, const std::string& log) {
-  const pid_t pid = fork();
-  if (pid != 0) return pid;
-  const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  if (fd >= 0) {
-    dup2(fd, STDOUT_FILENO);
-    dup2(fd, STDERR_FILENO);
-  }
   const std::string count = std::to_string(threads);
-  setenv("OPENBLAS_NUM_THREADS", count.c_str(), 1);
-  setenv("OMP_NUM_THREADS", count.c_str(), 1);
-  const std::string self = fs::read_symlink("/proc/self/exe").string();
-  const std::string index_text = std::to_string(index);
-  execl(self.c_str(), self.c_str(), "sweep-worker", spec_path.c_str(), "--index", index_text.c_str(), "--threads",
-        count.c_str(), static_cast<char*>(nullptr));
-  _exit(127);
+  SpawnOptions options;
+  options.env = {{"OPENBLAS_NUM_THREADS", count}, {"OMP_NUM_THREADS", count}};
+  options.log = log;
+  return spawn_self({"sweep-worker", spec_path, "--index", std::to_string(index), "--threads", count}, options);
 }
 
 void run_workers(const SweepSpec& spec, const std::string& spec_path, TrialStore& store) {

@@ -158,10 +158,9 @@ void Trainer::train_epoch(State& state) {
     e_.schedule->after_optimizer_step();
     ++state.step;
 
-    if (loss.defined()) {
-      loss_sum += loss.detach().to(torch::kDouble) *
-                  static_cast<double>(distributed ? global_end - global_begin : batch_examples);
-    }
+    // The loss is a mean over the global batch (this process's whole batch
+    // when alone): times its size, the sum over this rank's examples.
+    if (loss.defined()) loss_sum += loss.detach().to(torch::kDouble) * static_cast<double>(global_end - global_begin);
     samples += batch_examples;
     // Rank 0's count times the ranks: the job's rate, near enough for a progress line.
     state.progress->update(
