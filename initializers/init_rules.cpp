@@ -1,5 +1,6 @@
 #include "initializers/init_rules.h"
 
+#include <fmt/ranges.h>  // fmt::join (in ranges.h from fmt 10 on)
 #include <fnmatch.h>
 #include <torch/nn/modules/embedding.h>
 #include <torch/nn/modules/linear.h>

@@ -1,5 +1,7 @@
 #include "initializers/initializer.h"
 
+#include <fmt/ranges.h>  // fmt::join (in ranges.h from fmt 10 on)
+
 ATTUNE_DEFINE_REGISTRY(attune::InitializerKind)
 
 namespace attune {

@@ -2,6 +2,7 @@
 // keys go through `rename` and are matched with the model's parameter names
 // with or without `prefix` (HuggingFace's `bert.`: present in task models'
 // checkpoints, absent from a bare BertModel's).
+#include <fmt/ranges.h>  // fmt::join (in ranges.h from fmt 10 on)
 #include <fnmatch.h>
 
 #include <map>

@@ -1,3 +1,4 @@
+#include <fmt/ranges.h>  // fmt::join (in ranges.h from fmt 10 on)
 #include <fmt/format.h>
 
 #include <memory>

@@ -1,11 +1,14 @@
 #include "core/distributed/distributed.h"
 
-// c10d's headers hide each backend behind the macro its build defines; both
-// Debian's and pip's LibTorch have Gloo, CUDA builds also NCCL (CMake sets
-// USE_C10D_NCCL for this file when it finds a CUDA LibTorch).
+// c10d's headers hide each backend behind USE_C10D_GLOO / USE_C10D_NCCL, which
+// pip's LibTorch defines whether or not its headers can be used (its wheels ship
+// no gloo headers). CMake sets ATTUNE_WITH_GLOO where gloo's headers are found
+// (Debian's libgloo-dev) and ATTUNE_WITH_NCCL for a CUDA LibTorch with nccl.h.
+#ifdef ATTUNE_WITH_GLOO
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#endif
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
-#ifdef USE_C10D_NCCL
+#ifdef ATTUNE_WITH_NCCL
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
@@ -130,7 +133,7 @@ std::shared_ptr<Distributed> Distributed::connect(const DistributedEnvironment& 
   const bool cuda = device.is_cuda();
   const int rank = static_cast<int>(environment.rank), size = static_cast<int>(environment.world_size);
   if (backend == "nccl" || (backend == "auto" && cuda)) {
-#ifdef USE_C10D_NCCL
+#ifdef ATTUNE_WITH_NCCL
     if (!cuda) input_error("distributed.backend `nccl` needs `device: cuda`; on CPU use `gloo` (or `auto`)");
     auto options = c10d::ProcessGroupNCCL::Options::create();
     options->timeout = timeout;
@@ -142,6 +145,7 @@ std::shared_ptr<Distributed> Distributed::connect(const DistributedEnvironment& 
     }
 #endif
   }
+#ifdef ATTUNE_WITH_GLOO
   auto options = c10d::ProcessGroupGloo::Options::create(timeout);
   // Loopback jobs talk over loopback; others over GLOO_SOCKET_IFNAME (as
   // PyTorch reads it) or the address this host's name resolves to.
@@ -157,6 +161,11 @@ std::shared_ptr<Distributed> Distributed::connect(const DistributedEnvironment& 
                   std::string(e.what()).substr(0, std::string(e.what()).find('\n')));
   }
   return std::make_shared<DistributedOver<c10d::ProcessGroupGloo>>(environment, "gloo", store, group);
+#else
+  input_error("distributed.backend `{}`: this attune was built without Gloo (the LibTorch it was built against ships "
+              "no gloo headers, as pip's wheels do not); use `nccl` on CUDA, or build against Debian's libtorch-dev",
+              backend);
+#endif
 }
 
 template <class F>

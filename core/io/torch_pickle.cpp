@@ -1,5 +1,6 @@
 #include "core/io/torch_pickle.h"
 
+#include <fmt/ranges.h>  // fmt::join (in ranges.h from fmt 10 on)
 #include <caffe2/serialize/inline_container.h>
 
 #include <algorithm>
