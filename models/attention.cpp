@@ -10,7 +10,7 @@ MultiHeadSelfAttentionImpl::MultiHeadSelfAttentionImpl(int64_t hidden_dim, int64
   TORCH_CHECK(hidden_dim % num_heads == 0, "hidden_dim ", hidden_dim, " is not divisible by num_heads ", num_heads);
   in_proj = register_module("in_proj", torch::nn::Linear(hidden_dim, 3 * hidden_dim));
   out_proj = register_module("out_proj", torch::nn::Linear(hidden_dim, hidden_dim));
-  dropout_ = register_module("dropout", torch::nn::Dropout(dropout));
+  dropout_ = register_module("dropout", Dropout(dropout));
 }
 
 torch::Tensor MultiHeadSelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& additive_mask) {

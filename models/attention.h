@@ -1,9 +1,10 @@
 #pragma once
 
 #include <torch/nn/module.h>
-#include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
+
+#include "models/dropout.h"
 
 namespace attune {
 
@@ -24,7 +25,7 @@ class MultiHeadSelfAttentionImpl : public torch::nn::Module {
  private:
   int64_t num_heads_;
   int64_t head_dim_;
-  torch::nn::Dropout dropout_{nullptr};
+  Dropout dropout_{nullptr};
 };
 TORCH_MODULE(MultiHeadSelfAttention);
 

@@ -24,7 +24,7 @@ BertEmbeddingsImpl::BertEmbeddingsImpl(const BertConfig& c) {
   token_type_embeddings = register_module("token_type_embeddings", torch::nn::Embedding(c.type_vocab_size, c.hidden_size));
   LayerNorm = register_module("LayerNorm",
                               torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_eps)));
-  dropout = register_module("dropout", torch::nn::Dropout(c.hidden_dropout_prob));
+  dropout = register_module("dropout", Dropout(c.hidden_dropout_prob));
 }
 
 torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids) {
@@ -44,7 +44,7 @@ BertSelfAttentionImpl::BertSelfAttentionImpl(const BertConfig& c)
   query = register_module("query", torch::nn::Linear(c.hidden_size, c.hidden_size));
   key = register_module("key", torch::nn::Linear(c.hidden_size, c.hidden_size));
   value = register_module("value", torch::nn::Linear(c.hidden_size, c.hidden_size));
-  dropout_ = register_module("dropout", torch::nn::Dropout(c.attention_probs_dropout_prob));
+  dropout_ = register_module("dropout", Dropout(c.attention_probs_dropout_prob));
 }
 
 torch::Tensor BertSelfAttentionImpl::split_heads(const torch::Tensor& x) const {
@@ -64,7 +64,7 @@ BertResidualOutputImpl::BertResidualOutputImpl(int64_t in_features, const BertCo
   dense = register_module("dense", torch::nn::Linear(in_features, c.hidden_size));
   LayerNorm = register_module("LayerNorm",
                               torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_eps)));
-  dropout_ = register_module("dropout", torch::nn::Dropout(c.hidden_dropout_prob));
+  dropout_ = register_module("dropout", Dropout(c.hidden_dropout_prob));
 }
 
 torch::Tensor BertResidualOutputImpl::forward(const torch::Tensor& x, const torch::Tensor& residual) {

@@ -2,12 +2,12 @@
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
-#include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/embedding.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 
 #include "models/bert_config.h"
+#include "models/dropout.h"
 
 namespace attune {
 
@@ -23,7 +23,7 @@ class BertEmbeddingsImpl : public torch::nn::Module {
 
   torch::nn::Embedding word_embeddings{nullptr}, position_embeddings{nullptr}, token_type_embeddings{nullptr};
   torch::nn::LayerNorm LayerNorm{nullptr};  // HuggingFace's name
-  torch::nn::Dropout dropout{nullptr};
+  Dropout dropout{nullptr};
 };
 TORCH_MODULE(BertEmbeddings);
 
@@ -37,7 +37,7 @@ class BertSelfAttentionImpl : public torch::nn::Module {
  private:
   torch::Tensor split_heads(const torch::Tensor& x) const;
   int64_t heads_, head_size_;
-  torch::nn::Dropout dropout_{nullptr};
+  Dropout dropout_{nullptr};
 };
 TORCH_MODULE(BertSelfAttention);
 
@@ -51,7 +51,7 @@ class BertResidualOutputImpl : public torch::nn::Module {
   torch::nn::LayerNorm LayerNorm{nullptr};
 
  private:
-  torch::nn::Dropout dropout_{nullptr};
+  Dropout dropout_{nullptr};
 };
 TORCH_MODULE(BertResidualOutput);
 

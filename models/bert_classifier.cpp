@@ -62,7 +62,7 @@ class BertClassifier : public Model {
     }
     bert_ = register_module("bert", BertModel(config_));
     const double dropout = config_.classifier_dropout >= 0 ? config_.classifier_dropout : config_.hidden_dropout_prob;
-    dropout_ = register_module("dropout", torch::nn::Dropout(dropout));
+    dropout_ = register_module("dropout", Dropout(dropout));
     classifier_ = register_module("classifier", torch::nn::Linear(config_.hidden_size, labels));
   }
 
@@ -83,7 +83,7 @@ class BertClassifier : public Model {
   Options options_;
   BertConfig config_;
   BertModel bert_{nullptr};
-  torch::nn::Dropout dropout_{nullptr};
+  Dropout dropout_{nullptr};
   torch::nn::Linear classifier_{nullptr};
 };
 

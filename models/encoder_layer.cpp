@@ -12,9 +12,9 @@ EncoderLayerImpl::EncoderLayerImpl(const EncoderLayerOptions& options) : options
   auto norm_options = torch::nn::LayerNormOptions({h}).eps(options.layer_norm_eps);
   norm1 = register_module("norm1", torch::nn::LayerNorm(norm_options));
   norm2 = register_module("norm2", torch::nn::LayerNorm(norm_options));
-  dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout));
-  dropout1_ = register_module("dropout1", torch::nn::Dropout(options.dropout));
-  dropout2_ = register_module("dropout2", torch::nn::Dropout(options.dropout));
+  dropout_ = register_module("dropout", Dropout(options.dropout));
+  dropout1_ = register_module("dropout1", Dropout(options.dropout));
+  dropout2_ = register_module("dropout2", Dropout(options.dropout));
 }
 
 torch::Tensor EncoderLayerImpl::feed_forward(const torch::Tensor& x) {

@@ -1,12 +1,12 @@
 #pragma once
 
 #include <torch/nn/module.h>
-#include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 
 #include <string>
 
+#include "models/dropout.h"
 #include "models/attention.h"
 
 namespace attune {
@@ -39,7 +39,7 @@ class EncoderLayerImpl : public torch::nn::Module {
   torch::Tensor feed_forward(const torch::Tensor& x);
 
   EncoderLayerOptions options_;
-  torch::nn::Dropout dropout_{nullptr}, dropout1_{nullptr}, dropout2_{nullptr};
+  Dropout dropout_{nullptr}, dropout1_{nullptr}, dropout2_{nullptr};
 };
 TORCH_MODULE(EncoderLayer);
 

@@ -13,7 +13,7 @@ TextEmbeddingImpl::TextEmbeddingImpl(int64_t vocab_size, int64_t max_length, int
     norm = register_module("norm",
                            torch::nn::LayerNorm(torch::nn::LayerNormOptions({hidden_dim}).eps(layer_norm_eps)));
   }
-  dropout_ = register_module("dropout", torch::nn::Dropout(dropout));
+  dropout_ = register_module("dropout", Dropout(dropout));
 }
 
 torch::Tensor TextEmbeddingImpl::forward(const torch::Tensor& ids) {

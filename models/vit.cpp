@@ -62,7 +62,7 @@ class Vit : public Model {
     torch::NoGradGuard no_grad;
     torch::nn::init::normal_(position_embedding_, 0.0, 0.02);
     if (prefix) torch::nn::init::normal_(cls_token_, 0.0, 0.02);
-    dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout));
+    dropout_ = register_module("dropout", Dropout(options.dropout));
     encoder_ = register_module("encoder", TransformerEncoder(options));
     head_ = register_module("head", torch::nn::Linear(h, args.num_classes));
   }
@@ -82,7 +82,7 @@ class Vit : public Model {
   Options options_;
   torch::nn::Conv2d patch_embedding_{nullptr};
   torch::Tensor cls_token_, position_embedding_;
-  torch::nn::Dropout dropout_{nullptr};
+  Dropout dropout_{nullptr};
   TransformerEncoder encoder_{nullptr};
   torch::nn::Linear head_{nullptr};
 };

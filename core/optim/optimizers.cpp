@@ -1,9 +1,9 @@
 // The optimizers LibTorch ships, registered by name with PyTorch's option
 // names and defaults.
 #include <torch/optim/adam.h>
-#include <torch/optim/adamw.h>
 #include <torch/optim/sgd.h>
 
+#include "core/optim/fused_adamw.h"
 #include "core/optim/optimizer_factory.h"
 
 ATTUNE_DEFINE_REGISTRY(attune::OptimizerKind)
@@ -67,7 +67,7 @@ struct AdamFamily {
   };
   static std::shared_ptr<torch::optim::Optimizer> create(const Options& o, const OptimizerArgs& args) {
     using TorchOptions = std::conditional_t<kDecoupled, torch::optim::AdamWOptions, torch::optim::AdamOptions>;
-    using TorchOptimizer = std::conditional_t<kDecoupled, torch::optim::AdamW, torch::optim::Adam>;
+    using TorchOptimizer = std::conditional_t<kDecoupled, FusedAdamW, torch::optim::Adam>;
     TorchOptions defaults(o.lr);
     defaults.betas({o.betas[0], o.betas[1]}).eps(o.eps).weight_decay(o.weight_decay).amsgrad(o.amsgrad);
     return make_torch_optimizer<TorchOptimizer>(defaults, args);
