@@ -9,7 +9,8 @@ EXPERIMENT ?= experiments/sst2_transformer.yaml
 # reference BLAS makes LibTorch's CPU matmuls ~35x slower), the config, CLI,
 # JSON, Unicode and gzip libraries, SQLite and PostgreSQL clients (sweeps).
 BUILD_PACKAGES := cmake make g++ pkg-config libtorch-dev libopenblas0-pthread libyaml-cpp-dev libfmt-dev \
-                  libcli11-dev nlohmann-json3-dev libutf8proc-dev zlib1g-dev libsqlite3-dev libpqxx-dev libgloo-dev
+                  libcli11-dev nlohmann-json3-dev libutf8proc-dev zlib1g-dev libsqlite3-dev libpqxx-dev libgloo-dev \
+                  libprotobuf-dev protobuf-compiler
 # Tests also compare against Python's PyTorch and start a real PostgreSQL server.
 TEST_PACKAGES := $(BUILD_PACKAGES) libgtest-dev python3-torch postgresql
 BENCH_PACKAGES := $(BUILD_PACKAGES) python3-torch

@@ -9,6 +9,7 @@ packages=(
   libyaml-cpp-dev libyaml-cpp0.7 libfmt-dev libfmt9 libcli11-dev nlohmann-json3-dev
   libutf8proc-dev libutf8proc2 libsqlite3-dev libsqlite3-0 libpqxx-dev libpqxx-6.4 libpq-dev libpq5
   libgtest-dev zlib1g-dev zlib1g pkgconf pkgconf-bin libpkgconf3
+  libprotobuf-dev libprotobuf32 protobuf-compiler libprotoc32
   libldap-2.5-0 libsasl2-2 libsasl2-modules-db   # libpq5 needs them; the other libraries it links are on any recent distribution
 )
 rm -rf .device && mkdir -p .device/debs .device/root

@@ -4,6 +4,7 @@
 
 #include "core/cli/commands.h"
 #include "core/io/atomic_file.h"
+#include "core/train/interrupt.h"
 #include "core/train/trainer.h"
 
 namespace attune::cli {
@@ -27,8 +28,11 @@ std::vector<std::string> read_labels(const std::string& run_dir) {
 /// Trains and prints summary.json (rank 0 alone in a data-parallel job).
 int train(Experiment& experiment, const std::string& run_dir, bool resume) {
   Trainer trainer(experiment, RunDirectory(run_dir));
+  trainer.handle_interrupts(true);
   const auto summary = trainer.fit(resume);
   if (!experiment.distributed || experiment.distributed->is_main()) fmt::print("{}\n", summary.dump(2));
+  // Stopped by a signal (checkpoint written): exit as shells report it, 128 + signal.
+  if (summary.contains("interrupted")) return 128 + interrupt_requested();
   return 0;
 }
 

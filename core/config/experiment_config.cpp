@@ -23,6 +23,12 @@ void TrainConfig::declare(config::Schema<TrainConfig>& s) {
   s.field("eval_batch_size", &TrainConfig::eval_batch_size, "examples per evaluation batch").greater_than(0);
   s.field("grad_clip_norm", &TrainConfig::grad_clip_norm, "clip the gradients' global L2 norm (0 = off)")
       .at_least(0);
+  s.field("skip_nonfinite", &TrainConfig::skip_nonfinite,
+          "skip an optimizer step whose loss or gradient is NaN or Inf (false: stop the run there)");
+  s.field("tensorboard", &TrainConfig::tensorboard,
+          "write TensorBoard event files into the run folder (`tensorboard --logdir runs`)");
+  s.field("tensorboard_histograms", &TrainConfig::tensorboard_histograms,
+          "also a histogram of every parameter after each epoch");
   s.field("drop_last", &TrainConfig::drop_last, "drop the last incomplete batch of each epoch");
   s.field("progress", &TrainConfig::progress,
           "`bar` (live, on a terminal), `lines` (a line every few seconds), `none`; auto = bar on a terminal")

@@ -29,6 +29,9 @@ struct TrainConfig {
   int64_t batch_size = 32;
   int64_t eval_batch_size = 256;
   double grad_clip_norm = 0.0;
+  bool skip_nonfinite = false;
+  bool tensorboard = true;
+  bool tensorboard_histograms = false;
   bool drop_last = false;
   std::string progress = "auto";
   EarlyStoppingConfig early_stopping;

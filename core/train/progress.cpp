@@ -77,6 +77,10 @@ void Progress::end_epoch(const std::string& summary) {
 
 void Progress::message(const std::string& text) {
   if (style_ == Style::none) return;
+  notice(text);
+}
+
+void Progress::notice(const std::string& text) {
   if (bar_open_) fmt::print(stderr, "\r\033[K");
   bar_open_ = false;
   fmt::print(stderr, "{}\n", text);

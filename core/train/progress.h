@@ -25,6 +25,9 @@ class Progress {
   void end_epoch(const std::string& summary);
   /// A line of its own (for messages between epochs).
   void message(const std::string& text);
+  /// Like message, but shown with every style, `none` included: what the user
+  /// must see (an interruption and how to resume, a skipped step).
+  void notice(const std::string& text);
 
  private:
   using Clock = std::chrono::steady_clock;

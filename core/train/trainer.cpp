@@ -5,12 +5,17 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
+#include <limits>
+#include <optional>
 
 #include "core/data/permutation.h"
 #include "core/train/autocast.h"
 #include "core/train/checkpoint.h"
 #include "core/train/evaluate.h"
+#include "core/train/interrupt.h"
 #include "core/train/progress.h"
+#include "core/tensorboard/event_writer.h"
 
 namespace attune {
 
@@ -33,6 +38,16 @@ struct Trainer::State {
   double train_seconds = 0.0;  // summed over sessions of a resumed run
   double total_seconds = 0.0;
   int64_t train_samples = 0;
+  // An epoch stopped part-way by SIGINT/SIGTERM: the steps it has done and
+  // its loss so far, so that --resume continues it from the next step.
+  int64_t epoch_step = 0;
+  double epoch_loss_sum = 0.0;
+  int64_t epoch_samples = 0;
+  int interrupted_by = 0;  // the signal, in this session
+  // Steps whose loss or gradient was NaN or Inf: skipped (train.skip_nonfinite)
+  // or, the first one otherwise, the step that stopped the run.
+  nlohmann::json nonfinite_steps = nlohmann::json::array();
+  bool failed_nonfinite = false;
   std::unique_ptr<Progress> progress;
 };
 
@@ -65,13 +80,35 @@ nlohmann::json Trainer::fit(bool resume) {
   }
   const auto start = std::chrono::steady_clock::now();
   const double seconds_before = state.total_seconds;
+  std::optional<InterruptGuard> interrupts;
+  if (handle_interrupts_ && !e_.distributed) interrupts.emplace();
+  std::unique_ptr<tensorboard::EventWriter> events;  // created after the guard: a sign that training started
+  if (writes && config.train.tensorboard) {
+    events = std::make_unique<tensorboard::EventWriter>(run_.path());
+    if (!resume) {
+      // Indented four spaces: a code block in the text plugin's Markdown.
+      std::string block;
+      for (const char c : to_yaml(e_.loaded.resolved)) block += c == '\n' ? std::string("\n    ") : std::string(1, c);
+      events->text("config", "    " + block, 0);
+    }
+  }
   while (state.epoch < config.train.epochs && !state.stopped_early && !state.pruned &&
          (stop_after_epoch_ == 0 || state.epoch < stop_after_epoch_)) {
+    const double seconds_before_epoch = state.train_seconds;
+    const int64_t samples_before_epoch = state.train_samples;
     train_epoch(state);
+    if (state.interrupted_by != 0 || state.failed_nonfinite) {
+      state.total_seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      return stop_mid_epoch(state);
+    }
     const MetricsRow row = evaluate_epoch(state);
     const bool improved = track_best(state, row);
     if (on_epoch_end_ && on_epoch_end_(row)) state.pruned = true;
     state.total_seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (events) {
+      const double seconds = state.train_seconds - seconds_before_epoch;
+      write_epoch_events(*events, state, seconds > 0 ? (state.train_samples - samples_before_epoch) / seconds : 0.0);
+    }
     if (writes) {
       write_metrics(state);
       // best.pt first: if killed in between, last.pt still names the previous epoch.
@@ -82,11 +119,66 @@ nlohmann::json Trainer::fit(bool resume) {
     state.progress->end_epoch(fmt::format("train_loss {:.4f} val_loss {:.4f} val_accuracy {:.4f}{}",
                                           row.get("train_loss"), row.get("val_loss"), row.get("val_accuracy"),
                                           improved ? " (best)" : ""));
+    if (interrupt_requested() != 0 && state.epoch < config.train.epochs && !state.stopped_early && !state.pruned) {
+      // Asked to stop during the evaluation: the epoch's checkpoint is written.
+      state.interrupted_by = interrupt_requested();
+      return stop_mid_epoch(state);
+    }
   }
   if (state.stopped_early) {
     state.progress->message(fmt::format("early stopping: {} did not improve for {} evaluations",
                                         config.train.early_stopping.metric, config.train.early_stopping.patience));
   }
+  return summary(state);
+}
+
+void Trainer::write_epoch_events(tensorboard::EventWriter& events, const State& state, double samples_per_second) {
+  // The epoch's metrics row (lr and lr_<group> included) at the global step.
+  for (const auto& [name, value] : state.history.back().values) {
+    if (name == "epoch" || name == "step") continue;
+    const auto underscore = name.find('_');
+    const bool grouped = name.rfind("train_", 0) == 0 || name.rfind("val_", 0) == 0 || name.rfind("lr_", 0) == 0;
+    events.scalar(grouped ? name.substr(0, underscore) + "/" + name.substr(underscore + 1) : name, value, state.step);
+  }
+  events.scalar("train/samples_per_second", samples_per_second, state.step);
+  events.scalar("epoch", static_cast<double>(state.epoch), state.step);
+  if (e_.config().train.tensorboard_histograms) {
+    for (const auto& p : e_.model->named_parameters()) {
+      const auto values = p.value().detach().to(torch::kCPU, torch::kFloat).contiguous();
+      events.histogram("weights/" + p.key(),
+                       std::vector<float>(values.data_ptr<float>(), values.data_ptr<float>() + values.numel()),
+                       state.step);
+    }
+  }
+  events.flush();
+}
+
+nlohmann::json Trainer::stop_mid_epoch(State& state) {
+  const bool writes = is_main();
+  if (state.failed_nonfinite) {
+    const auto& fault = state.nonfinite_steps.back();
+    const bool have_checkpoint = std::filesystem::exists(run_.last_checkpoint());
+    if (writes) run_.write("summary.json", summary(state).dump(2) + "\n");
+    runtime_error("epoch {} step {} (batch {} of the epoch, examples {}{}): the {} is not finite; stopped. The last good "
+                  "checkpoint is {}. Set train.skip_nonfinite: true to skip such steps, or lower optimizer.lr / set "
+                  "train.grad_clip_norm",
+                  fault["epoch"].get<int64_t>(), fault["step"].get<int64_t>(), fault["batch"].get<int64_t>(),
+                  fault["examples"].dump(), fault["examples_more"].get<bool>() ? ", ..." : "",
+                  fault["what"].get<std::string>(),
+                  have_checkpoint ? run_.last_checkpoint() + " (from before this epoch)" : "none (no epoch finished)");
+  }
+  if (writes) {
+    // Mid-epoch: the step reached, the epoch's loss so far and the random state.
+    if (state.epoch_step > 0) save_checkpoint(run_.last_checkpoint(), *e_.model, e_.optimizer.get(), to_json(state));
+    run_.write("summary.json", summary(state).dump(2) + "\n");
+  }
+  state.progress->notice(fmt::format(
+      "{}: stopped {} (step {}); checkpoint {}. Continue with: attune train --resume {}",
+      signal_name(state.interrupted_by),
+      state.epoch_step > 0 ? fmt::format("in epoch {} after {} of {} batches", state.epoch + 1, state.epoch_step,
+                                         e_.steps_per_epoch)
+                           : fmt::format("after epoch {}", state.epoch),
+      state.step, run_.last_checkpoint(), run_.path()));
   return summary(state);
 }
 
@@ -102,8 +194,12 @@ void Trainer::train_epoch(State& state) {
   state.progress->start_epoch(epoch);
   // Dropout and shuffling depend on (seed, epoch) only: see the class comment.
   // Each rank draws its own dropout; rank 0 draws what a single process would.
+  // An epoch resumed part-way goes on with the random state its checkpoint restored.
+  const int64_t first_step = state.epoch_step;
   const uint64_t dropout_seed = mix_seed(seed, static_cast<uint64_t>(epoch));
-  torch::manual_seed(rank == 0 ? dropout_seed : mix_seed(dropout_seed, 2000000 + static_cast<uint64_t>(rank)));
+  if (first_step == 0) {
+    torch::manual_seed(rank == 0 ? dropout_seed : mix_seed(dropout_seed, 2000000 + static_cast<uint64_t>(rank)));
+  }
   // Every rank draws the same order; a step's global batch is the next
   // batch_size x ranks examples of it, of which each rank takes its slice
   // (the same examples in each step as one process with the global batch).
@@ -111,12 +207,13 @@ void Trainer::train_epoch(State& state) {
 
   e_.model->train();
   const auto device_options = torch::TensorOptions().device(e_.device);
-  auto loss_sum = torch::zeros({}, device_options.dtype(torch::kDouble));
-  int64_t samples = 0;
+  auto loss_sum = torch::full({}, state.epoch_loss_sum, device_options.dtype(torch::kDouble));
+  int64_t samples = state.epoch_samples;
+  const int64_t samples_before = samples;
   const int64_t batch_size = config.train.batch_size;
   const auto epoch_start = std::chrono::steady_clock::now();
   std::vector<torch::Tensor> parameters = e_.model->parameters();
-  for (int64_t step = 0; step < e_.steps_per_epoch; ++step) {
+  for (int64_t step = first_step; step < e_.steps_per_epoch; ++step) {
     const int64_t global_begin = step * batch_size * ranks;
     const int64_t global_end = std::min(global_begin + batch_size * ranks, e_.train_data.size());
     const int64_t begin = std::min(global_begin + rank * batch_size, global_end);
@@ -153,8 +250,31 @@ void Trainer::train_epoch(State& state) {
     }
     // Whether some rank's slice of this (last, short) global batch is empty.
     if (distributed) all_reduce_gradients(parameters, global_end - global_begin <= (ranks - 1) * batch_size);
-    if (config.train.grad_clip_norm > 0) torch::nn::utils::clip_grad_norm_(parameters, config.train.grad_clip_norm);
-    e_.optimizer->step();
+    // The gradients' global norm (clipped to grad_clip_norm where set): one
+    // number all ranks agree on, and NaN or Inf when the loss or any gradient is.
+    const double max_norm =
+        config.train.grad_clip_norm > 0 ? config.train.grad_clip_norm : std::numeric_limits<double>::infinity();
+    const double norm = torch::nn::utils::clip_grad_norm_(parameters, max_norm);
+    // On CPU the loss costs nothing to read; elsewhere the norm says enough.
+    const bool loss_finite = !loss.defined() || !e_.device.is_cpu() || std::isfinite(loss.item<double>());
+    if (!std::isfinite(norm) || !loss_finite) {
+      nlohmann::json fault = {{"epoch", epoch}, {"step", state.step + 1}, {"batch", step + 1},
+                              {"what", loss_finite ? "gradient norm" : "loss"}};
+      fault["examples"] = std::vector<int64_t>(indices.begin(), indices.begin() + std::min<size_t>(indices.size(), 8));
+      fault["examples_more"] = indices.size() > 8;
+      if (state.nonfinite_steps.size() < 100) state.nonfinite_steps.push_back(fault);
+      if (!config.train.skip_nonfinite) {
+        state.nonfinite_steps.back() = fault;
+        state.failed_nonfinite = true;
+        break;
+      }
+      state.progress->notice(fmt::format("epoch {} step {}: non-finite {}, step skipped", epoch, state.step + 1,
+                                          fault["what"].get<std::string>()));
+      for (auto& parameter : parameters) parameter.mutable_grad() = torch::Tensor();
+      loss = torch::Tensor();  // not in the epoch's loss
+    } else {
+      e_.optimizer->step();
+    }
     e_.schedule->after_optimizer_step();
     ++state.step;
 
@@ -164,9 +284,20 @@ void Trainer::train_epoch(State& state) {
     samples += batch_examples;
     // Rank 0's count times the ranks: the job's rate, near enough for a progress line.
     state.progress->update(
-        step + 1, samples * ranks, [&] { return loss_sum.item<double>() / static_cast<double>(samples); },
+        step + 1, (samples - samples_before) * ranks,
+        [&] { return loss_sum.item<double>() / static_cast<double>(std::max<int64_t>(samples, 1)); },
         e_.optimizer->param_groups().front().options().get_lr());
+    if (!distributed && step + 1 < e_.steps_per_epoch && interrupt_requested() != 0) {
+      state.interrupted_by = interrupt_requested();
+      state.epoch_step = step + 1;
+      state.epoch_loss_sum = loss_sum.item<double>();
+      state.epoch_samples = samples;
+      break;
+    }
   }
+  state.train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+  state.train_samples += samples - samples_before;
+  if (state.interrupted_by != 0 || state.failed_nonfinite) return;
   if (distributed) {
     // The epoch's loss over every rank's examples.
     auto totals = torch::stack({loss_sum, torch::full({}, static_cast<double>(samples), loss_sum.options())});
@@ -175,9 +306,10 @@ void Trainer::train_epoch(State& state) {
     loss_sum = totals[0];
     samples = static_cast<int64_t>(totals[1].item<double>());
   }
-  state.train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
-  state.train_samples += samples;
   state.epoch = epoch;
+  state.epoch_step = 0;
+  state.epoch_loss_sum = 0.0;
+  state.epoch_samples = 0;
   MetricsRow row;
   row.values.emplace_back("epoch", static_cast<double>(epoch));
   row.values.emplace_back("step", static_cast<double>(state.step));
@@ -292,6 +424,12 @@ nlohmann::json Trainer::summary(const State& state) const {
   json["samples_per_second"] = state.train_seconds > 0 ? static_cast<double>(state.train_samples) / state.train_seconds : 0.0;
   json["stopped_early"] = state.stopped_early;
   json["pruned"] = state.pruned;
+  if (state.interrupted_by != 0) {
+    json["interrupted"] = {{"signal", signal_name(state.interrupted_by)}, {"epoch", state.epoch + (state.epoch_step > 0)},
+                           {"epoch_step", state.epoch_step}, {"step", state.step}};
+  }
+  json["nonfinite_steps"] = state.nonfinite_steps;
+  json["failed_nonfinite"] = state.failed_nonfinite;
   json["run_dir"] = run_.path();
   return json;
 }
@@ -314,6 +452,10 @@ nlohmann::json Trainer::to_json(const State& state) const {
           {"train_seconds", state.train_seconds},
           {"total_seconds", state.total_seconds},
           {"train_samples", state.train_samples},
+          {"epoch_step", state.epoch_step},
+          {"epoch_loss_sum", state.epoch_loss_sum},
+          {"epoch_samples", state.epoch_samples},
+          {"nonfinite_steps", state.nonfinite_steps},
           {"scheduler", e_.schedule->state()}};
 }
 
@@ -333,6 +475,10 @@ void Trainer::from_json(const nlohmann::json& json, State& state) {
   state.train_seconds = json.at("train_seconds").get<double>();
   state.total_seconds = json.at("total_seconds").get<double>();
   state.train_samples = json.at("train_samples").get<int64_t>();
+  state.epoch_step = json.value("epoch_step", int64_t{0});
+  state.epoch_loss_sum = json.value("epoch_loss_sum", 0.0);
+  state.epoch_samples = json.value("epoch_samples", int64_t{0});
+  state.nonfinite_steps = json.value("nonfinite_steps", nlohmann::json::array());
   e_.schedule->load_state(json.at("scheduler"));
 }
 

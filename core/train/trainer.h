@@ -9,6 +9,9 @@
 #include "core/train/run_directory.h"
 
 namespace attune {
+namespace tensorboard {
+class EventWriter;
+}
 
 /// One row of metrics.csv: the columns in order and their values.
 struct MetricsRow {
@@ -24,6 +27,10 @@ struct MetricsRow {
 ///
 /// Every epoch draws its shuffle and its dropout from (seed, epoch) alone, so
 /// a run resumed after any epoch continues exactly as if never stopped.
+/// SIGINT/SIGTERM stop it after the current step with a checkpoint that holds
+/// the step and the random state, so a resumed run continues that exactly too.
+/// A NaN or Inf loss or gradient stops the run naming the step, the batch and
+/// the last good checkpoint, or skips the step (train.skip_nonfinite).
 ///
 /// In a data-parallel job (Experiment::distributed) each rank trains on its
 /// slice of every global batch, gradients are summed over the ranks before
@@ -43,6 +50,12 @@ class Trainer {
   /// Called after every evaluation with its metrics row; returning true stops
   /// the run there as pruned (summary.json says so). Sweeps prune with it.
   using EpochCallback = std::function<bool(const MetricsRow& row)>;
+
+  /// Makes SIGINT/SIGTERM stop the run after the current step with a
+  /// checkpoint (see the class comment); `attune train` asks for it, a sweep's
+  /// trials do not (their workers are stopped by the sweep). Not in a
+  /// data-parallel job, whose launcher stops all ranks.
+  void handle_interrupts(bool on) { handle_interrupts_ = on; }
   void on_epoch_end(EpochCallback callback) { on_epoch_end_ = std::move(callback); }
 
  private:
@@ -56,12 +69,15 @@ class Trainer {
   void from_json(const nlohmann::json& json, State& state);
   void write_run_files() const;
   bool is_main() const;
+  nlohmann::json stop_mid_epoch(State& state);
+  void write_epoch_events(tensorboard::EventWriter& events, const State& state, double samples_per_second);
   void all_reduce_gradients(const std::vector<torch::Tensor>& parameters, bool some_rank_idle);
 
   Experiment& e_;
   RunDirectory run_;
   int64_t stop_after_epoch_ = 0;
   EpochCallback on_epoch_end_;
+  bool handle_interrupts_ = false;
 };
 
 }  // namespace attune
