@@ -1,6 +1,7 @@
 #include "core/config/overrides.h"
 
 #include <charconv>
+#include <map>
 
 #include "core/error.h"
 
@@ -20,7 +21,29 @@ YAML::Node load_yaml_file(const std::string& path) {
     input_error("{}:{}:{}: expected a map of sections (data:, model:, ...), got {}", path, root.Mark().line + 1,
                 root.Mark().column + 1, describe(root));
   }
+  reject_duplicate_keys(root, path);
   return root;
+}
+
+void reject_duplicate_keys(const YAML::Node& node, const std::string& path) {
+  // YAML forbids a key twice in one map, but yaml-cpp keeps both and lookups
+  // see only the first: the second would be silently ignored.
+  if (node.IsMap()) {
+    std::map<std::string, YAML::Mark> seen;
+    for (const auto& entry : node) {
+      if (entry.first.IsScalar()) {
+        const auto [it, fresh] = seen.emplace(entry.first.Scalar(), entry.first.Mark());
+        if (!fresh) {
+          input_error("{}:{}:{}: `{}` is given twice in this map (first at line {}); the second would be ignored",
+                      path, entry.first.Mark().line + 1, entry.first.Mark().column + 1, entry.first.Scalar(),
+                      it->second.line + 1);
+        }
+      }
+      reject_duplicate_keys(entry.second, path);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) reject_duplicate_keys(item, path);
+  }
 }
 
 namespace {
@@ -105,6 +128,11 @@ void apply_override(YAML::Node& root, const std::string& key, const YAML::Node& 
       if (last) {
         node[part] = value;
       } else {
+        if ((!node[part].IsDefined() || node[part].IsNull()) && parse_index(parts[i + 1])) {
+          const std::string list = walked.empty() ? part : walked + "." + part;
+          input_error("{}: there is no list `{}` to take item {} of; give the whole list, e.g. `{}=[...]`", where,
+                      list, parts[i + 1], list);
+        }
         if (!node[part].IsDefined() || node[part].IsNull()) node[part] = YAML::Node(YAML::NodeType::Map);
         YAML::Node next = node[part];
         node.reset(next);

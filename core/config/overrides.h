@@ -12,6 +12,10 @@ namespace attune::config {
 /// column, an empty file or a non-map document an InputError too.
 YAML::Node load_yaml_file(const std::string& path);
 
+/// InputError at the second of two equal keys in one map, anywhere under
+/// `node` (yaml-cpp would keep both and read only the first).
+void reject_duplicate_keys(const YAML::Node& node, const std::string& path);
+
 /// Applies one `dotted.key=value` override to `root` (the value is YAML:
 /// `8`, `1e-4`, `[1, 2]`, `{type: cosine}`), creating maps on the way and
 /// indexing lists by number (`init.0.type=zeros`). Records it in `overrides`

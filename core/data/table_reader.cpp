@@ -47,7 +47,11 @@ std::string read_file_maybe_gzip(const std::string& path) {
     if (n == 0) break;
     content.append(buffer, static_cast<size_t>(n));
   }
+  // A truncated or damaged gzip stream ends reads early without an error from gzread.
+  int code = Z_OK;
+  const std::string message = gzerror(file, &code);
   gzclose(file);
+  if (code != Z_OK) input_error("{}: not a valid gzip file: {}", path, message);
   return content;
 }
 

@@ -106,6 +106,14 @@ StateDict read_weights(const std::string& path) {
     if (auto checkpoint = read_attune_checkpoint(path)) return *checkpoint;
     return read_torch_state_dict(path);
   }
+  for (const char* extension : {".bin", ".pt", ".pth", ".ckpt"}) {
+    const std::string ext = extension;
+    if (path.size() > ext.size() && path.compare(path.size() - ext.size(), ext.size(), ext) == 0) {
+      input_error("{}: not a torch.save file: it does not start with a zip archive's signature `PK` (torch.save's "
+                  "legacy non-zip format is not read; re-save with torch.save in PyTorch >= 1.6)",
+                  path);
+    }
+  }
   return read_safetensors(path);
 }
 
