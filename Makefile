@@ -15,7 +15,7 @@ BUILD_PACKAGES := cmake make g++ pkg-config libtorch-dev libopenblas0-pthread li
 TEST_PACKAGES := $(BUILD_PACKAGES) libgtest-dev python3-torch postgresql
 BENCH_PACKAGES := $(BUILD_PACKAGES) python3-torch
 
-.PHONY: all deps test-deps configure build demo test bench clean
+.PHONY: all deps test-deps configure build demo test bench clean test-asan fuzz asan-build
 
 all: build
 
@@ -47,3 +47,20 @@ bench: configure
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# Sanitizers: a second build with clang, ASan + UBSan (and libFuzzer coverage).
+ASAN_DIR ?= build-asan
+FUZZ_SECONDS ?= 600
+SANITIZER_PACKAGES := $(TEST_PACKAGES) clang libclang-rt-14-dev
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1
+
+asan-build:
+	@scripts/install-deps.sh $(SANITIZER_PACKAGES)
+	CC=clang CXX=clang++ cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTUNE_SANITIZE=ON
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+
+test-asan: asan-build
+	cd $(ASAN_DIR) && $(ASAN_ENV) ctest --output-on-failure -j $(JOBS)
+
+fuzz: asan-build
+	scripts/fuzz.sh $(ASAN_DIR) $(FUZZ_SECONDS)

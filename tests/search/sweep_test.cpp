@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -145,6 +146,41 @@ TEST(Sweep, KilledWorkersAndMainProcessLoseNothing) {
     // Killed and resumed folds end exactly as uninterrupted ones.
     EXPECT_EQ(rows[i].at("mean_val_accuracy"), expected[i].at("mean_val_accuracy")) << "trial " << i;
     EXPECT_EQ(rows[i].at("fold_1_val_accuracy"), expected[i].at("fold_1_val_accuracy")) << "trial " << i;
+  }
+}
+
+TEST(Sweep, TwentySigkillsAtRandomMomentsLoseNothing) {
+  // The whole sweep (main process and workers) killed 20 times, each after a
+  // random share of an uninterrupted sweep's length, each time started again;
+  // the last start finishes it. Every trial and fold ends as uninterrupted.
+  testing::TempDir dir;
+  const auto yaml = sweep_experiment(dir);
+  auto args = [&](const std::string& folder) {
+    return std::vector<std::string>{"sweep", yaml, "train.epochs=2", "search.stale_after_seconds=1", "--sweep-dir",
+                                    dir.file(folder)};
+  };
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_EQ(testing::run_attune(args("reference"), "", kEnv).exit_code, 0);
+  const auto length = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  std::mt19937 random(27112026);
+  std::uniform_int_distribution<int64_t> moment(0, length.count());
+  for (int kill_number = 0; kill_number < 20; ++kill_number) {
+    const int pid = testing::start_attune(args("killed"), dir.file("killed.log"), kEnv);
+    std::this_thread::sleep_for(std::chrono::milliseconds(moment(random)));
+    kill(-pid, SIGKILL);
+    const int code = testing::wait_attune(pid);
+    ASSERT_TRUE(code == 128 + SIGKILL || code == 0) << "kill " << kill_number << ": "
+                                                   << testing::read_text(dir.file("killed.log"));
+  }
+  const auto last = testing::run_attune(args("killed"), "", kEnv);
+  ASSERT_EQ(last.exit_code, 0) << last.err;
+  const auto rows = read_csv(dir.file("killed/results.csv")), expected = read_csv(dir.file("reference/results.csv"));
+  ASSERT_EQ(rows.size(), expected.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].at("status"), "complete") << "trial " << i;
+    for (const char* column : {"fold_0_val_accuracy", "fold_1_val_accuracy", "mean_val_accuracy", "rank"}) {
+      EXPECT_EQ(rows[i].at(column), expected[i].at(column)) << "trial " << i << " " << column;
+    }
   }
 }
 

@@ -1,0 +1,42 @@
+#pragma once
+
+// What every libFuzzer target shares: the input as a file (attune's readers
+// take paths, as users give them), and the rule that bad input may only end
+// in attune::Error. Any other exception escapes and libFuzzer reports it as a
+// crash, as it does signals and sanitizer findings.
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "core/error.h"
+
+namespace attune::fuzz {
+
+/// Writes the input to a per-process temporary file named `name` and returns its path.
+inline std::string input_file(const uint8_t* data, size_t size, const std::string& name) {
+  static const std::string dir = [] {
+    char pattern[] = "/tmp/attune-fuzz-XXXXXX";
+    const char* made = mkdtemp(pattern);
+    return std::string(made ? made : "/tmp");
+  }();
+  const std::string path = dir + "/" + name;
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  if (file) {
+    std::fwrite(data, 1, size, file);
+    std::fclose(file);
+  }
+  return path;
+}
+
+/// Runs `f`; attune::Error (bad input, reported) is the expected way to fail.
+template <class F>
+void expect_only_attune_errors(F&& f) {
+  try {
+    f();
+  } catch (const attune::Error&) {
+  }
+}
+
+}  // namespace attune::fuzz
