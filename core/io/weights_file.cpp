@@ -78,7 +78,8 @@ StateDict read_sharded(const std::string& index_path) {
       shards[shard] = read_weights(shard);
     }
     const StateDict& tensors = shards[shard];
-    auto it = std::find_if(tensors.begin(), tensors.end(), [&](const auto& kv) { return kv.first == name; });
+    const std::string& wanted = name;  // C++17 lambdas cannot capture a structured binding
+    auto it = std::find_if(tensors.begin(), tensors.end(), [&](const auto& kv) { return kv.first == wanted; });
     if (it == tensors.end()) input_error("{}: `{}` is not in its shard {}", index_path, name, shard);
     result.push_back(*it);
   }
