@@ -138,7 +138,8 @@ TEST(Pretrained, HuggingFaceFolderReadsItsWeightsFile) {
   const StateDict from_bin = read_weights(folder + "/pytorch_model.bin");
   ASSERT_EQ(from_bin.size(), 42u);
   for (const auto& [name, tensor] : weights) {
-    auto it = std::find_if(from_bin.begin(), from_bin.end(), [&](const auto& kv) { return kv.first == name; });
+    const std::string& wanted = name;  // C++17 lambdas cannot capture a structured binding
+    auto it = std::find_if(from_bin.begin(), from_bin.end(), [&](const auto& kv) { return kv.first == wanted; });
     ASSERT_NE(it, from_bin.end()) << name;
     EXPECT_TRUE(torch::equal(tensor, it->second)) << name;
   }
