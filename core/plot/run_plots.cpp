@@ -1,10 +1,10 @@
 #include "core/plot/run_plots.h"
 
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
+#include <stdexcept>
 
+#include "core/data/table_reader.h"
 #include "core/error.h"
 #include "core/plot/svg_plot.h"
 
@@ -18,31 +18,21 @@ struct MetricsTable {
 };
 
 MetricsTable read_metrics(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) input_error("{}: cannot read it (is this a run folder? `attune plot` takes one, or a sweep folder)", path);
+  const Table csv = Table::read(path, "csv");  // file:line errors for unreadable or ragged files
   MetricsTable table;
-  std::string line;
-  if (!std::getline(in, line) || line.empty()) input_error("{}:1: expected a header line of metric names", path);
-  std::stringstream header(line);
-  for (std::string name; std::getline(header, name, ',');) table.columns.push_back(name);
-  for (int row = 2; std::getline(in, line); ++row) {
-    if (line.empty()) continue;
-    std::stringstream fields(line);
-    size_t column = 0;
-    for (std::string cell; std::getline(fields, cell, ','); ++column) {
-      if (column >= table.columns.size()) input_error("{}:{}: more values than the header's {} columns", path, row, table.columns.size());
+  table.columns = csv.header();
+  for (size_t row = 0; row < csv.rows(); ++row) {
+    for (size_t column = 0; column < csv.columns(); ++column) {
+      const std::string& cell = csv.cell(row, column);
       double value = 0;
       try {
         size_t used = 0;
         value = std::stod(cell, &used);
         if (used != cell.size()) throw std::invalid_argument(cell);
       } catch (const std::exception&) {
-        input_error("{}:{}: column `{}`: expected a number, got `{}`", path, row, table.columns[column], cell);
+        input_error("{}:{}: column `{}`: expected a number, got `{}`", path, csv.line(row), table.columns[column], cell);
       }
       table.values[table.columns[column]].push_back(value);
-    }
-    if (column != table.columns.size()) {
-      input_error("{}:{}: {} values for the header's {} columns", path, row, column, table.columns.size());
     }
   }
   if (table.values.empty()) input_error("{}: no epochs yet (only a header)", path);
