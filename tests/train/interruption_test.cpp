@@ -102,7 +102,7 @@ TEST(Interruption, TwentySigkillsAtRandomMomentsLoseNothing) {
     // Killed, or it had already finished the run (then a resume has nothing to do).
     ASSERT_TRUE(code == 128 + SIGKILL || code == 0) << "kill " << kill_number << ": " << read_text(log);
     if (fs::exists(run_dir + "/summary.json")) {
-      EXPECT_NO_THROW(nlohmann::json::parse(read_text(run_dir + "/summary.json"))) << "kill " << kill_number;
+      EXPECT_NO_THROW((void)nlohmann::json::parse(read_text(run_dir + "/summary.json"))) << "kill " << kill_number;
     }
   }
   const auto last = run_attune(next_session());
