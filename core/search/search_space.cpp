@@ -11,26 +11,29 @@ SearchSpace Codec<SearchSpace>::parse(const YAML::Node& node, const Context& ctx
   if (!node.IsDefined() || node.IsNull()) return space;
   if (!node.IsMap()) ctx.fail(node, "expected a map of config keys to lists or distributions, got " + describe(node));
   for (auto it = node.begin(); it != node.end(); ++it) {
+    // yaml-cpp's iterator hands out a temporary pair: keep the value node, not
+    // a reference into it (a range-for over `it->second` read freed memory).
+    const YAML::Node spec = it->second;
     SearchDimension d;
     d.key = it->first.Scalar();
-    d.source = it->second;
-    const Context at = ctx.child(d.key, it->second);
+    d.source = spec;
+    const Context at = ctx.child(d.key, spec);
     if (d.key.empty() || d.key.front() == '.' || d.key.back() == '.' || d.key.find("..") != std::string::npos) {
       at.fail(it->first, "expected a dotted config key such as `optimizer.lr`");
     }
-    if (it->second.IsSequence()) {
-      if (it->second.size() == 0) at.fail(it->second, "an empty list searches nothing");
-      for (const auto& value : it->second) d.values.push_back(YAML::Clone(value));
-    } else if (it->second.IsMap() && it->second["distribution"].IsDefined()) {
+    if (spec.IsSequence()) {
+      if (spec.size() == 0) at.fail(spec, "an empty list searches nothing");
+      for (const auto& value : spec) d.values.push_back(YAML::Clone(value));
+    } else if (spec.IsMap() && spec["distribution"].IsDefined()) {
       static const std::vector<std::string> kinds = {"choice", "uniform", "log_uniform", "int_uniform"};
-      const YAML::Node kind = it->second["distribution"];
+      const YAML::Node kind = spec["distribution"];
       d.distribution = parse_string(kind, at.child("distribution", kind));
       if (std::find(kinds.begin(), kinds.end(), d.distribution) == kinds.end()) {
         at.child("distribution", kind).fail(kind, fmt::format("unknown distribution `{}`{}", d.distribution,
                                                               did_you_mean(d.distribution, kinds)),
                                             "; one of " + quoted_list(kinds));
       }
-      for (auto field = it->second.begin(); field != it->second.end(); ++field) {
+      for (auto field = spec.begin(); field != spec.end(); ++field) {
         const std::string name = field->first.Scalar();
         const std::vector<std::string> allowed =
             d.distribution == "choice" ? std::vector<std::string>{"distribution", "values"}
@@ -41,16 +44,16 @@ SearchSpace Codec<SearchSpace>::parse(const YAML::Node& node, const Context& ctx
         }
       }
       if (d.distribution == "choice") {
-        const YAML::Node values = it->second["values"];
+        const YAML::Node values = spec["values"];
         if (!values.IsSequence() || values.size() == 0) {
-          at.child("values", values).fail(values.IsDefined() ? values : it->second, "choice needs a non-empty list `values`");
+          at.child("values", values).fail(values.IsDefined() ? values : spec, "choice needs a non-empty list `values`");
         }
         for (const auto& value : values) d.values.push_back(YAML::Clone(value));
       } else {
         for (const char* bound : {"low", "high"}) {
-          if (!it->second[bound].IsDefined()) at.fail(it->second, fmt::format("{} needs `{}`", d.distribution, bound));
+          if (!spec[bound].IsDefined()) at.fail(spec, fmt::format("{} needs `{}`", d.distribution, bound));
         }
-        const YAML::Node low = it->second["low"], high = it->second["high"];
+        const YAML::Node low = spec["low"], high = spec["high"];
         if (d.distribution == "int_uniform") {
           d.low = static_cast<double>(parse_int(low, at.child("low", low)));
           d.high = static_cast<double>(parse_int(high, at.child("high", high)));
@@ -66,7 +69,7 @@ SearchSpace Codec<SearchSpace>::parse(const YAML::Node& node, const Context& ctx
         }
       }
     } else {
-      at.fail(it->second, "expected a list of values or a map with `distribution`, got " + describe(it->second));
+      at.fail(spec, "expected a list of values or a map with `distribution`, got " + describe(spec));
     }
     space.dimensions.push_back(std::move(d));
   }

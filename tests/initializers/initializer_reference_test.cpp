@@ -14,8 +14,10 @@
 namespace attune {
 namespace {
 
-nlohmann::json reference() {
-  return nlohmann::json::parse(testing::read_text(testing::source_dir() + "/tests/initializers/reference.json"));
+const nlohmann::json& reference() {
+  static const auto* json = new nlohmann::json(
+      nlohmann::json::parse(testing::read_text(testing::source_dir() + "/tests/initializers/reference.json")));
+  return *json;
 }
 
 std::shared_ptr<Initializer> make(const std::string& type, const nlohmann::json& options) {

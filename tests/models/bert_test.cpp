@@ -16,7 +16,10 @@ namespace {
 
 std::string bert_tiny() { return testing::fixtures_dir() + "/bert-tiny"; }
 
-nlohmann::json reference() { return nlohmann::json::parse(testing::read_text(bert_tiny() + "/reference.json")); }
+const nlohmann::json& reference() {
+  static const auto* json = new nlohmann::json(nlohmann::json::parse(testing::read_text(bert_tiny() + "/reference.json")));
+  return *json;
+}
 
 torch::Tensor to_tensor(const nlohmann::json& json) {
   if (!json.is_array()) return torch::tensor(json.get<double>(), torch::kDouble);
