@@ -63,4 +63,4 @@ test-asan: asan-build
 	cd $(ASAN_DIR) && $(ASAN_ENV) ctest --output-on-failure -j $(JOBS)
 
 fuzz: asan-build
-	scripts/fuzz.sh $(ASAN_DIR) $(FUZZ_SECONDS)
+	JOBS=$(JOBS) scripts/fuzz.sh $(ASAN_DIR) $(FUZZ_SECONDS)

@@ -14,14 +14,19 @@
 
 namespace attune::fuzz {
 
-/// Writes the input to a per-process temporary file named `name` and returns its path.
-inline std::string input_file(const uint8_t* data, size_t size, const std::string& name) {
+/// A per-process temporary folder for the inputs.
+inline const std::string& scratch_dir() {
   static const std::string dir = [] {
     char pattern[] = "/tmp/attune-fuzz-XXXXXX";
     const char* made = mkdtemp(pattern);
     return std::string(made ? made : "/tmp");
   }();
-  const std::string path = dir + "/" + name;
+  return dir;
+}
+
+/// Writes the input to `name` in scratch_dir() and returns its path.
+inline std::string input_file(const uint8_t* data, size_t size, const std::string& name) {
+  const std::string path = scratch_dir() + "/" + name;
   std::FILE* file = std::fopen(path.c_str(), "wb");
   if (file) {
     std::fwrite(data, 1, size, file);
