@@ -6,15 +6,23 @@
 #include <cstdio>
 
 namespace attune {
-namespace {
+
+double remaining_seconds(double elapsed_in_epoch, int64_t step_in_epoch, int64_t steps_per_epoch, int64_t epoch,
+                         int64_t epochs, double seconds_per_finished_epoch) {
+  if (step_in_epoch <= 0) return -1.0;
+  const double per_step = elapsed_in_epoch / static_cast<double>(step_in_epoch);
+  const double epoch_seconds = seconds_per_finished_epoch > 0 ? seconds_per_finished_epoch
+                                                              : per_step * static_cast<double>(steps_per_epoch);
+  return per_step * static_cast<double>(steps_per_epoch - step_in_epoch) +
+         epoch_seconds * static_cast<double>(epochs - epoch);
+}
 
 std::string clock_text(double seconds) {
+  if (seconds < 0) return "?";
   const auto total = static_cast<int64_t>(seconds + 0.5);
   if (total >= 3600) return fmt::format("{}:{:02}:{:02}", total / 3600, (total / 60) % 60, total % 60);
   return fmt::format("{}:{:02}", total / 60, total % 60);
 }
-
-}  // namespace
 
 Progress::Style Progress::parse_style(const std::string& name) {
   if (name == "bar") return Style::bar;
@@ -33,13 +41,8 @@ void Progress::start_epoch(int64_t epoch) {
 
 std::string Progress::eta_text(int64_t step_in_epoch) const {
   const double elapsed = std::chrono::duration<double>(Clock::now() - epoch_start_).count();
-  if (step_in_epoch <= 0) return "?";
-  const double per_step = elapsed / static_cast<double>(step_in_epoch);
-  double remaining = per_step * static_cast<double>(steps_per_epoch_ - step_in_epoch);
-  // Later epochs also evaluate: count them at the measured epoch time when known.
-  const double epoch_seconds = finished_epochs_ ? seconds_per_epoch_ : per_step * static_cast<double>(steps_per_epoch_);
-  remaining += epoch_seconds * static_cast<double>(epochs_ - epoch_);
-  return clock_text(remaining);
+  return clock_text(remaining_seconds(elapsed, step_in_epoch, steps_per_epoch_, epoch_, epochs_,
+                                      finished_epochs_ ? seconds_per_epoch_ : 0.0));
 }
 
 void Progress::update(int64_t step_in_epoch, int64_t samples, const std::function<double()>& loss, double lr) {

@@ -7,6 +7,16 @@
 
 namespace attune {
 
+/// Seconds left in a run, from the pace so far: the current epoch's remaining
+/// steps at its measured time per step, then each later epoch at the mean time
+/// of the finished ones (which includes their evaluation), or at the current
+/// pace before any has finished. Negative when unknown (no step done yet).
+double remaining_seconds(double elapsed_in_epoch, int64_t step_in_epoch, int64_t steps_per_epoch, int64_t epoch,
+                         int64_t epochs, double seconds_per_finished_epoch);
+
+/// `m:ss`, or `h:mm:ss` from an hour on; `?` when negative.
+std::string clock_text(double seconds);
+
 /// Shows training progress on stderr: a live bar with loss, lr, samples/s and
 /// an ETA on a terminal, a plain line every few seconds otherwise.
 class Progress {
