@@ -25,6 +25,9 @@ struct BadInput {
   std::vector<std::string> expected;
 };
 
+// Names the case in test listings (gtest would otherwise print its bytes).
+void PrintTo(const BadInput& input, std::ostream* os) { *os << input.name; }
+
 std::vector<std::string> train(const TempDir& dir, std::vector<std::string> overrides = {},
                                const std::string& yaml = "tiny.yaml") {
   std::vector<std::string> args = {"train", dir.file(yaml), "--run-dir", dir.file("run")};
