@@ -52,7 +52,9 @@ clean:
 ASAN_DIR ?= build-asan
 FUZZ_SECONDS ?= 600
 SANITIZER_PACKAGES := $(TEST_PACKAGES) clang libclang-rt-14-dev
-ASAN_ENV := ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1
+# Leaks are checked too, but for two inside libpq and LibTorch (see the file).
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan-suppressions.txt:print_suppressions=0 \
+            UBSAN_OPTIONS=print_stacktrace=1
 
 asan-build:
 	@scripts/install-deps.sh $(SANITIZER_PACKAGES)
