@@ -8,20 +8,31 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "core/error.h"
 
 namespace attune::fuzz {
 
-/// A per-process temporary folder for the inputs.
+/// A per-process temporary folder for the inputs, removed at exit (links in
+/// it are removed, not followed).
 inline const std::string& scratch_dir() {
-  static const std::string dir = [] {
+  static const std::string* dir = [] {  // never destroyed: the exit handler reads it
     char pattern[] = "/tmp/attune-fuzz-XXXXXX";
-    const char* made = mkdtemp(pattern);
-    return std::string(made ? made : "/tmp");
+    if (!mkdtemp(pattern)) {
+      std::perror("mkdtemp");
+      std::abort();
+    }
+    const auto* made = new std::string(pattern);
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(scratch_dir(), ignored);
+    });
+    return made;
   }();
-  return dir;
+  return *dir;
 }
 
 /// Writes the input to `name` in scratch_dir() and returns its path.
