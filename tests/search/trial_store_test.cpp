@@ -128,18 +128,23 @@ TEST_P(TrialStoreTest, ReleaseAndReclaim) {
 }
 
 TEST_P(TrialStoreTest, StaleHeartbeatIsReclaimed) {
+  // Every outcome here holds however slow the machine: a claim with a 600 s
+  // limit finds nothing stale, and after a 0.8 s silence a 0.5 s limit finds
+  // a trial stale (slowness only ages heartbeats further).
   auto store = open();
   store->create_sweep("hash", params(2));
-  ASSERT_EQ(store->claim_trial("a", 0.5), 0);
-  ASSERT_EQ(store->claim_trial("b", 0.5), 1);
-  EXPECT_EQ(store->claim_trial("c", 0.5), std::nullopt);  // both fresh
-  const double first_beat = store->trials()[1].heartbeat;
+  ASSERT_EQ(store->claim_trial("a", 600), 0);
+  ASSERT_EQ(store->claim_trial("b", 600), 1);
+  EXPECT_EQ(store->claim_trial("c", 600), std::nullopt);  // both fresh
+  const double a_beat = store->trials()[0].heartbeat;
+  const double b_beat = store->trials()[1].heartbeat;
   sleep_seconds(0.8);
   store->heartbeat(1, "b");  // b lives on, a went silent
   store->heartbeat(0, "x");  // not x's trial: changes nothing
-  EXPECT_GT(store->trials()[1].heartbeat, first_beat);
-  EXPECT_EQ(store->claim_trial("c", 0.5), 0);
-  EXPECT_EQ(store->claim_trial("d", 0.5), std::nullopt);
+  EXPECT_GT(store->trials()[1].heartbeat, b_beat + 0.7);  // moved on by about the sleep
+  EXPECT_EQ(store->trials()[0].heartbeat, a_beat);
+  EXPECT_EQ(store->claim_trial("c", 0.5), 0);  // a's, silent for over 0.5 s
+  EXPECT_EQ(store->claim_trial("d", 600), std::nullopt);
   EXPECT_EQ(store->claim_trial("d", std::numeric_limits<double>::infinity()), std::nullopt);
   // The old holder's late calls change nothing: c holds the trial now.
   EXPECT_FALSE(store->release_trial(0, "a"));
@@ -323,20 +328,21 @@ TEST_P(TrialStoreTest, KilledWorkerLeavesAConsistentStore) {
     auto store = open();
     store->create_sweep("hash", params(20000));
     if (write(fds[1], "+", 1) != 1) return std::string();
-    for (;;) {
+    for (bool told = false;; told = true) {
       const auto trial = store->claim_trial("victim", 600);
       if (!trial) break;
       store->report_intermediate({*trial, 0, 0, 1.0});
       store->record_fold({*trial, 0, 1.0, 1, false});
       store->finish_trial(*trial, "victim", TrialStatus::complete);
+      if (!told && write(fds[1], "+", 1) != 1) return std::string();
     }
     return std::string();
   });
   close(fds[1]);
   char ready = 0;
   ASSERT_EQ(read(fds[0], &ready, 1), 1);  // the sweep exists
+  ASSERT_EQ(read(fds[0], &ready, 1), 1);  // a trial is complete and the next under way
   close(fds[0]);
-  sleep_seconds(0.3);
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
   auto store = open();
