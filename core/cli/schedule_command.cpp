@@ -9,16 +9,11 @@
 #include "core/io/atomic_file.h"
 #include "core/plot/svg_plot.h"
 #include "core/text/suggest.h"
+#include "core/text/text_fields.h"
 #include "core/train/experiment.h"
 
 namespace attune::cli {
 namespace {
-
-bool parse_number(const std::string& text, double& value) {
-  char* end = nullptr;
-  value = std::strtod(text.c_str(), &end);
-  return !text.empty() && end == text.c_str() + text.size();
-}
 
 /// Validation metrics to feed schedulers that follow one: one number per
 /// line, or a CSV with a header (a run's metrics.csv), read from `column`.

@@ -12,6 +12,7 @@
 #include "core/data/image_dataset.h"
 #include "core/data/table_reader.h"
 #include "core/text/suggest.h"
+#include "core/text/text_fields.h"
 
 namespace attune {
 namespace {
@@ -46,16 +47,6 @@ struct ImageClassificationOptions {
     });
   }
 };
-
-// A finite number, the whole cell (surrounding spaces allowed, as CSV writers add them).
-bool parse_number(const std::string& text, double& value) {
-  const char* begin = text.c_str();
-  char* end = nullptr;
-  value = std::strtod(begin, &end);
-  if (end == begin) return false;
-  while (*end == ' ') ++end;
-  return *end == '\0' && std::isfinite(value);
-}
 
 class ImageClassificationData : public SplitDataModule {
  public:
@@ -132,7 +123,7 @@ class ImageClassificationData : public SplitDataModule {
       for (size_t c = 0; c < table.columns(); ++c) {
         if (c == label_column) continue;
         double value = 0.0;
-        if (!parse_number(table.cell(r, c), value)) {
+        if (!parse_number(table.cell(r, c), value) || !std::isfinite(value)) {
           input_error("{}:{}: column {}: expected a number for a pixel, got `{}`", table.path(), table.line(r), c,
                       table.cell(r, c));
         }

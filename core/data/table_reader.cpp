@@ -8,13 +8,10 @@
 
 #include "core/error.h"
 #include "core/text/suggest.h"
+#include "core/text/text_fields.h"
 
 namespace attune {
 namespace {
-
-bool ends_with(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 // Splits one TSV line; fields are taken verbatim.
 std::vector<std::string> split_tsv(std::string_view line) {

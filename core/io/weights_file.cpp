@@ -11,6 +11,7 @@
 #include "core/io/atomic_file.h"
 #include "core/io/safetensors.h"
 #include "core/io/torch_pickle.h"
+#include "core/text/text_fields.h"
 
 namespace attune {
 namespace {
@@ -108,8 +109,7 @@ StateDict read_weights(const std::string& path) {
     return read_torch_state_dict(path);
   }
   for (const char* extension : {".bin", ".pt", ".pth", ".ckpt"}) {
-    const std::string ext = extension;
-    if (path.size() > ext.size() && path.compare(path.size() - ext.size(), ext.size(), ext) == 0) {
+    if (path.size() > std::string_view(extension).size() && ends_with(path, extension)) {
       input_error("{}: not a torch.save file: it does not start with a zip archive's signature `PK` (torch.save's "
                   "legacy non-zip format is not read; re-save with torch.save in PyTorch >= 1.6)",
                   path);

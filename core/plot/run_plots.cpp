@@ -2,11 +2,11 @@
 
 #include <filesystem>
 #include <map>
-#include <stdexcept>
 
 #include "core/data/table_reader.h"
 #include "core/error.h"
 #include "core/plot/svg_plot.h"
+#include "core/text/text_fields.h"
 
 namespace attune {
 namespace {
@@ -25,11 +25,7 @@ MetricsTable read_metrics(const std::string& path) {
     for (size_t column = 0; column < csv.columns(); ++column) {
       const std::string& cell = csv.cell(row, column);
       double value = 0;
-      try {
-        size_t used = 0;
-        value = std::stod(cell, &used);
-        if (used != cell.size()) throw std::invalid_argument(cell);
-      } catch (const std::exception&) {
+      if (!parse_number(cell, value)) {
         input_error("{}:{}: column `{}`: expected a number, got `{}`", path, csv.line(row), table.columns[column], cell);
       }
       table.values[table.columns[column]].push_back(value);
@@ -65,7 +61,7 @@ std::vector<std::string> write_run_plots(const std::string& run_dir) {
   };
   std::vector<PlotSeries> loss, accuracy, lr;
   for (const auto& column : table.columns) {
-    if (column.size() > 5 && column.compare(column.size() - 5, 5, "_loss") == 0) loss.push_back(series(table, column, column));
+    if (column.size() > 5 && ends_with(column, "_loss")) loss.push_back(series(table, column, column));
     if (column.find("accuracy") != std::string::npos) accuracy.push_back(series(table, column, column));
     if (column == "lr" || column.rfind("lr_", 0) == 0) lr.push_back(series(table, column, column));
   }
