@@ -46,10 +46,6 @@ std::vector<std::string> train_edited(const TempDir& dir, const std::string& rep
   return train(dir, std::move(overrides), "bad.yaml");
 }
 
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
 /// bert-tiny copied into dir/bert, with `file` replaced by `content` when given,
 /// and an experiment fine-tuning it (bert.yaml).
 std::vector<std::string> bert(const TempDir& dir, const std::string& file = "", const std::string& content = "",
@@ -57,7 +53,7 @@ std::vector<std::string> bert(const TempDir& dir, const std::string& file = "", 
   fs::copy(fixtures_dir() + "/bert-tiny", dir.file("bert"), fs::copy_options::recursive);
   if (!file.empty()) {
     fs::remove(dir.file("bert/" + file));
-    write_bytes(dir.file("bert/" + file), content);
+    write_text(dir.file("bert/" + file), content);
   }
   if (file == "model.safetensors") fs::remove(dir.file("bert/pytorch_model.bin"));  // no fallback
   write_text(dir.file("bert.yaml"),
@@ -78,7 +74,7 @@ std::string safetensors(const std::string& header, const std::string& data, uint
 
 /// The tiny experiment initialised from `file` (written with `content`).
 std::vector<std::string> pretrained_init(const TempDir& dir, const std::string& file, const std::string& content) {
-  write_bytes(dir.file(file), content);
+  write_text(dir.file(file), content);
   return train(dir, {"init=[{match: '*', type: pretrained, path: " + dir.file(file) + "}]"});
 }
 
@@ -88,7 +84,7 @@ std::vector<std::string> damaged_run(const TempDir& dir, const std::string& file
                                      const std::vector<std::string>& args) {
   EXPECT_EQ(run_attune(train(dir, {"train.epochs=1"})).exit_code, 0);
   const std::string path = dir.file("run/" + file);
-  write_bytes(path, damage(fs::exists(path) ? read_text(path) : ""));
+  write_text(path, damage(fs::exists(path) ? read_text(path) : ""));
   return args;
 }
 
@@ -144,11 +140,11 @@ std::vector<BadInput> cases() {
        {"train.tsv", "sentences", "did you mean `sentence`"}},
       {"data_ragged_row", [](const TempDir& d) { write_text(d.file("ragged.tsv"), "sentence\tlabel\na fine film\t1\ntoo\tmany\tcells\n"); return train(d, {"data.train=" + d.file("ragged.tsv")}); },
        {"ragged.tsv:3"}},
-      {"data_not_utf8", [](const TempDir& d) { write_bytes(d.file("latin1.tsv"), "sentence\tlabel\na fine film\t1\nna\xefve film\t0\n"); return train(d, {"data.train=" + d.file("latin1.tsv")}); },
+      {"data_not_utf8", [](const TempDir& d) { write_text(d.file("latin1.tsv"), "sentence\tlabel\na fine film\t1\nna\xefve film\t0\n"); return train(d, {"data.train=" + d.file("latin1.tsv")}); },
        {"latin1.tsv:3", "UTF-8"}},
       {"data_label_unknown_in_valid", [](const TempDir& d) { write_text(d.file("v.tsv"), "sentence\tlabel\ngood\t1\nbad\t7\n"); return train(d, {"data.valid=" + d.file("v.tsv")}); },
        {"v.tsv:3", "7"}},
-      {"data_corrupt_gzip", [](const TempDir& d) { write_bytes(d.file("broken.tsv.gz"), std::string("\x1f\x8b\x08\x00garbage", 12)); return train(d, {"data.train=" + d.file("broken.tsv.gz")}); },
+      {"data_corrupt_gzip", [](const TempDir& d) { write_text(d.file("broken.tsv.gz"), std::string("\x1f\x8b\x08\x00garbage", 12)); return train(d, {"data.train=" + d.file("broken.tsv.gz")}); },
        {"broken.tsv.gz", "not a valid gzip file"}},
       {"data_image_pixel_not_a_number", [](const TempDir& d) {
          write_text(d.file("img.csv"), "1,2,3,4,0\n5,x,7,8,1\n");
