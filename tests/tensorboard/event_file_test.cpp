@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -38,8 +37,7 @@ uint64_t little_endian(const std::string& bytes, size_t at, int size) {
 }
 
 std::vector<tb::Event> read_events(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string bytes = read_text(path);
   std::vector<tb::Event> events;
   size_t at = 0;
   while (at < bytes.size()) {
