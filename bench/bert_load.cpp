@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
       const auto start = std::chrono::steady_clock::now();
       const auto config = attune::BertConfig::from_json_file((std::filesystem::path(folder) / "config.json").string());
       attune::BertModel model(config);
-      const auto report = attune::apply_init_rules(*model, {}, attune::bert_weight_rules(weights, config.initializer_range));
+      const auto report =
+          attune::apply_init_rules(*model, {}, attune::bert_weight_rules(weights, config.initializer_range));
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       int64_t parameters = 0;
       for (const auto& p : model->parameters()) parameters += p.numel();

@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
     const auto valid = data->valid();
     const int64_t examples = train.size() + valid.size();
 
-    const auto order = attune::seeded_permutation(train.size(), attune::mix_seed(static_cast<uint64_t>(config.seed), 1000001));
+    const auto order =
+        attune::seeded_permutation(train.size(), attune::mix_seed(static_cast<uint64_t>(config.seed), 1000001));
     const int64_t batch_size = config.train.batch_size;
     const auto collate_start = std::chrono::steady_clock::now();
     int64_t tokens = 0;
@@ -39,10 +40,10 @@ int main(int argc, char** argv) {
     }
     const double collate_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - collate_start).count();
-    fmt::print("{{\"examples\": {}, \"load_and_tokenize_seconds\": {:.4f}, \"sentences_per_second\": {:.1f}, "
-               "\"train_examples\": {}, \"collate_epoch_seconds\": {:.4f}, \"padded_tokens\": {}}}\n",
-               examples, load_seconds, static_cast<double>(examples) / load_seconds, train.size(), collate_seconds,
-               tokens);
+    fmt::print(
+        "{{\"examples\": {}, \"load_and_tokenize_seconds\": {:.4f}, \"sentences_per_second\": {:.1f}, "
+        "\"train_examples\": {}, \"collate_epoch_seconds\": {:.4f}, \"padded_tokens\": {}}}\n",
+        examples, load_seconds, static_cast<double>(examples) / load_seconds, train.size(), collate_seconds, tokens);
   } catch (const attune::Error& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return e.exit_code();

@@ -57,10 +57,11 @@ int main(int argc, char** argv) {
     }
     save(batches, out + "/batches.pt");
     const auto spec = e.data->spec();
-    fmt::print("{{\"steps\": {}, \"examples\": {}, \"vocab_size\": {}, \"max_length\": {}, \"num_classes\": {}, "
-               "\"pad_id\": {}, \"threads\": {}}}\n",
-               e.steps_per_epoch, e.train_data.size(), spec.vocab_size, spec.max_length, spec.num_classes, spec.pad_id,
-               at::get_num_threads());
+    fmt::print(
+        "{{\"steps\": {}, \"examples\": {}, \"vocab_size\": {}, \"max_length\": {}, \"num_classes\": {}, "
+        "\"pad_id\": {}, \"threads\": {}}}\n",
+        e.steps_per_epoch, e.train_data.size(), spec.vocab_size, spec.max_length, spec.num_classes, spec.pad_id,
+        at::get_num_threads());
   } catch (const attune::Error& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return e.exit_code();

@@ -27,8 +27,7 @@ class Error : public std::runtime_error {
 /// cannot be used as given. Exit code 2.
 class InputError : public Error {
  public:
-  explicit InputError(const std::string& message)
-      : Error(message, kExitBadInput) {}
+  explicit InputError(const std::string& message) : Error(message, kExitBadInput) {}
 };
 
 /// Throws an InputError with a fmt-formatted message.

@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::error_code ignored;
     std::filesystem::create_directory(root / "experiments", ignored);
     for (const char* linked : {"data", "tests"})
-      std::filesystem::create_directory_symlink(std::filesystem::path(ATTUNE_SOURCE_DIR) / linked, root / linked, ignored);
+      std::filesystem::create_directory_symlink(std::filesystem::path(ATTUNE_SOURCE_DIR) / linked, root / linked,
+                                                ignored);
     return true;
   }();
   (void)layout_ready;

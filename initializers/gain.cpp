@@ -10,8 +10,8 @@ namespace attune {
 
 const std::vector<std::string>& gain_names() {
   static const std::vector<std::string> names = {
-      "linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-      "conv_transpose3d", "sigmoid", "tanh", "relu", "leaky_relu", "selu"};
+      "linear",           "conv1d",  "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+      "conv_transpose3d", "sigmoid", "tanh",   "relu",   "leaky_relu",       "selu"};
   return names;
 }
 

@@ -48,8 +48,7 @@ std::vector<NamedParam> collect(torch::nn::Module& model) {
 }
 
 bool matches(const InitRule& rule, const ParamInfo& info) {
-  return fnmatch(rule.match.c_str(), info.name.c_str(), 0) == 0 &&
-         (rule.kind.empty() || rule.kind == info.module_kind);
+  return fnmatch(rule.match.c_str(), info.name.c_str(), 0) == 0 && (rule.kind.empty() || rule.kind == info.module_kind);
 }
 
 }  // namespace
@@ -114,9 +113,8 @@ std::vector<InitReportRow> apply_init_rules(torch::nn::Module& model, const std:
 void write_init_report(const std::string& path, const std::vector<InitReportRow>& rows) {
   std::string text = "name,shape,rule,initializer,mean,std,note\n";
   for (const auto& row : rows) {
-    text += fmt::format("{},{},{},{},{:.6g},{:.6g},{}\n", row.name, fmt::join(row.shape, "x"),
-                        row.rule_label, row.initializer, row.mean,
-                        row.std, row.note);
+    text += fmt::format("{},{},{},{},{:.6g},{:.6g},{}\n", row.name, fmt::join(row.shape, "x"), row.rule_label,
+                        row.initializer, row.mean, row.std, row.note);
   }
   write_file_atomically(path, text);
 }

@@ -22,8 +22,8 @@ struct InitRule {
 struct InitReportRow {
   std::string name;
   std::vector<int64_t> shape;
-  int rule = -1;  // index into the rules, -1 = module default
-  std::string rule_label;  // "init[2]", or "model[0]" for a model's own rules
+  int rule = -1;            // index into the rules, -1 = module default
+  std::string rule_label;   // "init[2]", or "model[0]" for a model's own rules
   std::string initializer;  // type, or "default"
   double mean = 0.0;
   double std = 0.0;

@@ -12,8 +12,8 @@ namespace attune {
 
 /// What an initializer knows about the parameter it fills.
 struct ParamInfo {
-  std::string name;         // "encoder.layers.0.linear1.weight"
-  std::string module_kind;  // linear | embedding | layernorm | other
+  std::string name;                    // "encoder.layers.0.linear1.weight"
+  std::string module_kind;             // linear | embedding | layernorm | other
   std::optional<int64_t> padding_idx;  // embeddings with a padding row
 };
 
@@ -49,5 +49,4 @@ void require_matrix(const torch::Tensor& param, const ParamInfo& info, const cha
 
 }  // namespace attune
 
-#define ATTUNE_REGISTER_INITIALIZER(NAME, CLASS, HELP) \
-  ATTUNE_REGISTER(::attune::InitializerKind, NAME, CLASS, HELP)
+#define ATTUNE_REGISTER_INITIALIZER(NAME, CLASS, HELP) ATTUNE_REGISTER(::attune::InitializerKind, NAME, CLASS, HELP)

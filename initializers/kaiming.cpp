@@ -58,6 +58,5 @@ class KaimingInitializer : public Initializer {
 }  // namespace
 }  // namespace attune
 
-ATTUNE_REGISTER_INITIALIZER("kaiming_uniform", attune::KaimingInitializer<false>,
-                            "U(-b, b), b = gain * sqrt(3 / fan)")
+ATTUNE_REGISTER_INITIALIZER("kaiming_uniform", attune::KaimingInitializer<false>, "U(-b, b), b = gain * sqrt(3 / fan)")
 ATTUNE_REGISTER_INITIALIZER("kaiming_normal", attune::KaimingInitializer<true>, "N(0, std^2), std = gain / sqrt(fan)")

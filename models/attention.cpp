@@ -26,8 +26,8 @@ torch::Tensor MultiHeadSelfAttentionImpl::forward(const torch::Tensor& x, const 
 }
 
 torch::Tensor additive_padding_mask(const torch::Tensor& attention_mask, torch::ScalarType dtype) {
-  const double lowest = dtype == torch::kDouble ? std::numeric_limits<double>::lowest()
-                                                : std::numeric_limits<float>::lowest();
+  const double lowest =
+      dtype == torch::kDouble ? std::numeric_limits<double>::lowest() : std::numeric_limits<float>::lowest();
   auto mask = attention_mask.to(dtype).unsqueeze(1).unsqueeze(2);
   return (1.0 - mask) * lowest;
 }

@@ -57,7 +57,8 @@ BertConfig BertConfig::from_json_file(const std::string& path) {
     input_error("{}: position_embedding_type `{}` is not supported (only `absolute`)", path, position_type);
   }
   auto positive = [&](const char* key, int64_t value) {
-    if (value <= 0 || value > (int64_t{1} << 24)) input_error("{}: `{}` must be a positive size, got {}", path, key, value);
+    if (value <= 0 || value > (int64_t{1} << 24))
+      input_error("{}: `{}` must be a positive size, got {}", path, key, value);
   };
   positive("vocab_size", c.vocab_size);
   positive("hidden_size", c.hidden_size);

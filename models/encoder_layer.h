@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "models/dropout.h"
 #include "models/attention.h"
+#include "models/dropout.h"
 
 namespace attune {
 

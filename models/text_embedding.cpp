@@ -10,8 +10,7 @@ TextEmbeddingImpl::TextEmbeddingImpl(int64_t vocab_size, int64_t max_length, int
       "tokens", torch::nn::Embedding(torch::nn::EmbeddingOptions(vocab_size, hidden_dim).padding_idx(pad_id)));
   positions = register_module("positions", torch::nn::Embedding(max_length, hidden_dim));
   if (with_norm) {
-    norm = register_module("norm",
-                           torch::nn::LayerNorm(torch::nn::LayerNormOptions({hidden_dim}).eps(layer_norm_eps)));
+    norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({hidden_dim}).eps(layer_norm_eps)));
   }
   dropout_ = register_module("dropout", Dropout(dropout));
 }
@@ -19,8 +18,7 @@ TextEmbeddingImpl::TextEmbeddingImpl(int64_t vocab_size, int64_t max_length, int
 torch::Tensor TextEmbeddingImpl::forward(const torch::Tensor& ids) {
   const int64_t length = ids.size(1);
   if (length > positions->weight.size(0)) {
-    input_error("a sequence of {} tokens is longer than the model's {} positions", length,
-                positions->weight.size(0));
+    input_error("a sequence of {} tokens is longer than the model's {} positions", length, positions->weight.size(0));
   }
   auto x = tokens(ids) + positions->weight.narrow(0, 0, length).unsqueeze(0);
   if (norm) x = norm(x);

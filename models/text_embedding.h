@@ -12,8 +12,8 @@ namespace attune {
 /// (as BERT does before post-norm layers), then dropout.
 class TextEmbeddingImpl : public torch::nn::Module {
  public:
-  TextEmbeddingImpl(int64_t vocab_size, int64_t max_length, int64_t hidden_dim, int64_t pad_id,
-                    bool with_norm, double layer_norm_eps, double dropout);
+  TextEmbeddingImpl(int64_t vocab_size, int64_t max_length, int64_t hidden_dim, int64_t pad_id, bool with_norm,
+                    double layer_norm_eps, double dropout);
   /// ids: [B, L] -> [B, L, H]
   torch::Tensor forward(const torch::Tensor& ids);
 

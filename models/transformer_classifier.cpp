@@ -12,8 +12,7 @@ struct TransformerClassifierOptions : EncoderOptions {
   std::string pooling = "mean";
   static void declare(config::Schema<TransformerClassifierOptions>& s) {
     declare_into(s);
-    s.field("pooling", &TransformerClassifierOptions::pooling,
-            "`mean` of the real tokens, or the first (`cls`) token")
+    s.field("pooling", &TransformerClassifierOptions::pooling, "`mean` of the real tokens, or the first (`cls`) token")
         .one_of({"mean", "cls"});
   }
 };
@@ -31,9 +30,9 @@ class TransformerClassifier : public Model {
       input_error("model `transformer_classifier` needs text data (a tokenizer and max_length)");
     }
     const int64_t h = options.hidden_dim;
-    embedding_ = register_module("embedding", TextEmbedding(args.vocab_size, args.max_length, h, args.pad_id,
-                                                            !options.norm_first, options.layer_norm_eps,
-                                                            options.dropout));
+    embedding_ =
+        register_module("embedding", TextEmbedding(args.vocab_size, args.max_length, h, args.pad_id,
+                                                   !options.norm_first, options.layer_norm_eps, options.dropout));
     encoder_ = register_module("encoder", TransformerEncoder(options));
     head_ = register_module("head", torch::nn::Linear(h, args.num_classes));
   }

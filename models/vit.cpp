@@ -40,8 +40,9 @@ class Vit : public Model {
 
   Vit(const Options& options, const ModelArgs& args) : options_(options) {
     if (args.image_shape.size() != 3) {
-      input_error("model `vit` needs image data ([channels, height, width]), such as `data: {{type: "
-                  "image_classification}}`; for text use `transformer_classifier`");
+      input_error(
+          "model `vit` needs image data ([channels, height, width]), such as `data: {{type: "
+          "image_classification}}`; for text use `transformer_classifier`");
     }
     const int64_t channels = args.image_shape[0], height = args.image_shape[1], width = args.image_shape[2];
     const int64_t p = options.patch_size, h = options.hidden_dim;
@@ -51,8 +52,8 @@ class Vit : public Model {
     }
     // A convolution with kernel = stride = patch size is the paper's linear
     // projection E of each flattened patch, applied to every patch at once.
-    patch_embedding_ = register_module(
-        "patch_embedding", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, h, p).stride(p)));
+    patch_embedding_ =
+        register_module("patch_embedding", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, h, p).stride(p)));
     const int64_t prefix = options.pooling == "cls" ? 1 : 0;
     if (prefix) cls_token_ = register_parameter("cls_token", torch::zeros({1, 1, h}));
     const int64_t patches = (height / p) * (width / p);

@@ -46,9 +46,7 @@ class CosineScheduler : public Scheduler {
       return lrs;
     }
     for (double& lr : lrs) {
-      lr = (1 + std::cos(pi * epoch / t_max_)) / (1 + std::cos(pi * (epoch - 1) / t_max_)) *
-               (lr - eta_min_) +
-           eta_min_;
+      lr = (1 + std::cos(pi * epoch / t_max_)) / (1 + std::cos(pi * (epoch - 1) / t_max_)) * (lr - eta_min_) + eta_min_;
     }
     return lrs;
   }
@@ -56,8 +54,8 @@ class CosineScheduler : public Scheduler {
   std::optional<std::vector<double>> closed_form_lr() override {
     std::vector<double> lrs;
     for (double base : base_lrs_) {
-      lrs.push_back(eta_min_ + (base - eta_min_) *
-                                   (1 + std::cos(M_PI * static_cast<double>(last_epoch_) / t_max_)) / 2);
+      lrs.push_back(eta_min_ +
+                    (base - eta_min_) * (1 + std::cos(M_PI * static_cast<double>(last_epoch_) / t_max_)) / 2);
     }
     return lrs;
   }

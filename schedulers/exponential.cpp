@@ -9,17 +9,14 @@ namespace {
 struct ExponentialOptions {
   double gamma = 0.0;
   static void declare(config::Schema<ExponentialOptions>& s) {
-    s.field("gamma", &ExponentialOptions::gamma, "factor applied to the lr every tick")
-        .required()
-        .greater_than(0);
+    s.field("gamma", &ExponentialOptions::gamma, "factor applied to the lr every tick").required().greater_than(0);
   }
 };
 
 class ExponentialScheduler : public Scheduler {
  public:
   using Options = ExponentialOptions;
-  ExponentialScheduler(const Options& options, const SchedulerArgs& args)
-      : Scheduler(args), gamma_(options.gamma) {}
+  ExponentialScheduler(const Options& options, const SchedulerArgs& args) : Scheduler(args), gamma_(options.gamma) {}
 
  protected:
   std::vector<double> get_lr() override {
@@ -41,5 +38,4 @@ class ExponentialScheduler : public Scheduler {
 }  // namespace
 }  // namespace attune
 
-ATTUNE_REGISTER_SCHEDULER("exponential", attune::ExponentialScheduler,
-                          "ExponentialLR: lr = base_lr * gamma^tick")
+ATTUNE_REGISTER_SCHEDULER("exponential", attune::ExponentialScheduler, "ExponentialLR: lr = base_lr * gamma^tick")

@@ -5,14 +5,9 @@
 namespace attune {
 
 void LinearOptions::declare(config::Schema<LinearOptions>& s) {
-  s.field("start_factor", &LinearOptions::start_factor, "lr factor at tick 0")
-      .greater_than(0)
-      .at_most(1);
-  s.field("end_factor", &LinearOptions::end_factor, "lr factor from total_iters on")
-      .at_least(0)
-      .at_most(1);
-  s.field("total_iters", &LinearOptions::total_iters, "ticks to go from start to end factor")
-      .greater_than(0);
+  s.field("start_factor", &LinearOptions::start_factor, "lr factor at tick 0").greater_than(0).at_most(1);
+  s.field("end_factor", &LinearOptions::end_factor, "lr factor from total_iters on").at_least(0).at_most(1);
+  s.field("total_iters", &LinearOptions::total_iters, "ticks to go from start to end factor").greater_than(0);
 }
 
 LinearScheduler::LinearScheduler(const Options& options, const SchedulerArgs& args)
@@ -37,8 +32,7 @@ std::optional<std::vector<double>> LinearScheduler::closed_form_lr() {
   std::vector<double> lrs;
   const double start = options_.start_factor, end = options_.end_factor;
   for (double base : base_lrs_) {
-    lrs.push_back(base * (start + (end - start) *
-                                      static_cast<double>(std::min(options_.total_iters, last_epoch_)) /
+    lrs.push_back(base * (start + (end - start) * static_cast<double>(std::min(options_.total_iters, last_epoch_)) /
                                       static_cast<double>(options_.total_iters)));
   }
   return lrs;

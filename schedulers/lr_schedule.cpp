@@ -7,8 +7,7 @@ namespace attune {
 
 void LrScheduleConfig::declare(config::Schema<LrScheduleConfig>& s) {
   s.component(&LrScheduleConfig::scheduler);
-  s.field("interval", &LrScheduleConfig::interval,
-          "tick the scheduler after every optimizer `step` or every `epoch`")
+  s.field("interval", &LrScheduleConfig::interval, "tick the scheduler after every optimizer `step` or every `epoch`")
       .one_of({"step", "epoch"});
   s.field("warmup_steps", &LrScheduleConfig::warmup_steps,
           "ticks of linear warmup before the scheduler starts (0 = none)")
@@ -19,8 +18,8 @@ void LrScheduleConfig::declare(config::Schema<LrScheduleConfig>& s) {
       .at_most(1);
 }
 
-LrSchedule::LrSchedule(const LrScheduleConfig& config, torch::optim::Optimizer& optimizer,
-                       int64_t steps_per_epoch, int64_t epochs) {
+LrSchedule::LrSchedule(const LrScheduleConfig& config, torch::optim::Optimizer& optimizer, int64_t steps_per_epoch,
+                       int64_t epochs) {
   SchedulerArgs args;
   groups_ = args.groups = std::make_shared<ParamGroups>(optimizer);
   per_step_ = config.interval == "step";
@@ -38,9 +37,8 @@ LrSchedule::LrSchedule(const LrScheduleConfig& config, torch::optim::Optimizer& 
     auto linear = std::make_shared<LinearScheduler>(warmup, args);
     linear->initialize();
     auto main = make_scheduler(config.scheduler, args);
-    scheduler_ = std::make_shared<SequentialScheduler>(
-        std::vector<std::shared_ptr<Scheduler>>{linear, main},
-        std::vector<int64_t>{config.warmup_steps}, args);
+    scheduler_ = std::make_shared<SequentialScheduler>(std::vector<std::shared_ptr<Scheduler>>{linear, main},
+                                                       std::vector<int64_t>{config.warmup_steps}, args);
   }
   // A scheduler fed the validation metric can only tick when there is one.
   if (scheduler_->needs_metric()) {

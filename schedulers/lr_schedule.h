@@ -24,8 +24,8 @@ class LrSchedule {
  public:
   /// `steps_per_epoch` and `epochs` size the run for schedules that default
   /// to its length.
-  LrSchedule(const LrScheduleConfig& config, torch::optim::Optimizer& optimizer,
-             int64_t steps_per_epoch, int64_t epochs);
+  LrSchedule(const LrScheduleConfig& config, torch::optim::Optimizer& optimizer, int64_t steps_per_epoch,
+             int64_t epochs);
 
   /// Call after every optimizer step.
   void after_optimizer_step();

@@ -25,8 +25,7 @@ struct OneCycleOptions {
   static void declare(config::Schema<OneCycleOptions>& s) {
     using O = OneCycleOptions;
     s.field("max_lr", &O::max_lr, "peak lr (per group); null = each group's own lr").greater_than(0);
-    s.field("total_steps", &O::total_steps, "length of the cycle in ticks; 0 = epochs x steps_per_epoch")
-        .at_least(0);
+    s.field("total_steps", &O::total_steps, "length of the cycle in ticks; 0 = epochs x steps_per_epoch").at_least(0);
     s.field("epochs", &O::epochs, "with steps_per_epoch, the cycle's length; 0 = the whole run").at_least(0);
     s.field("steps_per_epoch", &O::steps_per_epoch, "see epochs; 0 = the run's").at_least(0);
     s.field("pct_start", &O::pct_start, "share of the cycle spent raising the lr").at_least(0).at_most(1);

@@ -28,9 +28,13 @@ torch::optim::OptimizerOptions& ParamGroups::options(size_t group) const {
   return optimizer_->param_groups().at(group).options();
 }
 
-double ParamGroups::lr(size_t group) const { return options(group).get_lr(); }
+double ParamGroups::lr(size_t group) const {
+  return options(group).get_lr();
+}
 
-void ParamGroups::set_lr(size_t group, double lr) { options(group).set_lr(lr); }
+void ParamGroups::set_lr(size_t group, double lr) {
+  options(group).set_lr(lr);
+}
 
 std::vector<double> ParamGroups::lrs() const {
   std::vector<double> result;
@@ -41,8 +45,7 @@ std::vector<double> ParamGroups::lrs() const {
 bool ParamGroups::has_momentum(size_t group) const {
   auto& o = options(group);
   return dynamic_cast<torch::optim::SGDOptions*>(&o) || dynamic_cast<torch::optim::AdamOptions*>(&o) ||
-         dynamic_cast<torch::optim::AdamWOptions*>(&o) ||
-         dynamic_cast<torch::optim::RMSpropOptions*>(&o);
+         dynamic_cast<torch::optim::AdamWOptions*>(&o) || dynamic_cast<torch::optim::RMSpropOptions*>(&o);
 }
 
 double ParamGroups::momentum(size_t group) const {

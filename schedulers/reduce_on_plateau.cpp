@@ -20,8 +20,7 @@ struct PlateauOptions {
   double eps = 1e-8;
   static void declare(config::Schema<PlateauOptions>& s) {
     using O = PlateauOptions;
-    s.field("mode", &O::mode, "`min`: the metric should fall (a loss); `max`: rise (accuracy)")
-        .one_of({"min", "max"});
+    s.field("mode", &O::mode, "`min`: the metric should fall (a loss); `max`: rise (accuracy)").one_of({"min", "max"});
     s.field("factor", &O::factor, "lr factor at each reduction").greater_than(0).less_than(1);
     s.field("patience", &O::patience, "evaluations without improvement before reducing").at_least(0);
     s.field("threshold", &O::threshold, "smallest change that counts as an improvement").at_least(0);

@@ -30,10 +30,7 @@ void Scheduler::step(std::optional<int64_t> epoch) {
 }
 
 nlohmann::json Scheduler::state() const {
-  return {{"last_epoch", last_epoch_},
-          {"step_count", step_count_},
-          {"base_lrs", base_lrs_},
-          {"last_lrs", last_lrs_}};
+  return {{"last_epoch", last_epoch_}, {"step_count", step_count_}, {"base_lrs", base_lrs_}, {"last_lrs", last_lrs_}};
 }
 
 void Scheduler::load_state(const nlohmann::json& state) {
@@ -43,8 +40,7 @@ void Scheduler::load_state(const nlohmann::json& state) {
   last_lrs_ = state.at("last_lrs").get<std::vector<double>>();
 }
 
-std::shared_ptr<Scheduler> make_scheduler(const Component<SchedulerKind>& component,
-                                          const SchedulerArgs& args) {
+std::shared_ptr<Scheduler> make_scheduler(const Component<SchedulerKind>& component, const SchedulerArgs& args) {
   auto scheduler = component.create(args);
   scheduler->initialize();
   return scheduler;

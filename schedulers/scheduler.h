@@ -87,11 +87,9 @@ Registry<SchedulerKind>& registry<SchedulerKind>();
 
 /// Builds a registered scheduler and performs its initial step, as
 /// constructing one in PyTorch does.
-std::shared_ptr<Scheduler> make_scheduler(const Component<SchedulerKind>& component,
-                                          const SchedulerArgs& args);
+std::shared_ptr<Scheduler> make_scheduler(const Component<SchedulerKind>& component, const SchedulerArgs& args);
 
 }  // namespace attune
 
 /// Registers a scheduler class: `ATTUNE_REGISTER_SCHEDULER("name", MyScheduler, "help")`.
-#define ATTUNE_REGISTER_SCHEDULER(NAME, CLASS, HELP) \
-  ATTUNE_REGISTER(::attune::SchedulerKind, NAME, CLASS, HELP)
+#define ATTUNE_REGISTER_SCHEDULER(NAME, CLASS, HELP) ATTUNE_REGISTER(::attune::SchedulerKind, NAME, CLASS, HELP)

@@ -3,8 +3,7 @@
 namespace attune {
 
 void SequentialOptions::declare(config::Schema<SequentialOptions>& s) {
-  s.field("schedulers", &SequentialOptions::schedulers, "schedulers to run one after another")
-      .required();
+  s.field("schedulers", &SequentialOptions::schedulers, "schedulers to run one after another").required();
   s.field("milestones", &SequentialOptions::milestones,
           "ticks at which the next scheduler takes over (one fewer than schedulers)")
       .required()
@@ -12,8 +11,7 @@ void SequentialOptions::declare(config::Schema<SequentialOptions>& s) {
   s.check("milestones", [](const SequentialOptions& o) -> std::string {
     if (o.milestones.size() + 1 == o.schedulers.size()) return "";
     return fmt::format("expected {} milestones for {} schedulers, got {}",
-                       o.schedulers.empty() ? 0 : o.schedulers.size() - 1, o.schedulers.size(),
-                       o.milestones.size());
+                       o.schedulers.empty() ? 0 : o.schedulers.size() - 1, o.schedulers.size(), o.milestones.size());
   });
 }
 
@@ -39,8 +37,7 @@ SequentialScheduler::SequentialScheduler(const Options& options, const Scheduler
 }
 
 SequentialScheduler::SequentialScheduler(std::vector<std::shared_ptr<Scheduler>> schedulers,
-                                         std::vector<int64_t> milestones,
-                                         const SchedulerArgs& args)
+                                         std::vector<int64_t> milestones, const SchedulerArgs& args)
     : Scheduler(args), schedulers_(std::move(schedulers)), milestones_(std::move(milestones)) {
   start();
 }

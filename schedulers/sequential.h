@@ -20,8 +20,8 @@ class SequentialScheduler : public Scheduler {
   using Options = SequentialOptions;
   SequentialScheduler(const Options& options, const SchedulerArgs& args);
   /// From schedulers already built, in order (as PyTorch's constructor gets them).
-  SequentialScheduler(std::vector<std::shared_ptr<Scheduler>> schedulers,
-                      std::vector<int64_t> milestones, const SchedulerArgs& args);
+  SequentialScheduler(std::vector<std::shared_ptr<Scheduler>> schedulers, std::vector<int64_t> milestones,
+                      const SchedulerArgs& args);
 
   void initialize() override {}  // SequentialLR makes no initial step of its own
   void step(std::optional<int64_t> epoch = std::nullopt) override;

@@ -32,8 +32,8 @@ std::vector<std::pair<std::string, std::string>> code_blocks(const std::string& 
 }
 
 TEST(ReadmePlugin, WriteYourOwnSchedulerWorksAsWritten) {
-  const auto blocks = code_blocks(section(testing::read_text(testing::source_dir() + "/README.md"),
-                                          "## Write your own scheduler"));
+  const auto blocks =
+      code_blocks(section(testing::read_text(testing::source_dir() + "/README.md"), "## Write your own scheduler"));
   ASSERT_EQ(blocks.size(), 4u);
   ASSERT_EQ(blocks[1].first, "cpp");
   ASSERT_EQ(blocks[2].first, "cmake");

@@ -1,5 +1,5 @@
-#include <fmt/ranges.h>  // fmt::join (in ranges.h from fmt 10 on)
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (in ranges.h from fmt 10 on)
 
 #include <memory>
 
@@ -28,8 +28,8 @@ CommandRunner add_check_command(CLI::App& app) {
       fmt::print("\n# init report: parameter, shape, rule, initializer, mean, std\n");
       for (const auto& row : experiment.init_report) {
         fmt::print("# {:<48} {:<12} {:>8} {:<16} {:>10.4f} {:>10.4f} {}\n", row.name,
-                   fmt::format("[{}]", fmt::join(row.shape, ",")), row.rule < 0 ? "-" : row.rule_label,
-                   row.initializer, row.mean, row.std, row.note);
+                   fmt::format("[{}]", fmt::join(row.shape, ",")), row.rule < 0 ? "-" : row.rule_label, row.initializer,
+                   row.mean, row.std, row.note);
       }
     }
     return 0;

@@ -67,7 +67,8 @@ CommandRunner add_embed_command(CLI::App& app) {
     const auto config = BertConfig::from_json_file((std::filesystem::path(args->model) / "config.json").string());
     BertModel model(config);
     const std::string weights = args->weights.empty() ? args->model : args->weights;
-    const auto report = apply_init_rules(*model, {}, bert_weight_rules(weights, config.initializer_range, {"classifier.*"}));
+    const auto report =
+        apply_init_rules(*model, {}, bert_weight_rules(weights, config.initializer_range, {"classifier.*"}));
     for (const auto& row : report) {
       if (row.initializer != "pretrained") input_error("{}: the checkpoint has no weights for `{}`", weights, row.name);
     }
@@ -81,12 +82,15 @@ CommandRunner add_embed_command(CLI::App& app) {
       } catch (const nlohmann::json::exception& e) {
         input_error("{}: not valid JSON: {}", args->input, e.what());
       }
-      if (!json.is_object() || !json.contains("input_ids")) input_error("{}: expected an object with input_ids", args->input);
+      if (!json.is_object() || !json.contains("input_ids"))
+        input_error("{}: expected an object with input_ids", args->input);
       ids = rows_to_tensor(json["input_ids"], "input_ids", args->input);
-      if (json.contains("token_type_ids")) types = rows_to_tensor(json["token_type_ids"], "token_type_ids", args->input);
+      if (json.contains("token_type_ids"))
+        types = rows_to_tensor(json["token_type_ids"], "token_type_ids", args->input);
       if (json.contains("attention_mask")) mask = rows_to_tensor(json["attention_mask"], "attention_mask", args->input);
       for (const auto& t : {types, mask}) {
-        if (t.defined() && t.sizes() != ids.sizes()) input_error("{}: all id lists must have input_ids' shape", args->input);
+        if (t.defined() && t.sizes() != ids.sizes())
+          input_error("{}: all id lists must have input_ids' shape", args->input);
       }
       if ((ids < 0).any().item<bool>() || (ids >= config.vocab_size).any().item<bool>()) {
         input_error("{}: input_ids must be in [0, {})", args->input, config.vocab_size);
@@ -135,11 +139,13 @@ CommandRunner add_tokenize_command(CLI::App& app) {
     int64_t max_length = 0;
   };
   auto args = std::make_shared<Arguments>();
-  auto* command = app.add_subcommand("tokenize", "tokenize as HuggingFace's BertTokenizer: JSON list of {tokens, input_ids}");
+  auto* command =
+      app.add_subcommand("tokenize", "tokenize as HuggingFace's BertTokenizer: JSON list of {tokens, input_ids}");
   command->add_option("--vocab", args->vocab, "vocab.txt")->required();
   command->add_flag("--cased", args->cased, "keep case and accents (cased models)");
   command->add_option("--pair", args->pair, "second text of a pair, for every TEXT");
-  command->add_option("--max-length", args->max_length, "truncate (longest_first) to this many tokens")->check(CLI::NonNegativeNumber);
+  command->add_option("--max-length", args->max_length, "truncate (longest_first) to this many tokens")
+      ->check(CLI::NonNegativeNumber);
   command->add_flag("--pad", args->pad, "pad to --max-length");
   command->add_option("text", args->texts, "texts");
   command->add_option("--input", args->input, "JSON list of texts (for texts no argument can carry, e.g. with NUL)");

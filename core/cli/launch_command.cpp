@@ -35,7 +35,9 @@ std::string describe(int status) {
   return fmt::format("exited with code {}", WEXITSTATUS(status));
 }
 
-int exit_code_of(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status); }
+int exit_code_of(int status) {
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
 
 }  // namespace
 
@@ -57,7 +59,8 @@ CommandRunner add_launch_command(CLI::App& app) {
   command->footer("COMMAND: train EXP.yaml [k=v ...] [--run-dir DIR], or train --resume RUN_DIR");
   return [args, command]() {
     args->command = command->remaining();
-    if (args->command.empty()) input_error("launch: give the command to run, e.g. attune launch --nproc 2 train EXP.yaml");
+    if (args->command.empty())
+      input_error("launch: give the command to run, e.g. attune launch --nproc 2 train EXP.yaml");
     if (args->command.front() != "train") {
       input_error("launch: `{}`: only `train` runs data-parallel (e.g. attune launch --nproc 2 train EXP.yaml)",
                   args->command.front());

@@ -84,9 +84,10 @@ CommandRunner add_schedule_command(CLI::App& app) {
     std::vector<double> metrics;
     if (scheduler.needs_metric()) {
       if (args->metrics.empty()) {
-        input_error("scheduler `{}` follows the validation metric: give --metrics FILE (a run's metrics.csv, or one "
-                    "number per evaluation)",
-                    config.scheduler.scheduler.type);
+        input_error(
+            "scheduler `{}` follows the validation metric: give --metrics FILE (a run's metrics.csv, or one "
+            "number per evaluation)",
+            config.scheduler.scheduler.type);
       }
       metrics = read_metrics(args->metrics, config.train.early_stopping.metric);
       ticks = std::min<int64_t>(ticks, static_cast<int64_t>(metrics.size()));

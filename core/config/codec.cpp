@@ -53,8 +53,7 @@ double parse_double(const YAML::Node& n, const Context& c) {
   char* end = nullptr;
   const double value = std::strtod(text.c_str(), &end);
   // strtod also accepts "nan", "inf" and hex floats: a config wants none of them.
-  const bool plain = text.find_first_of("xXnN") == std::string::npos &&
-                     lower(text).find("inf") == std::string::npos;
+  const bool plain = text.find_first_of("xXnN") == std::string::npos && lower(text).find("inf") == std::string::npos;
   if (end != text.c_str() + text.size() || !plain) {
     c.fail(n, fmt::format("expected a number, got `{}`", text));
   }

@@ -4,8 +4,7 @@
 
 namespace attune::config {
 
-Context::Context(std::string file, std::filesystem::path base_dir,
-                 std::shared_ptr<const OverrideMap> overrides)
+Context::Context(std::string file, std::filesystem::path base_dir, std::shared_ptr<const OverrideMap> overrides)
     : file_(std::move(file)),
       base_dir_(std::move(base_dir)),
       overrides_(overrides ? std::move(overrides) : std::make_shared<OverrideMap>()),
@@ -49,8 +48,7 @@ std::string Context::location(const YAML::Node& node) const {
   return fmt::format("{}:{}:{}", file_, mark.line + 1, mark.column + 1);
 }
 
-void Context::fail(const YAML::Node& node, const std::string& problem,
-                   const std::string& hint) const {
+void Context::fail(const YAML::Node& node, const std::string& problem, const std::string& hint) const {
   const std::string key = key_path_.empty() ? "" : key_path_ + ": ";
   throw InputError(fmt::format("{}: {}{}{}", location(node), key, problem, hint));
 }

@@ -19,8 +19,7 @@ using OverrideMap = std::map<std::string, std::string>;
 /// is made here, so each names the file, line, column and key.
 class Context {
  public:
-  Context(std::string file, std::filesystem::path base_dir,
-          std::shared_ptr<const OverrideMap> overrides = nullptr);
+  Context(std::string file, std::filesystem::path base_dir, std::shared_ptr<const OverrideMap> overrides = nullptr);
 
   /// The context of `key` inside the current map.
   Context child(const std::string& key, const YAML::Node& node) const;
@@ -39,8 +38,7 @@ class Context {
   std::string location(const YAML::Node& node) const;
 
   /// Throws a config error at `node`: "<where>: <key>: <problem><hint>".
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& problem,
-                         const std::string& hint = "") const;
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& problem, const std::string& hint = "") const;
 
  private:
   std::string file_;

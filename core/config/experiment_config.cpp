@@ -12,8 +12,7 @@ void EarlyStoppingConfig::declare(config::Schema<EarlyStoppingConfig>& s) {
   s.field("metric", &E::metric, "metric watched for early stopping and for best.pt")
       .one_of({"val_accuracy", "val_loss", "train_loss"});
   s.field("mode", &E::mode, "whether the metric should go up (`max`) or down (`min`)").one_of({"max", "min"});
-  s.field("patience", &E::patience, "evaluations without improvement before stopping (0 = never stop)")
-      .at_least(0);
+  s.field("patience", &E::patience, "evaluations without improvement before stopping (0 = never stop)").at_least(0);
   s.field("min_delta", &E::min_delta, "smallest change that counts as an improvement").at_least(0);
 }
 
@@ -21,8 +20,7 @@ void TrainConfig::declare(config::Schema<TrainConfig>& s) {
   s.field("epochs", &TrainConfig::epochs, "passes over the training set").greater_than(0);
   s.field("batch_size", &TrainConfig::batch_size, "examples per optimizer step").greater_than(0);
   s.field("eval_batch_size", &TrainConfig::eval_batch_size, "examples per evaluation batch").greater_than(0);
-  s.field("grad_clip_norm", &TrainConfig::grad_clip_norm, "clip the gradients' global L2 norm (0 = off)")
-      .at_least(0);
+  s.field("grad_clip_norm", &TrainConfig::grad_clip_norm, "clip the gradients' global L2 norm (0 = off)").at_least(0);
   s.field("skip_nonfinite", &TrainConfig::skip_nonfinite,
           "skip an optimizer step whose loss or gradient is NaN or Inf (false: stop the run there)");
   s.field("tensorboard", &TrainConfig::tensorboard,
@@ -50,8 +48,9 @@ void ExperimentConfig::declare(config::Schema<ExperimentConfig>& s) {
   s.field("name", &E::name, "experiment name, used for the run folder");
   s.field("seed", &E::seed, "seed for initialisation, shuffling, dropout and splits");
   s.field("device", &E::device, "`auto` (CUDA when available), `cpu`, `cuda` or `cuda:N`");
-  s.field("precision", &E::precision,
-          "`fp32`, or `bf16`: forward passes under autocast to bfloat16 (weights, gradients and optimizer stay float32)")
+  s.field(
+       "precision", &E::precision,
+       "`fp32`, or `bf16`: forward passes under autocast to bfloat16 (weights, gradients and optimizer stay float32)")
       .one_of({"fp32", "bf16"});
   s.field("threads", &E::threads, "intra-op CPU threads (0 = LibTorch's default)").at_least(0);
   s.field("plugins", &E::plugins, "shared libraries that register components, relative to this file").path();
@@ -66,7 +65,8 @@ void ExperimentConfig::declare(config::Schema<ExperimentConfig>& s) {
           "data-parallel training when started by `attune launch --nproc N` or torchrun (ignored otherwise)");
   s.check("device", [](const E& e) -> std::string {
     static const std::regex valid("auto|cpu|cuda(:[0-9]+)?");
-    return std::regex_match(e.device, valid) ? "" : fmt::format("expected auto, cpu, cuda or cuda:N, got `{}`", e.device);
+    return std::regex_match(e.device, valid) ? ""
+                                             : fmt::format("expected auto, cpu, cuda or cuda:N, got `{}`", e.device);
   });
 }
 

@@ -34,8 +34,8 @@ void reject_duplicate_keys(const YAML::Node& node, const std::string& path) {
       if (entry.first.IsScalar()) {
         const auto [it, fresh] = seen.emplace(entry.first.Scalar(), entry.first.Mark());
         if (!fresh) {
-          input_error("{}:{}:{}: `{}` is given twice in this map (first at line {}); the second would be ignored",
-                      path, entry.first.Mark().line + 1, entry.first.Mark().column + 1, entry.first.Scalar(),
+          input_error("{}:{}:{}: `{}` is given twice in this map (first at line {}); the second would be ignored", path,
+                      entry.first.Mark().line + 1, entry.first.Mark().column + 1, entry.first.Scalar(),
                       it->second.line + 1);
         }
       }
@@ -109,8 +109,7 @@ void apply_override(YAML::Node& root, const std::string& key, const YAML::Node& 
     if (node.IsSequence()) {
       const auto index = parse_index(part);
       if (!index || *index >= node.size()) {
-        input_error("{}: `{}` is a list of {} items; `{}` is not an index into it", where, walked,
-                    node.size(), part);
+        input_error("{}: `{}` is a list of {} items; `{}` is not an index into it", where, walked, node.size(), part);
       }
       if (last) {
         node[*index] = value;
@@ -130,8 +129,8 @@ void apply_override(YAML::Node& root, const std::string& key, const YAML::Node& 
       } else {
         if ((!node[part].IsDefined() || node[part].IsNull()) && parse_index(parts[i + 1])) {
           const std::string list = walked.empty() ? part : walked + "." + part;
-          input_error("{}: there is no list `{}` to take item {} of; give the whole list, e.g. `{}=[...]`", where,
-                      list, parts[i + 1], list);
+          input_error("{}: there is no list `{}` to take item {} of; give the whole list, e.g. `{}=[...]`", where, list,
+                      parts[i + 1], list);
         }
         if (!node[part].IsDefined() || node[part].IsNull()) node[part] = YAML::Node(YAML::NodeType::Map);
         YAML::Node next = node[part];

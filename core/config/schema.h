@@ -20,7 +20,7 @@ struct FieldDoc {
   std::string type;
   std::string default_value;
   std::string help;
-  std::string constraint;  // "> 0", "one of: a, b", "existing file", ...
+  std::string constraint;          // "> 0", "one of: a, b", "existing file", ...
   std::vector<FieldDoc> children;  // keys of a nested map (or of each list item)
 };
 
@@ -44,8 +44,7 @@ class Schema;
 template <class T, class = void>
 struct has_schema : std::false_type {};
 template <class T>
-struct has_schema<T, std::void_t<decltype(T::declare(std::declval<Schema<T>&>()))>>
-    : std::true_type {};
+struct has_schema<T, std::void_t<decltype(T::declare(std::declval<Schema<T>&>()))>> : std::true_type {};
 
 /// For components that take no options.
 struct NoOptions {
@@ -84,8 +83,7 @@ class FieldBase {
   virtual ~FieldBase() = default;
   virtual const std::string& name() const = 0;
   /// `node` is undefined when the key is absent.
-  virtual void parse_into(T& target, const YAML::Node& node, const Context& ctx,
-                          const YAML::Node& parent) const = 0;
+  virtual void parse_into(T& target, const YAML::Node& node, const Context& ctx, const YAML::Node& parent) const = 0;
   virtual void emit_from(const T& source, YAML::Node& map) const = 0;
   virtual FieldDoc doc() const = 0;
 };
@@ -117,8 +115,8 @@ void for_each_string(M& value, Fn&& fn) {
 }
 
 void check_path(std::string& value, PathKind kind, const YAML::Node& node, const Context& ctx);
-void check_choice(const std::string& value, const std::vector<std::string>& choices,
-                  const YAML::Node& node, const Context& ctx);
+void check_choice(const std::string& value, const std::vector<std::string>& choices, const YAML::Node& node,
+                  const Context& ctx);
 std::string format_bound(const char* op, double bound);
 std::string yaml_text(const YAML::Node& node);
 
@@ -136,10 +134,18 @@ class Field : public detail::FieldBase<T> {
     required_ = true;
     return *this;
   }
-  Field& at_least(double bound) { return bound_check(">=", bound, [=](double v) { return v >= bound; }); }
-  Field& greater_than(double bound) { return bound_check(">", bound, [=](double v) { return v > bound; }); }
-  Field& at_most(double bound) { return bound_check("<=", bound, [=](double v) { return v <= bound; }); }
-  Field& less_than(double bound) { return bound_check("<", bound, [=](double v) { return v < bound; }); }
+  Field& at_least(double bound) {
+    return bound_check(">=", bound, [=](double v) { return v >= bound; });
+  }
+  Field& greater_than(double bound) {
+    return bound_check(">", bound, [=](double v) { return v > bound; });
+  }
+  Field& at_most(double bound) {
+    return bound_check("<=", bound, [=](double v) { return v <= bound; });
+  }
+  Field& less_than(double bound) {
+    return bound_check("<", bound, [=](double v) { return v < bound; });
+  }
   /// The value (each value, for lists) must be one of `choices`.
   Field& one_of(std::vector<std::string> choices) {
     constraints_.push_back("one of: " + join(choices));
@@ -160,8 +166,7 @@ class Field : public detail::FieldBase<T> {
 
   const std::string& name() const override { return name_; }
 
-  void parse_into(T& target, const YAML::Node& node, const Context& ctx,
-                  const YAML::Node& parent) const override {
+  void parse_into(T& target, const YAML::Node& node, const Context& ctx, const YAML::Node& parent) const override {
     if (!node.IsDefined()) {
       if (required_) ctx.fail(parent, "missing required key `" + name_ + "`", " (" + help_ + ")");
       return;
@@ -175,9 +180,7 @@ class Field : public detail::FieldBase<T> {
     for (const auto& check : checks_) check(target.*member_, node, ctx);
   }
 
-  void emit_from(const T& source, YAML::Node& map) const override {
-    map[name_] = Codec<M>::emit(source.*member_);
-  }
+  void emit_from(const T& source, YAML::Node& map) const override { map[name_] = Codec<M>::emit(source.*member_); }
 
   FieldDoc doc() const override {
     FieldDoc doc{name_, Codec<M>::type_name(), "", help_, join(constraints_), {}};
@@ -264,8 +267,7 @@ class Schema : public SchemaBase {
     checks_.push_back({std::move(key), std::move(rule)});
   }
 
-  T parse(const YAML::Node& node, const Context& ctx,
-          const std::vector<std::string>& sibling_keys = {}) const {
+  T parse(const YAML::Node& node, const Context& ctx, const std::vector<std::string>& sibling_keys = {}) const {
     T value{};
     const YAML::Node map = node.IsDefined() && !node.IsNull() ? node : YAML::Node(YAML::NodeType::Map);
     if (!map.IsMap()) ctx.fail(node, "expected a map with keys " + key_list() + ", got " + describe(node));
@@ -279,8 +281,8 @@ class Schema : public SchemaBase {
       }
       std::vector<std::string> candidates = keys();
       candidates.insert(candidates.end(), sibling_keys.begin(), sibling_keys.end());
-      ctx.child(key, it->first).fail(it->first, "unknown key" + did_you_mean_key(key, candidates),
-                                     "; valid keys: " + key_list());
+      ctx.child(key, it->first)
+          .fail(it->first, "unknown key" + did_you_mean_key(key, candidates), "; valid keys: " + key_list());
     }
     for (const auto& field : fields_) {
       const YAML::Node child = map[field->name()];
@@ -316,8 +318,8 @@ class Schema : public SchemaBase {
   std::vector<FieldDoc> docs() const override {
     std::vector<FieldDoc> result;
     if (component_emit_) {
-      result.push_back({"type", "string", component_default_.empty() ? "(required)" : component_default_,
-                        component_doc_, "", {}});
+      result.push_back(
+          {"type", "string", component_default_.empty() ? "(required)" : component_default_, component_doc_, "", {}});
     }
     for (const auto& field : fields_) result.push_back(field->doc());
     return result;
@@ -351,8 +353,7 @@ class Schema : public SchemaBase {
 
   std::vector<std::unique_ptr<detail::FieldBase<T>>> fields_;
   std::vector<Check> checks_;
-  std::function<void(T&, const YAML::Node&, const Context&, const std::vector<std::string>&)>
-      component_parse_;
+  std::function<void(T&, const YAML::Node&, const Context&, const std::vector<std::string>&)> component_parse_;
   std::function<void(const T&, YAML::Node&)> component_emit_;
   std::string component_doc_;
   std::string component_default_;
@@ -369,8 +370,7 @@ struct Codec<T, std::enable_if_t<has_schema<T>::value>> {
 std::string did_you_mean_text(const std::string& word, const std::vector<std::string>& candidates);
 
 template <class T>
-std::string Schema<T>::did_you_mean_key(const std::string& key,
-                                        const std::vector<std::string>& candidates) {
+std::string Schema<T>::did_you_mean_key(const std::string& key, const std::vector<std::string>& candidates) {
   return did_you_mean_text(key, candidates);
 }
 

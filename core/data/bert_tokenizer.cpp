@@ -20,8 +20,7 @@ int special_prefix(std::string_view text) {
 }
 
 bool is_ascii_punctuation(unsigned char c) {
-  return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) ||
-         (c >= 123 && c <= 126);
+  return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
 }
 
 // True if the code points spell exactly one of kSpecialTokens.
@@ -39,8 +38,7 @@ bool is_special_word(const char32_t* word, size_t size) {
 void check_utf8(std::string_view text) {
   const size_t bad = unicode::find_invalid_utf8(text);
   if (bad != unicode::kValid) {
-    input_error("text is not valid UTF-8: byte 0x{:02X} at offset {}",
-                static_cast<unsigned char>(text[bad]), bad);
+    input_error("text is not valid UTF-8: byte 0x{:02X} at offset {}", static_cast<unsigned char>(text[bad]), bad);
   }
 }
 
@@ -54,20 +52,18 @@ struct BertTokenizer::Scratch {
     int special;   // index into kSpecialTokens when split out whole, else -1
   };
 
-  std::vector<char32_t> cleaned;   // segment after _clean_text and CJK spacing
+  std::vector<char32_t> cleaned;  // segment after _clean_text and CJK spacing
   std::vector<char32_t> lowered;
   std::vector<char32_t> stripped;
-  std::string ascii;               // cleaned ASCII segment
-  std::string bytes;               // UTF-8 text of all pieces
-  std::vector<Piece> pieces;       // the basic tokens, in order
-  std::vector<int64_t> sub_ids;    // word pieces of the current word
+  std::string ascii;             // cleaned ASCII segment
+  std::string bytes;             // UTF-8 text of all pieces
+  std::vector<Piece> pieces;     // the basic tokens, in order
+  std::vector<int64_t> sub_ids;  // word pieces of the current word
 
   void push_piece(size_t offset, size_t chars, int special = -1) {
     pieces.push_back({offset, bytes.size() - offset, chars, special});
   }
-  std::string_view text(const Piece& p) const {
-    return std::string_view(bytes).substr(p.offset, p.size);
-  }
+  std::string_view text(const Piece& p) const { return std::string_view(bytes).substr(p.offset, p.size); }
 };
 
 void BertTokenizer::push_ascii_word(const char32_t* word, size_t size, Scratch& s) {
@@ -81,8 +77,7 @@ BertTokenizer::Scratch& BertTokenizer::scratch() {
   return s;
 }
 
-BertTokenizer::BertTokenizer(Vocab vocab, BertTokenizerOptions options)
-    : vocab_(std::move(vocab)), options_(options) {
+BertTokenizer::BertTokenizer(Vocab vocab, BertTokenizerOptions options) : vocab_(std::move(vocab)), options_(options) {
   // HF: strip_accents=None follows do_lower_case.
   strip_accents_ = options_.strip_accents.value_or(options_.lowercase);
   unk_id_ = vocab_.require("[UNK]");
@@ -158,8 +153,7 @@ void BertTokenizer::split_segment(std::string_view segment, bool final_sigma, Sc
   }
 }
 
-void BertTokenizer::process_word(const char32_t* word, size_t size, bool final_sigma,
-                                 Scratch& s) const {
+void BertTokenizer::process_word(const char32_t* word, size_t size, bool final_sigma, Scratch& s) const {
   // never_split: a word that is exactly a special token is kept verbatim.
   if (is_special_word(word, size)) {
     push_ascii_word(word, size, s);
@@ -248,8 +242,7 @@ void BertTokenizer::split_ascii_segment(std::string_view segment, Scratch& s) co
   }
 }
 
-void BertTokenizer::wordpiece(std::string_view piece, size_t chars, Scratch& s,
-                              std::vector<int64_t>& out) const {
+void BertTokenizer::wordpiece(std::string_view piece, size_t chars, Scratch& s, std::vector<int64_t>& out) const {
   if (static_cast<int64_t>(chars) > options_.max_input_chars_per_word) {
     out.push_back(unk_id_);
     return;
@@ -324,8 +317,8 @@ void BertTokenizer::append_token_ids(std::string_view text, std::vector<int64_t>
   }
 }
 
-Encoding BertTokenizer::encode(std::string_view text, std::optional<std::string_view> pair,
-                               int64_t max_length, bool pad_to_max_length) const {
+Encoding BertTokenizer::encode(std::string_view text, std::optional<std::string_view> pair, int64_t max_length,
+                               bool pad_to_max_length) const {
   if (max_length < 0) input_error("max_length must be >= 0, got {}", max_length);
   std::vector<int64_t> a = token_ids(text);
   std::vector<int64_t> b;

@@ -13,15 +13,15 @@ namespace attune {
 
 /// Settings of HF's BertTokenizer that change how text is split.
 struct BertTokenizerOptions {
-  bool lowercase = true;                 // do_lower_case
-  std::optional<bool> strip_accents;     // nullopt = follow lowercase, as HF does
+  bool lowercase = true;              // do_lower_case
+  std::optional<bool> strip_accents;  // nullopt = follow lowercase, as HF does
   bool tokenize_chinese_chars = true;
   int64_t max_input_chars_per_word = 100;
 };
 
 /// One encoded text (or text pair), as HF's tokenizer(...) / encode_plus returns it.
 struct Encoding {
-  std::vector<std::string> tokens;       // including [CLS]/[SEP]/[PAD]
+  std::vector<std::string> tokens;  // including [CLS]/[SEP]/[PAD]
   std::vector<int64_t> input_ids;
   std::vector<int64_t> token_type_ids;
   std::vector<int64_t> attention_mask;
@@ -58,9 +58,8 @@ class BertTokenizer {
   /// padding="max_length" if pad_to_max_length): [CLS] a [SEP] (b [SEP]), truncation
   /// strategy longest_first, token_type_ids 0 for a, 1 for b. Like HF, a
   /// single text too short to cut enough tokens from is left untruncated.
-  Encoding encode(std::string_view text,
-                  std::optional<std::string_view> pair = std::nullopt,
-                  int64_t max_length = 0, bool pad_to_max_length = false) const;
+  Encoding encode(std::string_view text, std::optional<std::string_view> pair = std::nullopt, int64_t max_length = 0,
+                  bool pad_to_max_length = false) const;
 
   /// The vocabulary the tokenizer maps pieces with.
   const Vocab& vocab() const { return vocab_; }

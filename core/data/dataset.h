@@ -32,9 +32,9 @@ struct Subset {
 /// What the data tells the model about its inputs and outputs.
 struct DataSpec {
   int64_t num_classes = 0;
-  int64_t vocab_size = 0;          // text
-  int64_t pad_id = 0;              // text
-  int64_t max_length = 0;          // text: longest sequence in tokens
+  int64_t vocab_size = 0;            // text
+  int64_t pad_id = 0;                // text
+  int64_t max_length = 0;            // text: longest sequence in tokens
   std::vector<int64_t> image_shape;  // images: {channels, height, width}
 };
 
@@ -64,8 +64,7 @@ class SplitDataModule : public DataModule {
  protected:
   /// Without a `valid` dataset (nullptr), `valid_fraction` of `train` is
   /// held out by a shuffle seeded with `seed`.
-  void set_splits(std::shared_ptr<Dataset> train, std::shared_ptr<Dataset> valid, double valid_fraction,
-                  uint64_t seed);
+  void set_splits(std::shared_ptr<Dataset> train, std::shared_ptr<Dataset> valid, double valid_fraction, uint64_t seed);
 
   std::vector<std::string> label_names_;
 
@@ -93,8 +92,7 @@ Registry<DataKind>& registry<DataKind>();
 
 /// `count` indices of a split of `size` examples chosen by a seeded shuffle,
 /// and the rest: how data modules make a validation split from one file.
-std::pair<std::vector<int64_t>, std::vector<int64_t>> split_indices(int64_t size, double fraction,
-                                                                    uint64_t seed);
+std::pair<std::vector<int64_t>, std::vector<int64_t>> split_indices(int64_t size, double fraction, uint64_t seed);
 
 }  // namespace attune
 

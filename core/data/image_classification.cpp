@@ -8,8 +8,8 @@
 #include <map>
 
 #include "core/data/dataset.h"
-#include "core/data/label_names.h"
 #include "core/data/image_dataset.h"
+#include "core/data/label_names.h"
 #include "core/data/table_reader.h"
 #include "core/text/suggest.h"
 #include "core/text/text_fields.h"

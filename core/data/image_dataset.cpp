@@ -13,8 +13,8 @@ ImageDataset::ImageDataset(torch::Tensor pixels, std::vector<int64_t> labels)
 
 Batch ImageDataset::collate(const std::vector<int64_t>& indices) const {
   // from_blob does not copy; index_select then copies the rows once.
-  const auto index = torch::from_blob(const_cast<int64_t*>(indices.data()),
-                                      {static_cast<int64_t>(indices.size())}, torch::kLong);
+  const auto index =
+      torch::from_blob(const_cast<int64_t*>(indices.data()), {static_cast<int64_t>(indices.size())}, torch::kLong);
   Batch batch;
   batch.pixels = pixels_.index_select(0, index);
   batch.labels = label_tensor_.index_select(0, index);

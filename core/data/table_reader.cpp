@@ -147,16 +147,16 @@ size_t Table::column(const std::string& name, const std::string& role) const {
     size_t index = 0;
     const auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), index);
     if (error != std::errc() || end != name.data() + name.size() || name.empty() || index >= columns_) {
-      input_error("{}: {} `{}` must be a column index from 0 to {}: the file has no header row", path_, role,
-                  name, columns_ - 1);
+      input_error("{}: {} `{}` must be a column index from 0 to {}: the file has no header row", path_, role, name,
+                  columns_ - 1);
     }
     return index;
   }
   for (size_t i = 0; i < header_.size(); ++i) {
     if (header_[i] == name) return i;
   }
-  input_error("{}:1: no column `{}` for {}{}; the header has {}", path_, name, role,
-              did_you_mean(name, header_), quoted_list(header_));
+  input_error("{}:1: no column `{}` for {}{}; the header has {}", path_, name, role, did_you_mean(name, header_),
+              quoted_list(header_));
 }
 
 }  // namespace attune

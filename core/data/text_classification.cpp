@@ -25,9 +25,7 @@ struct TextClassificationOptions {
   int64_t max_length = 128;
   static void declare(config::Schema<TextClassificationOptions>& s) {
     using O = TextClassificationOptions;
-    s.field("train", &O::train, "training file (.tsv, .csv, optionally .gz) with a header row")
-        .required()
-        .path();
+    s.field("train", &O::train, "training file (.tsv, .csv, optionally .gz) with a header row").required().path();
     s.field("valid", &O::valid, "validation file; empty = hold out valid_fraction of train").path();
     s.field("valid_fraction", &O::valid_fraction, "share of train held out when there is no valid file")
         .greater_than(0)
@@ -37,8 +35,7 @@ struct TextClassificationOptions {
     s.field("text_pair_column", &O::text_pair_column, "column holding the second text of a pair (optional)");
     s.field("label_column", &O::label_column, "column holding the label (any strings)");
     s.field("tokenizer", &O::tokenizer, "tokenizer: {type: wordpiece, vocab: ...}");
-    s.field("max_length", &O::max_length, "longest sequence in tokens, [CLS] and [SEP] included")
-        .at_least(3);
+    s.field("max_length", &O::max_length, "longest sequence in tokens, [CLS] and [SEP] included").at_least(3);
   }
 };
 
@@ -58,8 +55,8 @@ class TextClassificationData : public SplitDataModule {
       label_names_ = sorted_label_names(std::move(labels));
     }
     if (label_names_.size() < 2) {
-      input_error("{}: column `{}` holds a single label `{}`: classification needs at least two",
-                  options.train, options.label_column, label_names_.front());
+      input_error("{}: column `{}` holds a single label `{}`: classification needs at least two", options.train,
+                  options.label_column, label_names_.front());
     }
     auto train = read(train_table);
     std::shared_ptr<Dataset> valid;
@@ -94,8 +91,8 @@ class TextClassificationData : public SplitDataModule {
       const std::string& label = table.cell(r, label_column);
       auto it = label_ids.find(label);
       if (it == label_ids.end()) {
-        input_error("{}:{}: label `{}` is not among the training labels {}", table.path(), table.line(r),
-                    label, quoted_list(label_names_));
+        input_error("{}:{}: label `{}` is not among the training labels {}", table.path(), table.line(r), label,
+                    quoted_list(label_names_));
       }
       EncodedIds encoded;
       try {

@@ -22,8 +22,7 @@ class Tokenizer {
   virtual ~Tokenizer() = default;
   /// `[CLS] text [SEP]` (or `[CLS] text [SEP] pair [SEP]`), truncated to
   /// `max_length` tokens in all (0 = no limit).
-  virtual EncodedIds encode(std::string_view text, std::optional<std::string_view> pair,
-                            int64_t max_length) const = 0;
+  virtual EncodedIds encode(std::string_view text, std::optional<std::string_view> pair, int64_t max_length) const = 0;
   virtual int64_t vocab_size() const = 0;
   virtual int64_t pad_id() const = 0;
 };
@@ -42,5 +41,4 @@ Registry<TokenizerKind>& registry<TokenizerKind>();
 
 }  // namespace attune
 
-#define ATTUNE_REGISTER_TOKENIZER(NAME, CLASS, HELP) \
-  ATTUNE_REGISTER(::attune::TokenizerKind, NAME, CLASS, HELP)
+#define ATTUNE_REGISTER_TOKENIZER(NAME, CLASS, HELP) ATTUNE_REGISTER(::attune::TokenizerKind, NAME, CLASS, HELP)

@@ -40,8 +40,8 @@ inline char32_t decode_valid(std::string_view text, size_t& pos) {
     pos += 3;
     return cp;
   }
-  char32_t cp = ((lead & 0x07u) << 18) | ((byte(pos + 1) & 0x3Fu) << 12) |
-                ((byte(pos + 2) & 0x3Fu) << 6) | (byte(pos + 3) & 0x3Fu);
+  char32_t cp = ((lead & 0x07u) << 18) | ((byte(pos + 1) & 0x3Fu) << 12) | ((byte(pos + 2) & 0x3Fu) << 6) |
+                (byte(pos + 3) & 0x3Fu);
   pos += 4;
   return cp;
 }

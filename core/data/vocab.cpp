@@ -123,8 +123,7 @@ int32_t Vocab::lookup(const Table& table, std::string_view key, size_t skip) con
     if (id < 0) return -1;
     if (table.hashes[slot] == hash) {
       const std::string& token = tokens_[id];
-      if (token.size() == key.size() + skip &&
-          std::memcmp(token.data() + skip, key.data(), key.size()) == 0) {
+      if (token.size() == key.size() + skip && std::memcmp(token.data() + skip, key.data(), key.size()) == 0) {
         return id;
       }
     }

@@ -13,9 +13,7 @@ struct WordPieceOptions {
   std::optional<bool> strip_accents;
   bool tokenize_chinese_chars = true;
   static void declare(config::Schema<WordPieceOptions>& s) {
-    s.field("vocab", &WordPieceOptions::vocab, "vocab.txt: one token per line, line index = id")
-        .required()
-        .path();
+    s.field("vocab", &WordPieceOptions::vocab, "vocab.txt: one token per line, line index = id").required().path();
     s.field("lowercase", &WordPieceOptions::lowercase, "lower-case text first (uncased models)");
     s.field("strip_accents", &WordPieceOptions::strip_accents,
             "remove accents; null = whatever lowercase says, as HuggingFace does");
@@ -30,8 +28,7 @@ class WordPieceTokenizer : public Tokenizer {
   WordPieceTokenizer(const Options& options, const TokenizerArgs&)
       : bert_(Vocab::load(options.vocab), to_bert_options(options)) {}
 
-  EncodedIds encode(std::string_view text, std::optional<std::string_view> pair,
-                    int64_t max_length) const override {
+  EncodedIds encode(std::string_view text, std::optional<std::string_view> pair, int64_t max_length) const override {
     EncodedIds result;
     if (pair) {
       Encoding encoding = bert_.encode(text, pair, max_length);

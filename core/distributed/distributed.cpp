@@ -32,9 +32,10 @@ std::optional<std::string> variable(const char* name) {
 int64_t integer_variable(const char* name, int64_t low, int64_t high) {
   const auto text = variable(name);
   if (!text) {
-    input_error("environment: WORLD_SIZE is set, so {} must be too (as torchrun sets it; or start the processes "
-                "with `attune launch --nproc N ...`)",
-                name);
+    input_error(
+        "environment: WORLD_SIZE is set, so {} must be too (as torchrun sets it; or start the processes "
+        "with `attune launch --nproc N ...`)",
+        name);
   }
   char* end = nullptr;
   const long long value = std::strtoll(text->c_str(), &end, 10);
@@ -106,8 +107,9 @@ std::optional<DistributedEnvironment> distributed_environment() {
   environment.local_rank = variable("LOCAL_RANK") ? integer_variable("LOCAL_RANK", 0, environment.world_size - 1) : 0;
   const auto address = variable("MASTER_ADDR");
   if (!address) {
-    input_error("environment: WORLD_SIZE is set, so MASTER_ADDR must be too: the host of rank 0 (as torchrun sets "
-                "it; or start the processes with `attune launch --nproc N ...`)");
+    input_error(
+        "environment: WORLD_SIZE is set, so MASTER_ADDR must be too: the host of rank 0 (as torchrun sets "
+        "it; or start the processes with `attune launch --nproc N ...`)");
   }
   environment.master_addr = *address;
   environment.master_port = integer_variable("MASTER_PORT", 1, 65535);
@@ -150,7 +152,8 @@ std::shared_ptr<Distributed> Distributed::connect(const DistributedEnvironment& 
   // Loopback jobs talk over loopback; others over GLOO_SOCKET_IFNAME (as
   // PyTorch reads it) or the address this host's name resolves to.
   const auto interface = variable("GLOO_SOCKET_IFNAME");
-  options->devices.push_back(is_loopback(environment.master_addr) ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
+  options->devices.push_back(is_loopback(environment.master_addr)
+                                 ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
                              : interface ? c10d::ProcessGroupGloo::createDeviceForInterface(*interface)
                                          : c10d::ProcessGroupGloo::createDefaultDevice());
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
@@ -162,9 +165,10 @@ std::shared_ptr<Distributed> Distributed::connect(const DistributedEnvironment& 
   }
   return std::make_shared<DistributedOver<c10d::ProcessGroupGloo>>(environment, "gloo", store, group);
 #else
-  input_error("distributed.backend `{}`: this attune was built without Gloo (the LibTorch it was built against ships "
-              "no gloo headers, as pip's wheels do not); use `nccl` on CUDA, or build against Debian's libtorch-dev",
-              backend);
+  input_error(
+      "distributed.backend `{}`: this attune was built without Gloo (the LibTorch it was built against ships "
+      "no gloo headers, as pip's wheels do not); use `nccl` on CUDA, or build against Debian's libtorch-dev",
+      backend);
 #endif
 }
 
@@ -201,9 +205,10 @@ void Distributed::all_reduce_sum(const std::vector<torch::Tensor>& tensors, int6
       // One bucket: consecutive tensors of one dtype and device, up to bucket_bytes.
       size_t end = begin;
       int64_t bytes = 0;
-      while (end < tensors.size() && (end == begin || (bytes + tensors[end].nbytes() <= static_cast<size_t>(bucket_bytes) &&
-                                                        tensors[end].dtype() == tensors[begin].dtype() &&
-                                                        tensors[end].device() == tensors[begin].device()))) {
+      while (end < tensors.size() &&
+             (end == begin ||
+              (bytes + tensors[end].nbytes() <= static_cast<size_t>(bucket_bytes) &&
+               tensors[end].dtype() == tensors[begin].dtype() && tensors[end].device() == tensors[begin].device()))) {
         bytes += static_cast<int64_t>(tensors[end].nbytes());
         ++end;
       }

@@ -1,7 +1,7 @@
 #include "core/io/torch_pickle.h"
 
-#include <fmt/ranges.h>  // fmt::join (in ranges.h from fmt 10 on)
 #include <caffe2/serialize/inline_container.h>
+#include <fmt/ranges.h>  // fmt::join (in ranges.h from fmt 10 on)
 
 #include <algorithm>
 #include <cstring>

@@ -110,9 +110,10 @@ StateDict read_weights(const std::string& path) {
   }
   for (const char* extension : {".bin", ".pt", ".pth", ".ckpt"}) {
     if (path.size() > std::string_view(extension).size() && ends_with(path, extension)) {
-      input_error("{}: not a torch.save file: it does not start with a zip archive's signature `PK` (torch.save's "
-                  "legacy non-zip format is not read; re-save with torch.save in PyTorch >= 1.6)",
-                  path);
+      input_error(
+          "{}: not a torch.save file: it does not start with a zip archive's signature `PK` (torch.save's "
+          "legacy non-zip format is not read; re-save with torch.save in PyTorch >= 1.6)",
+          path);
     }
   }
   return read_safetensors(path);

@@ -27,16 +27,18 @@ inline __attribute__((always_inline)) void adamw_loop(const AdamWStep& s, float*
 // multiversioning, dispatched only for calls in this file: hence the plain
 // adamw_step below); FMA comes with neither AVX2 nor AVX-512F on its own.
 __attribute__((target("default"))) void adamw_versions(const AdamWStep& s, float* param, float* exp_avg,
-                                                   float* exp_avg_sq, const float* grad, int64_t begin, int64_t end) {
+                                                       float* exp_avg_sq, const float* grad, int64_t begin,
+                                                       int64_t end) {
   adamw_loop(s, param, exp_avg, exp_avg_sq, grad, begin, end);
 }
 __attribute__((target("avx2,fma"))) void adamw_versions(const AdamWStep& s, float* param, float* exp_avg,
-                                                    float* exp_avg_sq, const float* grad, int64_t begin, int64_t end) {
+                                                        float* exp_avg_sq, const float* grad, int64_t begin,
+                                                        int64_t end) {
   adamw_loop(s, param, exp_avg, exp_avg_sq, grad, begin, end);
 }
 __attribute__((target("avx512f,fma"))) void adamw_versions(const AdamWStep& s, float* param, float* exp_avg,
-                                                       float* exp_avg_sq, const float* grad, int64_t begin,
-                                                       int64_t end) {
+                                                           float* exp_avg_sq, const float* grad, int64_t begin,
+                                                           int64_t end) {
   adamw_loop(s, param, exp_avg, exp_avg_sq, grad, begin, end);
 }
 

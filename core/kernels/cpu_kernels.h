@@ -21,8 +21,8 @@ struct AdamWStep {
   float bias_correction2_sqrt;
   float eps;
 };
-void adamw_step(const AdamWStep& s, float* param, float* exp_avg, float* exp_avg_sq, const float* grad,
-                int64_t begin, int64_t end);
+void adamw_step(const AdamWStep& s, float* param, float* exp_avg, float* exp_avg_sq, const float* grad, int64_t begin,
+                int64_t end);
 
 /// Inverted dropout's multiplier for elements [begin, end): `scale` with
 /// probability 1 - p, else 0. Element i's draw depends only on (seed, i), so

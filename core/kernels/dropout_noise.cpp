@@ -19,8 +19,9 @@ inline uint32_t mix32(uint32_t x) {
 
 }  // namespace
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) void dropout_noise(
-    uint64_t seed, uint32_t drop_threshold, float scale, float* __restrict noise, int64_t begin, int64_t end) {
+__attribute__((target_clones("avx512f", "avx2", "default"))) void dropout_noise(uint64_t seed, uint32_t drop_threshold,
+                                                                                float scale, float* __restrict noise,
+                                                                                int64_t begin, int64_t end) {
   const uint32_t key_low = static_cast<uint32_t>(seed), key_high = static_cast<uint32_t>(seed >> 32);
   // The element's index keyed by the seed's halves; indices past 2^32 (in
   // blocks of 2^32) fold their high bits into the key.

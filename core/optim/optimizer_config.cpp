@@ -12,8 +12,7 @@ void ParamGroupConfig::declare(config::Schema<ParamGroupConfig>& s) {
           "globs over parameter names (`encoder.*`, `*.bias`); the last matching group wins")
       .required();
   s.field("lr", &ParamGroupConfig::lr, "lr of this group (default: the optimizer's)").greater_than(0);
-  s.field("weight_decay", &ParamGroupConfig::weight_decay,
-          "weight decay of this group (default: the optimizer's)")
+  s.field("weight_decay", &ParamGroupConfig::weight_decay, "weight decay of this group (default: the optimizer's)")
       .at_least(0);
   s.check("name", [](const ParamGroupConfig& g) {
     return g.name == "default" ? "`default` is the name of the group of unmatched parameters" : "";
@@ -22,8 +21,7 @@ void ParamGroupConfig::declare(config::Schema<ParamGroupConfig>& s) {
 
 void OptimizerConfig::declare(config::Schema<OptimizerConfig>& s) {
   s.component(&OptimizerConfig::optimizer);
-  s.field("param_groups", &OptimizerConfig::param_groups,
-          "groups of parameters with their own lr / weight_decay");
+  s.field("param_groups", &OptimizerConfig::param_groups, "groups of parameters with their own lr / weight_decay");
   s.check("param_groups", [](const OptimizerConfig& o) -> std::string {
     for (size_t i = 0; i < o.param_groups.size(); ++i) {
       for (size_t j = 0; j < i; ++j) {
@@ -60,8 +58,8 @@ OptimizerArgs assign_param_groups(const OptimizerConfig& config,
       input_error(
           "optimizer.param_groups: group `{}` matches no parameter (match: {}){}; parameters are "
           "named like `{}`",
-          config.param_groups[g].name, quoted_list(globs),
-          globs.empty() ? "" : did_you_mean(globs.front(), names), names.empty() ? "" : names.front());
+          config.param_groups[g].name, quoted_list(globs), globs.empty() ? "" : did_you_mean(globs.front(), names),
+          names.empty() ? "" : names.front());
     }
   }
   if (args.groups.front().params.empty()) args.groups.erase(args.groups.begin());
@@ -72,14 +70,12 @@ OptimizerArgs placeholder_param_groups(const OptimizerConfig& config) {
   OptimizerArgs args;
   args.groups.push_back({"default", {torch::zeros({1}, torch::requires_grad())}, std::nullopt, std::nullopt});
   for (const auto& group : config.param_groups) {
-    args.groups.push_back({group.name, {torch::zeros({1}, torch::requires_grad())}, group.lr,
-                           group.weight_decay});
+    args.groups.push_back({group.name, {torch::zeros({1}, torch::requires_grad())}, group.lr, group.weight_decay});
   }
   return args;
 }
 
-std::shared_ptr<torch::optim::Optimizer> build_optimizer(const OptimizerConfig& config,
-                                                         const OptimizerArgs& groups) {
+std::shared_ptr<torch::optim::Optimizer> build_optimizer(const OptimizerConfig& config, const OptimizerArgs& groups) {
   return config.optimizer.create(groups);
 }
 

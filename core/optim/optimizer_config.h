@@ -40,8 +40,7 @@ OptimizerArgs assign_param_groups(const OptimizerConfig& config,
 OptimizerArgs placeholder_param_groups(const OptimizerConfig& config);
 
 /// Builds the optimizer over the model's trainable parameters.
-std::shared_ptr<torch::optim::Optimizer> build_optimizer(const OptimizerConfig& config,
-                                                         const OptimizerArgs& groups);
+std::shared_ptr<torch::optim::Optimizer> build_optimizer(const OptimizerConfig& config, const OptimizerArgs& groups);
 
 /// The names of the groups build_optimizer made, in order.
 std::vector<std::string> group_names(const OptimizerArgs& groups);

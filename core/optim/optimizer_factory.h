@@ -40,8 +40,7 @@ Registry<OptimizerKind>& registry<OptimizerKind>();
 /// Builds a LibTorch optimizer of type TorchOptimizer with one param group per
 /// spec, each with `defaults` plus the spec's lr and weight decay.
 template <class TorchOptimizer, class TorchOptions>
-std::shared_ptr<torch::optim::Optimizer> make_torch_optimizer(const TorchOptions& defaults,
-                                                              const OptimizerArgs& args) {
+std::shared_ptr<torch::optim::Optimizer> make_torch_optimizer(const TorchOptions& defaults, const OptimizerArgs& args) {
   std::vector<torch::optim::OptimizerParamGroup> groups;
   for (const auto& spec : args.groups) {
     auto options = std::make_unique<TorchOptions>(defaults);
@@ -54,5 +53,4 @@ std::shared_ptr<torch::optim::Optimizer> make_torch_optimizer(const TorchOptions
 
 }  // namespace attune
 
-#define ATTUNE_REGISTER_OPTIMIZER(NAME, CLASS, HELP) \
-  ATTUNE_REGISTER(::attune::OptimizerKind, NAME, CLASS, HELP)
+#define ATTUNE_REGISTER_OPTIMIZER(NAME, CLASS, HELP) ATTUNE_REGISTER(::attune::OptimizerKind, NAME, CLASS, HELP)

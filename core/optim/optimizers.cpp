@@ -33,9 +33,7 @@ struct Sgd {
       s.field("weight_decay", &Options::weight_decay, "L2 penalty").at_least(0);
       s.field("nesterov", &Options::nesterov, "Nesterov momentum (needs momentum > 0, dampening 0)");
       s.check("nesterov", [](const Options& o) -> std::string {
-        return o.nesterov && (o.momentum <= 0 || o.dampening != 0)
-                   ? "nesterov needs momentum > 0 and dampening 0"
-                   : "";
+        return o.nesterov && (o.momentum <= 0 || o.dampening != 0) ? "nesterov needs momentum > 0 and dampening 0" : "";
       });
     }
   };
@@ -58,9 +56,7 @@ struct AdamFamily {
       s.field("lr", &Options::lr, "learning rate").greater_than(0);
       s.field("betas", &Options::betas, "decay rates of the first and second moment estimates");
       s.field("eps", &Options::eps, "term added to the denominator").greater_than(0);
-      s.field("weight_decay", &Options::weight_decay,
-              kDecoupled ? "decoupled weight decay" : "L2 penalty")
-          .at_least(0);
+      s.field("weight_decay", &Options::weight_decay, kDecoupled ? "decoupled weight decay" : "L2 penalty").at_least(0);
       s.field("amsgrad", &Options::amsgrad, "use the AMSGrad variant");
       s.check("betas", [](const Options& o) { return check_betas(o.betas); });
     }

@@ -26,7 +26,8 @@ MetricsTable read_metrics(const std::string& path) {
       const std::string& cell = csv.cell(row, column);
       double value = 0;
       if (!parse_number(cell, value)) {
-        input_error("{}:{}: column `{}`: expected a number, got `{}`", path, csv.line(row), table.columns[column], cell);
+        input_error("{}:{}: column `{}`: expected a number, got `{}`", path, csv.line(row), table.columns[column],
+                    cell);
       }
       table.values[table.columns[column]].push_back(value);
     }

@@ -56,7 +56,8 @@ std::string heatmap_svg(const std::vector<std::string>& xs, const std::vector<st
       if (known) {
         svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{}\">{:.4f}</text>\n", x + cell_w / 2,
                            y + cell_h / 2 + 4, t > 0.6 ? "black" : "white", it->second);
-      } else if (auto note = options.empty_cell_labels.find({xs[xi], ys[yi]}); note != options.empty_cell_labels.end()) {
+      } else if (auto note = options.empty_cell_labels.find({xs[xi], ys[yi]});
+                 note != options.empty_cell_labels.end()) {
         svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#555555\">{}</text>\n",
                            x + cell_w / 2, y + cell_h / 2 + 4, xml_escape(note->second));
       }

@@ -25,11 +25,20 @@ std::string xml_escape(const std::string& text) {
   std::string result;
   for (char c : text) {
     switch (c) {
-      case '&': result += "&amp;"; break;
-      case '<': result += "&lt;"; break;
-      case '>': result += "&gt;"; break;
-      case '"': result += "&quot;"; break;
-      default: result += c;
+      case '&':
+        result += "&amp;";
+        break;
+      case '<':
+        result += "&lt;";
+        break;
+      case '>':
+        result += "&gt;";
+        break;
+      case '"':
+        result += "&quot;";
+        break;
+      default:
+        result += c;
     }
   }
   return result;
@@ -79,8 +88,8 @@ std::string line_plot_svg(const std::vector<PlotSeries>& series, const PlotOptio
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" "
       "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
       options.width, options.height, options.width, options.height);
-  svg += fmt::format("<text x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{}</text>\n",
-                     left + plot_w / 2, xml_escape(options.title));
+  svg += fmt::format("<text x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{}</text>\n", left + plot_w / 2,
+                     xml_escape(options.title));
   for (double t : nice_ticks(y_min, y_max)) {
     svg += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/>\n", left, py(t),
                        left + plot_w, py(t));
@@ -97,8 +106,9 @@ std::string line_plot_svg(const std::vector<PlotSeries>& series, const PlotOptio
                      plot_w, plot_h);
   svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n", left + plot_w / 2,
                      options.height - 12.0, xml_escape(options.x_label));
-  svg += fmt::format("<text x=\"16\" y=\"{:.1f}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {:.1f})\">{}</text>\n",
-                     top + plot_h / 2, top + plot_h / 2, xml_escape(options.y_label));
+  svg +=
+      fmt::format("<text x=\"16\" y=\"{:.1f}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {:.1f})\">{}</text>\n",
+                  top + plot_h / 2, top + plot_h / 2, xml_escape(options.y_label));
   for (size_t s = 0; s < series.size(); ++s) {
     const char* color = kColors[s % std::size(kColors)];
     std::string points;
@@ -109,8 +119,9 @@ std::string line_plot_svg(const std::vector<PlotSeries>& series, const PlotOptio
     svg += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.6\" points=\"{}\"/>\n", color, points);
     if (legend) {
       const double ly = top + 14 + 18.0 * static_cast<double>(s);
-      svg += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" stroke-width=\"2\"/>\n",
-                         left + plot_w + 10, ly, left + plot_w + 30, ly, color);
+      svg += fmt::format(
+          "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" stroke-width=\"2\"/>\n",
+          left + plot_w + 10, ly, left + plot_w + 30, ly, color);
       svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n", left + plot_w + 36, ly + 4,
                          xml_escape(series[s].name));
     }

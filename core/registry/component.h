@@ -38,8 +38,7 @@ struct Codec<Component<Kind>> {
                                const std::vector<std::string>& sibling_keys = {},
                                const std::string& default_type = "") {
     if (node.IsDefined() && !node.IsNull() && !node.IsMap()) {
-      ctx.fail(node, fmt::format("expected a map with a `type` key naming a {}, got {}", Kind::kName,
-                                 describe(node)));
+      ctx.fail(node, fmt::format("expected a map with a `type` key naming a {}, got {}", Kind::kName, describe(node)));
     }
     const YAML::Node type_node = node.IsDefined() && node.IsMap() ? node["type"] : YAML::Node();
     Component<Kind> result;
@@ -48,8 +47,7 @@ struct Codec<Component<Kind>> {
     } else if (!default_type.empty()) {
       result.type = default_type;
     } else {
-      ctx.fail(node, fmt::format("missing required key `type` (one of {})",
-                                 quoted_list(registry<Kind>().names())));
+      ctx.fail(node, fmt::format("missing required key `type` (one of {})", quoted_list(registry<Kind>().names())));
     }
     const auto* entry = registry<Kind>().find(result.type);
     if (!entry) {

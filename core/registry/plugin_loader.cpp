@@ -20,7 +20,9 @@ std::vector<std::string>& loaded() {
 
 }  // namespace
 
-const std::vector<std::string>& loaded_plugins() { return loaded(); }
+const std::vector<std::string>& loaded_plugins() {
+  return loaded();
+}
 
 void load_plugin(const std::filesystem::path& path, const std::string& where) {
   std::error_code error;

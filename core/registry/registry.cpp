@@ -21,7 +21,9 @@ config::Context resolved_context(const std::string& what) {
   return config::Context("<resolved " + what + " options>", std::filesystem::current_path());
 }
 
-const std::string& current_origin() { return pending().origin; }
+const std::string& current_origin() {
+  return pending().origin;
+}
 
 bool defer_registration(RegistrationFunction fn) {
   pending().functions.push_back(fn);

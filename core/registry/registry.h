@@ -23,8 +23,7 @@ struct RegistryEntry {
   std::string help;
   std::string origin;  // "built-in" or the plugin's path
   std::shared_ptr<const config::SchemaBase> schema;
-  std::function<std::shared_ptr<typename Kind::Base>(const YAML::Node& options,
-                                                     const typename Kind::Args& args)>
+  std::function<std::shared_ptr<typename Kind::Base>(const YAML::Node& options, const typename Kind::Args& args)>
       create;
 };
 
@@ -53,8 +52,8 @@ class Registry {
   /// Adds an entry; a name already taken is an error naming both origins.
   void add(RegistryEntry<Kind> entry) {
     if (auto it = entries_.find(entry.name); it != entries_.end()) {
-      input_error("{} `{}` from {} is already registered by {}; choose another name", Kind::kName,
-                  entry.name, entry.origin, it->second.origin);
+      input_error("{} `{}` from {} is already registered by {}; choose another name", Kind::kName, entry.name,
+                  entry.origin, it->second.origin);
     }
     entries_.emplace(entry.name, std::move(entry));
   }
@@ -71,8 +70,7 @@ class Registry {
     entry.schema = std::shared_ptr<const config::SchemaBase>(&config::Schema<Options>::instance(),
                                                              [](const config::SchemaBase*) {});
     entry.create = [name](const YAML::Node& options, const Args& args) -> std::shared_ptr<Base> {
-      const Options parsed = config::Schema<Options>::instance().parse(
-          options, detail::resolved_context(name));
+      const Options parsed = config::Schema<Options>::instance().parse(options, detail::resolved_context(name));
       if constexpr (std::is_constructible_v<Class, const Options&, const Args&>) {
         return std::make_shared<Class>(parsed, args);
       } else {
@@ -108,12 +106,12 @@ Registry<Kind>& registry();
 }  // namespace attune
 
 /// Defines registry<Kind>() in exactly one core .cpp file per kind.
-#define ATTUNE_DEFINE_REGISTRY(KIND)                           \
-  template <>                                                  \
-  ::attune::Registry<KIND>& ::attune::registry<KIND>() {       \
-    static auto* instance = new ::attune::Registry<KIND>();    \
-    ::attune::detail::run_pending_registrations();             \
-    return *instance;                                          \
+#define ATTUNE_DEFINE_REGISTRY(KIND)                        \
+  template <>                                               \
+  ::attune::Registry<KIND>& ::attune::registry<KIND>() {    \
+    static auto* instance = new ::attune::Registry<KIND>(); \
+    ::attune::detail::run_pending_registrations();          \
+    return *instance;                                       \
   }
 
 /// Bumped whenever a change to attune's headers breaks compiled plugins.
@@ -129,20 +127,20 @@ Registry<Kind>& registry();
 #ifdef ATTUNE_BUILDING_CORE
 #define ATTUNE_PLUGIN_ENTRY_POINT
 #else
-#define ATTUNE_PLUGIN_ENTRY_POINT                                                     \
+#define ATTUNE_PLUGIN_ENTRY_POINT                                                           \
   extern "C" __attribute__((weak, visibility("default"))) int attune_plugin_api_version() { \
-    return ATTUNE_PLUGIN_API_VERSION;                                                 \
+    return ATTUNE_PLUGIN_API_VERSION;                                                       \
   }
 #endif
 
 /// Registers CLASS under NAME in the registry of KIND, from a built-in source
 /// file or a plugin alike. Use the per-kind forms (ATTUNE_REGISTER_SCHEDULER...).
-#define ATTUNE_REGISTER(KIND, NAME, CLASS, HELP)                                           \
-  ATTUNE_PLUGIN_ENTRY_POINT                                                                \
-  namespace {                                                                              \
-  void ATTUNE_CONCAT(attune_register_, __LINE__)() {                                       \
-    ::attune::registry<KIND>().template add<CLASS>(NAME, HELP);                            \
-  }                                                                                        \
-  [[maybe_unused]] const bool ATTUNE_CONCAT(attune_registered_, __LINE__) =                \
-      ::attune::detail::defer_registration(&ATTUNE_CONCAT(attune_register_, __LINE__));    \
+#define ATTUNE_REGISTER(KIND, NAME, CLASS, HELP)                                        \
+  ATTUNE_PLUGIN_ENTRY_POINT                                                             \
+  namespace {                                                                           \
+  void ATTUNE_CONCAT(attune_register_, __LINE__)() {                                    \
+    ::attune::registry<KIND>().template add<CLASS>(NAME, HELP);                         \
+  }                                                                                     \
+  [[maybe_unused]] const bool ATTUNE_CONCAT(attune_registered_, __LINE__) =             \
+      ::attune::detail::defer_registration(&ATTUNE_CONCAT(attune_register_, __LINE__)); \
   }

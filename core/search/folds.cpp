@@ -20,7 +20,8 @@ std::vector<Fold> stratified_folds(const std::vector<int64_t>& labels, int64_t k
   // sizes within one example of each other.
   int64_t next_fold = 0;
   for (auto& [label, members] : by_class) {
-    const auto order = seeded_permutation(static_cast<int64_t>(members.size()), mix_seed(seed, static_cast<uint64_t>(label)));
+    const auto order =
+        seeded_permutation(static_cast<int64_t>(members.size()), mix_seed(seed, static_cast<uint64_t>(label)));
     for (int64_t position : order) {
       assigned[static_cast<size_t>(next_fold)].push_back(members[static_cast<size_t>(position)]);
       next_fold = (next_fold + 1) % k;

@@ -44,7 +44,8 @@ std::unique_ptr<Pruner> make_pruner(const PrunerConfig& config, const std::strin
     return std::make_unique<AshaPruner>(config.min_epochs, config.reduction_factor,
                                         config.max_epochs > 0 ? config.max_epochs : epochs, maximize);
   }
-  if (config.type == "median") return std::make_unique<MedianPruner>(config.min_epochs, config.startup_trials, maximize);
+  if (config.type == "median")
+    return std::make_unique<MedianPruner>(config.min_epochs, config.startup_trials, maximize);
   return nullptr;
 }
 

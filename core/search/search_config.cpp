@@ -3,10 +3,10 @@
 namespace attune {
 
 void PrunerConfig::declare(config::Schema<PrunerConfig>& s) {
-  s.field("type", &PrunerConfig::type,
-          "`asha` (asynchronous successive halving), `median`, or `none`")
+  s.field("type", &PrunerConfig::type, "`asha` (asynchronous successive halving), `median`, or `none`")
       .one_of({"none", "asha", "median"});
-  s.field("min_epochs", &PrunerConfig::min_epochs, "epochs every trial trains before it can be stopped (ASHA's first rung)")
+  s.field("min_epochs", &PrunerConfig::min_epochs,
+          "epochs every trial trains before it can be stopped (ASHA's first rung)")
       .greater_than(0);
   s.field("reduction_factor", &PrunerConfig::reduction_factor, "ASHA keeps the top 1/reduction_factor at each rung")
       .at_least(2);
@@ -20,18 +20,21 @@ void SearchConfig::declare(config::Schema<SearchConfig>& s) {
       .one_of({"grid", "random"});
   s.field("trials", &S::trials, "random: how many trials").greater_than(0);
   s.field("seed", &S::seed, "random: sampling seed (-1 = the experiment's seed)");
-  s.field("cv_folds", &S::cv_folds, "stratified k-fold cross-validation over the training split; 0 = use the valid split")
+  s.field("cv_folds", &S::cv_folds,
+          "stratified k-fold cross-validation over the training split; 0 = use the valid split")
       .at_least(0);
   s.field("refit", &S::refit, "train the best configuration on the whole training split and evaluate it on valid");
   s.field("metric", &S::metric, "what ranks trials").one_of({"val_accuracy", "val_loss", "train_loss"});
   s.field("mode", &S::mode, "`max` or `min` of the metric").one_of({"max", "min"});
   s.field("pruner", &S::pruner, "early stopping of weak trials");
   s.field("workers", &S::workers, "trials run at once as processes on this machine").greater_than(0);
-  s.field("storage", &S::storage, "trial store URL; empty = SQLite in the sweep folder (postgresql://... for many machines)");
+  s.field("storage", &S::storage,
+          "trial store URL; empty = SQLite in the sweep folder (postgresql://... for many machines)");
   s.field("stale_after_seconds", &S::stale_after_seconds,
           "a running trial whose worker has not reported for this long is run again")
       .greater_than(0);
-  s.field("space", &S::space, "searched keys: a list of values, or {distribution: choice|uniform|log_uniform|int_uniform}");
+  s.field("space", &S::space,
+          "searched keys: a list of values, or {distribution: choice|uniform|log_uniform|int_uniform}");
   s.check("cv_folds", [](const S& o) { return o.cv_folds == 1 ? "cv_folds must be 0 (no CV) or at least 2" : ""; });
 }
 

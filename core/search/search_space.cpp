@@ -29,18 +29,19 @@ SearchSpace Codec<SearchSpace>::parse(const YAML::Node& node, const Context& ctx
       const YAML::Node kind = spec["distribution"];
       d.distribution = parse_string(kind, at.child("distribution", kind));
       if (std::find(kinds.begin(), kinds.end(), d.distribution) == kinds.end()) {
-        at.child("distribution", kind).fail(kind, fmt::format("unknown distribution `{}`{}", d.distribution,
-                                                              did_you_mean(d.distribution, kinds)),
-                                            "; one of " + quoted_list(kinds));
+        at.child("distribution", kind)
+            .fail(kind, fmt::format("unknown distribution `{}`{}", d.distribution, did_you_mean(d.distribution, kinds)),
+                  "; one of " + quoted_list(kinds));
       }
       for (auto field = spec.begin(); field != spec.end(); ++field) {
         const std::string name = field->first.Scalar();
-        const std::vector<std::string> allowed =
-            d.distribution == "choice" ? std::vector<std::string>{"distribution", "values"}
-                                       : std::vector<std::string>{"distribution", "low", "high"};
+        const std::vector<std::string> allowed = d.distribution == "choice"
+                                                     ? std::vector<std::string>{"distribution", "values"}
+                                                     : std::vector<std::string>{"distribution", "low", "high"};
         if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-          at.child(name, field->first).fail(field->first, "unknown key" + did_you_mean(name, allowed),
-                                            "; a " + d.distribution + " takes " + quoted_list(allowed));
+          at.child(name, field->first)
+              .fail(field->first, "unknown key" + did_you_mean(name, allowed),
+                    "; a " + d.distribution + " takes " + quoted_list(allowed));
         }
       }
       if (d.distribution == "choice") {

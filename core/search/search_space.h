@@ -11,11 +11,11 @@ namespace attune {
 
 /// One searched key: a list of values (grid, or `choice`) or a distribution.
 struct SearchDimension {
-  std::string key;                // dotted config key: `optimizer.lr`, `scheduler`, ...
-  std::string distribution;       // "" (a list), choice, uniform, log_uniform, int_uniform
-  std::vector<YAML::Node> values; // the list, or choice's values
-  double low = 0, high = 0;       // uniform, log_uniform, int_uniform (inclusive)
-  YAML::Node source;              // as written, for emitting and messages
+  std::string key;                 // dotted config key: `optimizer.lr`, `scheduler`, ...
+  std::string distribution;        // "" (a list), choice, uniform, log_uniform, int_uniform
+  std::vector<YAML::Node> values;  // the list, or choice's values
+  double low = 0, high = 0;        // uniform, log_uniform, int_uniform (inclusive)
+  YAML::Node source;               // as written, for emitting and messages
 };
 
 /// `search.space`: searched keys in the order written. A value is any YAML

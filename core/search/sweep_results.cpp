@@ -21,7 +21,9 @@ std::string csv_cell(const std::string& text) {
   return quoted + "\"";
 }
 
-std::string number(const std::optional<double>& value) { return value ? fmt::format("{}", *value) : ""; }
+std::string number(const std::optional<double>& value) {
+  return value ? fmt::format("{}", *value) : "";
+}
 
 }  // namespace
 
@@ -71,15 +73,16 @@ SweepResults collect_results(const SweepSpec& spec, TrialStore& store) {
   }
   auto better = [&](size_t a, size_t b) {
     const auto &x = results.trials[a], &y = results.trials[b];
-    if ((x.status == TrialStatus::complete) != (y.status == TrialStatus::complete)) return x.status == TrialStatus::complete;
+    if ((x.status == TrialStatus::complete) != (y.status == TrialStatus::complete))
+      return x.status == TrialStatus::complete;
     if (*x.mean != *y.mean) return maximize ? *x.mean > *y.mean : *x.mean < *y.mean;
     return x.trial < y.trial;
   };
   std::stable_sort(order.begin(), order.end(), better);
   for (size_t r = 0; r < order.size(); ++r) {
     auto& t = results.trials[order[r]];
-    const bool tie = r > 0 && results.trials[order[r - 1]].status == t.status &&
-                     *results.trials[order[r - 1]].mean == *t.mean;
+    const bool tie =
+        r > 0 && results.trials[order[r - 1]].status == t.status && *results.trials[order[r - 1]].mean == *t.mean;
     t.rank = tie ? results.trials[order[r - 1]].rank : static_cast<int64_t>(r + 1);
   }
   if (!order.empty() && results.trials[order[0]].status == TrialStatus::complete) results.best = order[0];
@@ -188,7 +191,8 @@ std::string ranked_table(const SweepSpec& spec, const SweepResults& results) {
   }
   std::string out;
   auto line = [&](const std::vector<std::string>& cells) {
-    for (size_t c = 0; c < cells.size(); ++c) out += fmt::format("{:<{}}{}", cells[c], widths[c], c + 1 < cells.size() ? "  " : "\n");
+    for (size_t c = 0; c < cells.size(); ++c)
+      out += fmt::format("{:<{}}{}", cells[c], widths[c], c + 1 < cells.size() ? "  " : "\n");
   };
   line(header);
   for (const auto& row : rows) line(row);

@@ -47,8 +47,8 @@ void run_workers(const SweepSpec& spec, const std::string& spec_path, TrialStore
   auto report = [&] {
     const auto trials = store.trials();
     size_t done = 0;
-    for (const auto& t : trials) done += t.status == TrialStatus::complete || t.status == TrialStatus::pruned ||
-                                         t.status == TrialStatus::failed;
+    for (const auto& t : trials)
+      done += t.status == TrialStatus::complete || t.status == TrialStatus::pruned || t.status == TrialStatus::failed;
     if (done != reported) fmt::print(stderr, "sweep {}: {}/{} trials done\n", spec.name(), done, trials.size());
     reported = done;
   };
@@ -84,9 +84,8 @@ int run_sweep(const SweepOptions& options) {
   spec.overrides = options.overrides;
   for (const auto& plugin : options.plugins) spec.plugins.push_back(fs::absolute(plugin).lexically_normal().string());
   spec.prepare();
-  spec.sweep_dir = fs::absolute(options.sweep_dir.empty() ? "sweeps/" + spec.name() : options.sweep_dir)
-                       .lexically_normal()
-                       .string();
+  spec.sweep_dir =
+      fs::absolute(options.sweep_dir.empty() ? "sweeps/" + spec.name() : options.sweep_dir).lexically_normal().string();
   spec.workers = options.workers > 0 ? options.workers : spec.search().workers;
   fs::create_directories(spec.sweep_dir);
   spec.storage = store_url(options, spec);

@@ -71,7 +71,8 @@ void apply_search_value(YAML::Node& root, const std::string& key, const YAML::No
   if (found && current.IsMap()) {
     for (auto it = current.begin(); it != current.end(); ++it) {
       const std::string name = it->first.Scalar();
-      if (name != "type" && std::find(keep.begin(), keep.end(), name) != keep.end()) replaced[name] = YAML::Clone(it->second);
+      if (name != "type" && std::find(keep.begin(), keep.end(), name) != keep.end())
+        replaced[name] = YAML::Clone(it->second);
     }
   }
   if (value.IsMap()) {
@@ -88,7 +89,8 @@ void SweepSpec::prepare() {
   base_ = load_experiment_root(root, experiment, overrides, plugins);
   const SearchConfig& s = base_.config.search;
   if (s.space.dimensions.empty()) {
-    input_error("{}: `search.space` is empty: give the keys to search, e.g. `optimizer.lr: [1.0e-4, 1.0e-3]`", experiment);
+    input_error("{}: `search.space` is empty: give the keys to search, e.g. `optimizer.lr: [1.0e-4, 1.0e-3]`",
+                experiment);
   }
   const auto seed = static_cast<uint64_t>(s.seed >= 0 ? s.seed : base_.config.seed);
   trials_ = s.strategy == "grid" ? grid_trials(s.space) : random_trials(s.space, s.trials, seed);

@@ -15,8 +15,8 @@ struct SweepSpec {
   std::string experiment;  // absolute path of the YAML
   std::vector<std::string> overrides;
   std::vector<std::string> plugins;
-  std::string sweep_dir;   // absolute
-  std::string storage;     // store URL
+  std::string sweep_dir;  // absolute
+  std::string storage;    // store URL
   int64_t workers = 1;
 
   /// Loads and validates the experiment and every trial's config (so that a

@@ -82,8 +82,8 @@ TrialStatus run_trial(const SweepSpec& spec, TrialStore& store, int64_t trial, c
   const auto pruner = make_pruner(search.pruner, search.mode, loaded.config.train.epochs);
 
   // One data module per data section and process: folds and trials share it.
-  const std::string data_key = to_yaml(config::Codec<Component<DataKind>>::emit(loaded.config.data)) +
-                               std::to_string(loaded.config.seed);
+  const std::string data_key =
+      to_yaml(config::Codec<Component<DataKind>>::emit(loaded.config.data)) + std::to_string(loaded.config.seed);
   auto& data = data_cache[data_key];
   if (!data) data = loaded.config.data.create({static_cast<uint64_t>(loaded.config.seed), {}});
 
@@ -138,7 +138,9 @@ TrialStatus run_trial(const SweepSpec& spec, TrialStore& store, int64_t trial, c
 
 }  // namespace
 
-std::string worker_id() { return fmt::format("{}:{}", host_name(), getpid()); }
+std::string worker_id() {
+  return fmt::format("{}:{}", host_name(), getpid());
+}
 
 int release_dead_local_workers(TrialStore& store) {
   const std::string prefix = host_name() + ":";

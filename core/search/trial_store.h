@@ -19,9 +19,9 @@ struct TrialRecord {
   int64_t trial = 0;
   std::string params_json;  // the trial's overrides, a JSON object {"optimizer.lr": 0.001, ...}
   TrialStatus status = TrialStatus::pending;
-  std::string worker;       // "host:pid" of the worker that claimed it last
-  double heartbeat = 0;     // unix seconds of the worker's last sign of life
-  std::string message;      // why it failed, for failed trials
+  std::string worker;    // "host:pid" of the worker that claimed it last
+  double heartbeat = 0;  // unix seconds of the worker's last sign of life
+  std::string message;   // why it failed, for failed trials
 };
 
 /// The final metric of one cross-validation fold (fold 0 alone without CV).

@@ -117,6 +117,8 @@ void EventWriter::histogram(const std::string& tag, const std::vector<float>& va
   write_record(event.SerializeAsString());
 }
 
-void EventWriter::flush() { std::fflush(file_); }
+void EventWriter::flush() {
+  std::fflush(file_);
+}
 
 }  // namespace attune::tensorboard

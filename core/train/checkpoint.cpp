@@ -13,7 +13,9 @@ namespace {
 
 constexpr const char* kFormat = "attune-checkpoint-1";
 
-at::Generator cpu_generator() { return at::detail::getDefaultCPUGenerator(); }
+at::Generator cpu_generator() {
+  return at::detail::getDefaultCPUGenerator();
+}
 
 }  // namespace
 
@@ -45,8 +47,8 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
   write_file_atomically(path, bytes);
 }
 
-nlohmann::json load_checkpoint(const std::string& path, torch::nn::Module& model,
-                               torch::optim::Optimizer* optimizer, bool restore_rng) {
+nlohmann::json load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
+                               bool restore_rng) {
   if (!std::filesystem::exists(path)) input_error("{}: checkpoint not found", path);
   try {
     torch::serialize::InputArchive archive;
@@ -79,8 +81,7 @@ nlohmann::json load_checkpoint(const std::string& path, torch::nn::Module& model
     // LibTorch's messages carry a C++ backtrace: keep the first line only.
     std::string message = e.what();
     message = message.substr(0, message.find('\n'));
-    input_error("{}: cannot read the checkpoint (truncated, corrupt, or saved from another model): {}", path,
-                message);
+    input_error("{}: cannot read the checkpoint (truncated, corrupt, or saved from another model): {}", path, message);
   }
 }
 

@@ -18,7 +18,7 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
 /// Loads what save_checkpoint wrote into `model` (and `optimizer` when given),
 /// restores the random state, and returns the trainer state. A missing,
 /// truncated or foreign file is an InputError naming it.
-nlohmann::json load_checkpoint(const std::string& path, torch::nn::Module& model,
-                               torch::optim::Optimizer* optimizer, bool restore_rng = true);
+nlohmann::json load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
+                               bool restore_rng = true);
 
 }  // namespace attune

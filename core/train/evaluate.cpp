@@ -32,8 +32,8 @@ EvalResult evaluate(Model& model, const Subset& subset, int64_t batch_size, cons
     }
     logits = logits.to(torch::kFloat);
     namespace F = torch::nn::functional;
-    loss_sum += F::cross_entropy(logits, batch.labels, F::CrossEntropyFuncOptions().reduction(torch::kSum))
-                    .to(torch::kDouble);
+    loss_sum +=
+        F::cross_entropy(logits, batch.labels, F::CrossEntropyFuncOptions().reduction(torch::kSum)).to(torch::kDouble);
     correct += logits.argmax(1).eq(batch.labels).sum();
   }
   model.train(was_training);

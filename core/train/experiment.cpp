@@ -9,9 +9,10 @@ torch::Device resolve_device(const std::string& device) {
   if (device == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
   if (device == "cpu") return torch::kCPU;
   if (!torch::cuda::is_available()) {
-    input_error("device `{}`: this machine has no CUDA device (or LibTorch was built without CUDA); use "
-                "`device: cpu` or `auto`",
-                device);
+    input_error(
+        "device `{}`: this machine has no CUDA device (or LibTorch was built without CUDA); use "
+        "`device: cpu` or `auto`",
+        device);
   }
   const torch::Device result(device);
   if (result.has_index() && result.index() >= static_cast<int>(torch::cuda::device_count())) {
@@ -88,8 +89,8 @@ Experiment build_experiment(const LoadedExperiment& loaded, const BuildOptions& 
   const int64_t ranks = e.distributed ? e.distributed->world_size() : 1;
   e.steps_per_epoch = steps_per_epoch(e.train_data.size(), config.train.batch_size * ranks, config.train.drop_last);
   if (e.steps_per_epoch == 0) {
-    input_error("train.batch_size {} with drop_last leaves no batch from {} training examples",
-                config.train.batch_size, e.train_data.size());
+    input_error("train.batch_size {} with drop_last leaves no batch from {} training examples", config.train.batch_size,
+                e.train_data.size());
   }
   e.schedule = std::make_unique<LrSchedule>(config.scheduler, *e.optimizer, e.steps_per_epoch, config.train.epochs);
   return e;

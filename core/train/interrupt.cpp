@@ -37,13 +37,18 @@ InterruptGuard::~InterruptGuard() {
   sigaction(SIGTERM, &g_previous_term, nullptr);
 }
 
-int interrupt_requested() { return g_requested; }
+int interrupt_requested() {
+  return g_requested;
+}
 
 const char* signal_name(int signal) {
   switch (signal) {
-    case SIGINT: return "SIGINT";
-    case SIGTERM: return "SIGTERM";
-    default: return "a signal";
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    default:
+      return "a signal";
   }
 }
 

@@ -11,8 +11,8 @@ double remaining_seconds(double elapsed_in_epoch, int64_t step_in_epoch, int64_t
                          int64_t epochs, double seconds_per_finished_epoch) {
   if (step_in_epoch <= 0) return -1.0;
   const double per_step = elapsed_in_epoch / static_cast<double>(step_in_epoch);
-  const double epoch_seconds = seconds_per_finished_epoch > 0 ? seconds_per_finished_epoch
-                                                              : per_step * static_cast<double>(steps_per_epoch);
+  const double epoch_seconds =
+      seconds_per_finished_epoch > 0 ? seconds_per_finished_epoch : per_step * static_cast<double>(steps_per_epoch);
   return per_step * static_cast<double>(steps_per_epoch - step_in_epoch) +
          epoch_seconds * static_cast<double>(epochs - epoch);
 }
@@ -54,8 +54,8 @@ void Progress::update(int64_t step_in_epoch, int64_t samples, const std::functio
   last_draw_ = now;
   const double elapsed = std::chrono::duration<double>(now - epoch_start_).count();
   const double rate = elapsed > 0 ? static_cast<double>(samples) / elapsed : 0.0;
-  const std::string stats = fmt::format("loss {:.4f} lr {:.2e} {:.0f} samples/s ETA {}", loss(), lr, rate,
-                                        eta_text(step_in_epoch));
+  const std::string stats =
+      fmt::format("loss {:.4f} lr {:.2e} {:.0f} samples/s ETA {}", loss(), lr, rate, eta_text(step_in_epoch));
   if (style_ == Style::bar) {
     constexpr int kWidth = 30;
     const auto filled = static_cast<int>(kWidth * step_in_epoch / std::max<int64_t>(steps_per_epoch_, 1));

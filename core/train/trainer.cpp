@@ -10,12 +10,12 @@
 #include <optional>
 
 #include "core/data/permutation.h"
+#include "core/tensorboard/event_writer.h"
 #include "core/train/autocast.h"
 #include "core/train/checkpoint.h"
 #include "core/train/evaluate.h"
 #include "core/train/interrupt.h"
 #include "core/train/progress.h"
-#include "core/tensorboard/event_writer.h"
 
 namespace attune {
 
@@ -51,8 +51,7 @@ struct Trainer::State {
   std::unique_ptr<Progress> progress;
 };
 
-Trainer::Trainer(Experiment& experiment, RunDirectory run_directory)
-    : e_(experiment), run_(std::move(run_directory)) {}
+Trainer::Trainer(Experiment& experiment, RunDirectory run_directory) : e_(experiment), run_(std::move(run_directory)) {}
 
 void Trainer::write_run_files() const {
   run_.write("config.yaml", to_yaml(e_.loaded.resolved));
@@ -72,9 +71,9 @@ nlohmann::json Trainer::fit(bool resume) {
   } else if (writes) {
     write_run_files();
   }
-  state.progress = std::make_unique<Progress>(
-      writes ? Progress::parse_style(config.train.progress) : Progress::Style::none, config.train.epochs,
-      e_.steps_per_epoch);
+  state.progress =
+      std::make_unique<Progress>(writes ? Progress::parse_style(config.train.progress) : Progress::Style::none,
+                                 config.train.epochs, e_.steps_per_epoch);
   if (resume) {
     state.progress->message(fmt::format("resuming {} after epoch {} (step {})", run_.path(), state.epoch, state.step));
   }
@@ -98,13 +97,15 @@ nlohmann::json Trainer::fit(bool resume) {
     const int64_t samples_before_epoch = state.train_samples;
     train_epoch(state);
     if (state.interrupted_by != 0 || state.failed_nonfinite) {
-      state.total_seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      state.total_seconds =
+          seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       return stop_mid_epoch(state);
     }
     const MetricsRow row = evaluate_epoch(state);
     const bool improved = track_best(state, row);
     if (on_epoch_end_ && on_epoch_end_(row)) state.pruned = true;
-    state.total_seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    state.total_seconds =
+        seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (events) {
       const double seconds = state.train_seconds - seconds_before_epoch;
       write_epoch_events(*events, state, seconds > 0 ? (state.train_samples - samples_before_epoch) / seconds : 0.0);
@@ -159,13 +160,13 @@ nlohmann::json Trainer::stop_mid_epoch(State& state) {
     const auto& fault = state.nonfinite_steps.back();
     const bool have_checkpoint = std::filesystem::exists(run_.last_checkpoint());
     if (writes) run_.write("summary.json", summary(state).dump(2) + "\n");
-    runtime_error("epoch {} step {} (batch {} of the epoch, examples {}{}): the {} is not finite; stopped. The last good "
-                  "checkpoint is {}. Set train.skip_nonfinite: true to skip such steps, or lower optimizer.lr / set "
-                  "train.grad_clip_norm",
-                  fault["epoch"].get<int64_t>(), fault["step"].get<int64_t>(), fault["batch"].get<int64_t>(),
-                  fault["examples"].dump(), fault["examples_more"].get<bool>() ? ", ..." : "",
-                  fault["what"].get<std::string>(),
-                  have_checkpoint ? run_.last_checkpoint() + " (from before this epoch)" : "none (no epoch finished)");
+    runtime_error(
+        "epoch {} step {} (batch {} of the epoch, examples {}{}): the {} is not finite; stopped. The last good "
+        "checkpoint is {}. Set train.skip_nonfinite: true to skip such steps, or lower optimizer.lr / set "
+        "train.grad_clip_norm",
+        fault["epoch"].get<int64_t>(), fault["step"].get<int64_t>(), fault["batch"].get<int64_t>(),
+        fault["examples"].dump(), fault["examples_more"].get<bool>() ? ", ..." : "", fault["what"].get<std::string>(),
+        have_checkpoint ? run_.last_checkpoint() + " (from before this epoch)" : "none (no epoch finished)");
   }
   if (writes) {
     // Mid-epoch: the step reached, the epoch's loss so far and the random state.
@@ -175,14 +176,16 @@ nlohmann::json Trainer::stop_mid_epoch(State& state) {
   state.progress->notice(fmt::format(
       "{}: stopped {} (step {}); checkpoint {}. Continue with: attune train --resume {}",
       signal_name(state.interrupted_by),
-      state.epoch_step > 0 ? fmt::format("in epoch {} after {} of {} batches", state.epoch + 1, state.epoch_step,
-                                         e_.steps_per_epoch)
-                           : fmt::format("after epoch {}", state.epoch),
+      state.epoch_step > 0
+          ? fmt::format("in epoch {} after {} of {} batches", state.epoch + 1, state.epoch_step, e_.steps_per_epoch)
+          : fmt::format("after epoch {}", state.epoch),
       state.step, run_.last_checkpoint(), run_.path()));
   return summary(state);
 }
 
-bool Trainer::is_main() const { return !e_.distributed || e_.distributed->is_main(); }
+bool Trainer::is_main() const {
+  return !e_.distributed || e_.distributed->is_main();
+}
 
 void Trainer::train_epoch(State& state) {
   const auto& config = e_.config();
@@ -258,7 +261,9 @@ void Trainer::train_epoch(State& state) {
     // On CPU the loss costs nothing to read; elsewhere the norm says enough.
     const bool loss_finite = !loss.defined() || !e_.device.is_cpu() || std::isfinite(loss.item<double>());
     if (!std::isfinite(norm) || !loss_finite) {
-      nlohmann::json fault = {{"epoch", epoch}, {"step", state.step + 1}, {"batch", step + 1},
+      nlohmann::json fault = {{"epoch", epoch},
+                              {"step", state.step + 1},
+                              {"batch", step + 1},
                               {"what", loss_finite ? "gradient norm" : "loss"}};
       fault["examples"] = std::vector<int64_t>(indices.begin(), indices.begin() + std::min<size_t>(indices.size(), 8));
       fault["examples_more"] = indices.size() > 8;
@@ -269,7 +274,7 @@ void Trainer::train_epoch(State& state) {
         break;
       }
       state.progress->notice(fmt::format("epoch {} step {}: non-finite {}, step skipped", epoch, state.step + 1,
-                                          fault["what"].get<std::string>()));
+                                         fault["what"].get<std::string>()));
       for (auto& parameter : parameters) parameter.mutable_grad() = torch::Tensor();
       loss = torch::Tensor();  // not in the epoch's loss
     } else {
@@ -323,9 +328,8 @@ void Trainer::train_epoch(State& state) {
 
 MetricsRow Trainer::evaluate_epoch(State& state) {
   const auto& config = e_.config();
-  const EvalResult result =
-      evaluate(*e_.model, e_.valid_data, config.train.eval_batch_size, e_.device, e_.distributed.get(),
-               config.precision == "bf16");
+  const EvalResult result = evaluate(*e_.model, e_.valid_data, config.train.eval_batch_size, e_.device,
+                                     e_.distributed.get(), config.precision == "bf16");
   MetricsRow& row = state.history.back();
   row.values.emplace_back("val_loss", result.loss);
   row.values.emplace_back("val_accuracy", result.accuracy);
@@ -421,12 +425,15 @@ nlohmann::json Trainer::summary(const State& state) const {
   json["seconds"] = state.total_seconds;
   json["device"] = e_.device.str();
   json["world_size"] = e_.distributed ? e_.distributed->world_size() : 1;
-  json["samples_per_second"] = state.train_seconds > 0 ? static_cast<double>(state.train_samples) / state.train_seconds : 0.0;
+  json["samples_per_second"] =
+      state.train_seconds > 0 ? static_cast<double>(state.train_samples) / state.train_seconds : 0.0;
   json["stopped_early"] = state.stopped_early;
   json["pruned"] = state.pruned;
   if (state.interrupted_by != 0) {
-    json["interrupted"] = {{"signal", signal_name(state.interrupted_by)}, {"epoch", state.epoch + (state.epoch_step > 0)},
-                           {"epoch_step", state.epoch_step}, {"step", state.step}};
+    json["interrupted"] = {{"signal", signal_name(state.interrupted_by)},
+                           {"epoch", state.epoch + (state.epoch_step > 0)},
+                           {"epoch_step", state.epoch_step},
+                           {"step", state.step}};
   }
   json["nonfinite_steps"] = state.nonfinite_steps;
   json["failed_nonfinite"] = state.failed_nonfinite;

@@ -4,9 +4,9 @@
 // file, the place and what was wrong; never a crash, an abort or a hang.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <cstdlib>
 #include <functional>
 
 #include "tests/support/tiny_experiment.h"
@@ -26,7 +26,9 @@ struct BadInput {
 };
 
 // Names the case in test listings (gtest would otherwise print its bytes).
-void PrintTo(const BadInput& input, std::ostream* os) { *os << input.name; }
+void PrintTo(const BadInput& input, std::ostream* os) {
+  *os << input.name;
+}
 
 std::vector<std::string> train(const TempDir& dir, std::vector<std::string> overrides = {},
                                const std::string& yaml = "tiny.yaml") {
@@ -101,134 +103,241 @@ const std::string kValidSafetensorsHeader = R"({"w": {"dtype": "F32", "shape": [
 std::vector<BadInput> cases() {
   return {
       // --- the experiment YAML
-      {"yaml_syntax", [](const TempDir& d) { return train_edited(d, "seed: 3\n", "seed: [3\n"); },
+      {"yaml_syntax",
+       [](const TempDir& d) { return train_edited(d, "seed: 3\n", "seed: [3\n"); },
        {"bad.yaml:3:", "invalid YAML"}},
-      {"yaml_unknown_key", [](const TempDir& d) { return train_edited(d, "num_heads: 2", "num_head: 2"); },
+      {"yaml_unknown_key",
+       [](const TempDir& d) { return train_edited(d, "num_heads: 2", "num_head: 2"); },
        {"bad.yaml:", "model.num_head", "did you mean `num_heads`"}},
-      {"yaml_unknown_scheduler", [](const TempDir& d) { return train_edited(d, "type: cosine", "type: cosin"); },
+      {"yaml_unknown_scheduler",
+       [](const TempDir& d) { return train_edited(d, "type: cosine", "type: cosin"); },
        {"bad.yaml:", "scheduler.type", "did you mean `cosine`"}},
-      {"yaml_wrong_type", [](const TempDir& d) { return train_edited(d, "epochs: 3", "epochs: three"); },
+      {"yaml_wrong_type",
+       [](const TempDir& d) { return train_edited(d, "epochs: 3", "epochs: three"); },
        {"bad.yaml:", "train.epochs", "three"}},
-      {"yaml_out_of_range", [](const TempDir& d) { return train_edited(d, "lr: 0.003", "lr: -1"); },
+      {"yaml_out_of_range",
+       [](const TempDir& d) { return train_edited(d, "lr: 0.003", "lr: -1"); },
        {"bad.yaml:", "optimizer.lr", "> 0"}},
       {"yaml_missing_file", [](const TempDir& d) { return train(d, {}, "nowhere.yaml"); }, {"nowhere.yaml"}},
-      {"yaml_empty_file", [](const TempDir& d) { write_text(d.file("empty.yaml"), ""); return train(d, {}, "empty.yaml"); },
+      {"yaml_empty_file",
+       [](const TempDir& d) {
+         write_text(d.file("empty.yaml"), "");
+         return train(d, {}, "empty.yaml");
+       },
        {"empty.yaml"}},
-      {"yaml_not_a_mapping", [](const TempDir& d) { write_text(d.file("list.yaml"), "- a\n- b\n"); return train(d, {}, "list.yaml"); },
+      {"yaml_not_a_mapping",
+       [](const TempDir& d) {
+         write_text(d.file("list.yaml"), "- a\n- b\n");
+         return train(d, {}, "list.yaml");
+       },
        {"list.yaml:1:1", "expected a map"}},
-      {"yaml_duplicate_key", [](const TempDir& d) { return train_edited(d, "seed: 3\n", "seed: 3\nseed: 4\n"); },
+      {"yaml_duplicate_key",
+       [](const TempDir& d) { return train_edited(d, "seed: 3\n", "seed: 3\nseed: 4\n"); },
        {"bad.yaml:3:1", "`seed` is given twice", "first at line 2"}},
-      {"yaml_heads_do_not_divide_width", [](const TempDir& d) { return train_edited(d, "num_heads: 2", "num_heads: 3"); },
+      {"yaml_heads_do_not_divide_width",
+       [](const TempDir& d) { return train_edited(d, "num_heads: 2", "num_heads: 3"); },
        {"num_heads", "16"}},
-      {"yaml_zero_batch_size", [](const TempDir& d) { return train_edited(d, "batch_size: 16", "batch_size: 0"); },
+      {"yaml_zero_batch_size",
+       [](const TempDir& d) { return train_edited(d, "batch_size: 16", "batch_size: 0"); },
        {"bad.yaml:", "train.batch_size", "> 0"}},
       // --- key=value overrides
-      {"override_unknown_key", [](const TempDir& d) { return train(d, {"train.epoch=3"}); },
+      {"override_unknown_key",
+       [](const TempDir& d) { return train(d, {"train.epoch=3"}); },
        {"train.epoch=3", "did you mean `epochs`"}},
-      {"override_unclosed_value", [](const TempDir& d) { return train(d, {"optimizer.betas=[0.9"}); },
+      {"override_unclosed_value",
+       [](const TempDir& d) { return train(d, {"optimizer.betas=[0.9"}); },
        {"optimizer.betas=[0.9"}},
-      {"override_index_out_of_range", [](const TempDir& d) { return train(d, {"init.5.type=zeros"}); },
+      {"override_index_out_of_range",
+       [](const TempDir& d) { return train(d, {"init.5.type=zeros"}); },
        {"init.5.type=zeros", "no list `init`"}},
-      {"override_bad_value", [](const TempDir& d) { return train(d, {"train.epochs=-2"}); },
+      {"override_bad_value",
+       [](const TempDir& d) { return train(d, {"train.epochs=-2"}); },
        {"train.epochs=-2", "> 0"}},
       // --- data files
-      {"data_missing_file", [](const TempDir& d) { return train(d, {"data.train=" + d.file("missing.tsv")}); },
+      {"data_missing_file",
+       [](const TempDir& d) { return train(d, {"data.train=" + d.file("missing.tsv")}); },
        {"missing.tsv"}},
-      {"data_empty", [](const TempDir& d) { write_text(d.file("empty.tsv"), "sentence\tlabel\n"); return train(d, {"data.train=" + d.file("empty.tsv")}); },
+      {"data_empty",
+       [](const TempDir& d) {
+         write_text(d.file("empty.tsv"), "sentence\tlabel\n");
+         return train(d, {"data.train=" + d.file("empty.tsv")});
+       },
        {"empty.tsv", "no data rows"}},
-      {"data_missing_column", [](const TempDir& d) { return train(d, {"data.text_column=sentences"}); },
+      {"data_missing_column",
+       [](const TempDir& d) { return train(d, {"data.text_column=sentences"}); },
        {"train.tsv", "sentences", "did you mean `sentence`"}},
-      {"data_ragged_row", [](const TempDir& d) { write_text(d.file("ragged.tsv"), "sentence\tlabel\na fine film\t1\ntoo\tmany\tcells\n"); return train(d, {"data.train=" + d.file("ragged.tsv")}); },
+      {"data_ragged_row",
+       [](const TempDir& d) {
+         write_text(d.file("ragged.tsv"), "sentence\tlabel\na fine film\t1\ntoo\tmany\tcells\n");
+         return train(d, {"data.train=" + d.file("ragged.tsv")});
+       },
        {"ragged.tsv:3"}},
-      {"data_not_utf8", [](const TempDir& d) { write_text(d.file("latin1.tsv"), "sentence\tlabel\na fine film\t1\nna\xefve film\t0\n"); return train(d, {"data.train=" + d.file("latin1.tsv")}); },
+      {"data_not_utf8",
+       [](const TempDir& d) {
+         write_text(d.file("latin1.tsv"), "sentence\tlabel\na fine film\t1\nna\xefve film\t0\n");
+         return train(d, {"data.train=" + d.file("latin1.tsv")});
+       },
        {"latin1.tsv:3", "UTF-8"}},
-      {"data_label_unknown_in_valid", [](const TempDir& d) { write_text(d.file("v.tsv"), "sentence\tlabel\ngood\t1\nbad\t7\n"); return train(d, {"data.valid=" + d.file("v.tsv")}); },
+      {"data_label_unknown_in_valid",
+       [](const TempDir& d) {
+         write_text(d.file("v.tsv"), "sentence\tlabel\ngood\t1\nbad\t7\n");
+         return train(d, {"data.valid=" + d.file("v.tsv")});
+       },
        {"v.tsv:3", "7"}},
-      {"data_corrupt_gzip", [](const TempDir& d) { write_text(d.file("broken.tsv.gz"), std::string("\x1f\x8b\x08\x00garbage", 12)); return train(d, {"data.train=" + d.file("broken.tsv.gz")}); },
+      {"data_corrupt_gzip",
+       [](const TempDir& d) {
+         write_text(d.file("broken.tsv.gz"), std::string("\x1f\x8b\x08\x00garbage", 12));
+         return train(d, {"data.train=" + d.file("broken.tsv.gz")});
+       },
        {"broken.tsv.gz", "not a valid gzip file"}},
-      {"data_image_pixel_not_a_number", [](const TempDir& d) {
+      {"data_image_pixel_not_a_number",
+       [](const TempDir& d) {
          write_text(d.file("img.csv"), "1,2,3,4,0\n5,x,7,8,1\n");
-         write_text(d.file("img.yaml"), "name: i\ndata: {type: image_classification, train: img.csv, valid: img.csv, "
-                                        "image_shape: [1, 2, 2]}\nmodel: {type: vit, hidden_dim: 8, num_heads: 2, "
-                                        "num_layers: 1, ff_dim: 16, patch_size: 1}\ntrain: {epochs: 1, batch_size: 2}\n");
-         return train(d, {}, "img.yaml"); },
+         write_text(d.file("img.yaml"),
+                    "name: i\ndata: {type: image_classification, train: img.csv, valid: img.csv, "
+                    "image_shape: [1, 2, 2]}\nmodel: {type: vit, hidden_dim: 8, num_heads: 2, "
+                    "num_layers: 1, ff_dim: 16, patch_size: 1}\ntrain: {epochs: 1, batch_size: 2}\n");
+         return train(d, {}, "img.yaml");
+       },
        {"img.csv:2", "x"}},
-      {"data_max_length_beyond_positions", [](const TempDir& d) { return bert(d, "", "", {"data.max_length=100"}); },
+      {"data_max_length_beyond_positions",
+       [](const TempDir& d) { return bert(d, "", "", {"data.max_length=100"}); },
        {"max_length", "100", "64"}},
       // --- vocabularies
-      {"vocab_missing", [](const TempDir& d) { return train(d, {"data.tokenizer.vocab=" + d.file("no_vocab.txt")}); },
+      {"vocab_missing",
+       [](const TempDir& d) { return train(d, {"data.tokenizer.vocab=" + d.file("no_vocab.txt")}); },
        {"no_vocab.txt"}},
-      {"vocab_without_unk", [](const TempDir& d) { write_text(d.file("v.txt"), "[PAD]\n[CLS]\n[SEP]\nfilm\n"); return train(d, {"data.tokenizer.vocab=" + d.file("v.txt")}); },
+      {"vocab_without_unk",
+       [](const TempDir& d) {
+         write_text(d.file("v.txt"), "[PAD]\n[CLS]\n[SEP]\nfilm\n");
+         return train(d, {"data.tokenizer.vocab=" + d.file("v.txt")});
+       },
        {"v.txt", "[UNK]"}},
-      {"vocab_empty", [](const TempDir& d) { write_text(d.file("v.txt"), ""); return train(d, {"data.tokenizer.vocab=" + d.file("v.txt")}); },
+      {"vocab_empty",
+       [](const TempDir& d) {
+         write_text(d.file("v.txt"), "");
+         return train(d, {"data.tokenizer.vocab=" + d.file("v.txt")});
+       },
        {"v.txt"}},
-      {"vocab_without_cls_and_sep", [](const TempDir& d) { write_text(d.file("v.txt"), "[PAD]\n[UNK]\nfilm\n"); return train(d, {"data.tokenizer.vocab=" + d.file("v.txt")}); },
+      {"vocab_without_cls_and_sep",
+       [](const TempDir& d) {
+         write_text(d.file("v.txt"), "[PAD]\n[UNK]\nfilm\n");
+         return train(d, {"data.tokenizer.vocab=" + d.file("v.txt")});
+       },
        {"v.txt", "missing required token"}},
       // --- checkpoints and run folders
-      {"resume_not_a_run_folder", [](const TempDir& d) { return std::vector<std::string>{"train", "--resume", d.path()}; },
+      {"resume_not_a_run_folder",
+       [](const TempDir& d) {
+         return std::vector<std::string>{"train", "--resume", d.path()};
+       },
        {"not a run folder"}},
-      {"resume_truncated_checkpoint", [](const TempDir& d) {
-         return damaged_run(d, "checkpoints/last.pt", [](const std::string& bytes) { return bytes.substr(0, bytes.size() / 2); },
-                            {"train", "--resume", d.file("run")}); },
+      {"resume_truncated_checkpoint",
+       [](const TempDir& d) {
+         return damaged_run(d, "checkpoints/last.pt",
+                            [](const std::string& bytes) { return bytes.substr(0, bytes.size() / 2); },
+                            {"train", "--resume", d.file("run")});
+       },
        {"last.pt"}},
-      {"resume_garbage_checkpoint", [](const TempDir& d) {
+      {"resume_garbage_checkpoint",
+       [](const TempDir& d) {
          return damaged_run(d, "checkpoints/last.pt", [](const std::string&) { return "not a checkpoint"; },
-                            {"train", "--resume", d.file("run")}); },
+                            {"train", "--resume", d.file("run")});
+       },
        {"last.pt"}},
-      {"eval_missing_best_checkpoint", [](const TempDir& d) {
+      {"eval_missing_best_checkpoint",
+       [](const TempDir& d) {
          auto args = damaged_run(d, "x", [](const std::string&) { return ""; }, {"eval", d.file("run")});
          fs::remove(d.file("run/checkpoints/best.pt"));
-         return args; },
+         return args;
+       },
        {"best.pt"}},
-      {"resume_corrupt_config", [](const TempDir& d) {
+      {"resume_corrupt_config",
+       [](const TempDir& d) {
          return damaged_run(d, "config.yaml", [](const std::string&) { return "model: {type: ["; },
-                            {"train", "--resume", d.file("run")}); },
+                            {"train", "--resume", d.file("run")});
+       },
        {"config.yaml:"}},
       // --- safetensors
-      {"safetensors_truncated", [](const TempDir& d) { return pretrained_init(d, "w.safetensors", safetensors(kValidSafetensorsHeader, "1234")); },
+      {"safetensors_truncated",
+       [](const TempDir& d) {
+         return pretrained_init(d, "w.safetensors", safetensors(kValidSafetensorsHeader, "1234"));
+       },
        {"w.safetensors"}},
-      {"safetensors_huge_header_length", [](const TempDir& d) { return pretrained_init(d, "w.safetensors", safetensors("{}", "", 1ULL << 60)); },
+      {"safetensors_huge_header_length",
+       [](const TempDir& d) { return pretrained_init(d, "w.safetensors", safetensors("{}", "", 1ULL << 60)); },
        {"w.safetensors", "header"}},
-      {"safetensors_header_not_json", [](const TempDir& d) { return pretrained_init(d, "w.safetensors", safetensors("{not json", "")); },
+      {"safetensors_header_not_json",
+       [](const TempDir& d) { return pretrained_init(d, "w.safetensors", safetensors("{not json", "")); },
        {"w.safetensors"}},
-      {"safetensors_offsets_out_of_range", [](const TempDir& d) {
-         return pretrained_init(d, "w.safetensors", safetensors(R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 800]}})", "12345678")); },
+      {"safetensors_offsets_out_of_range",
+       [](const TempDir& d) {
+         return pretrained_init(
+             d, "w.safetensors",
+             safetensors(R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 800]}})", "12345678"));
+       },
        {"w.safetensors", "w"}},
-      {"safetensors_unknown_dtype", [](const TempDir& d) {
-         return pretrained_init(d, "w.safetensors", safetensors(R"({"w": {"dtype": "Q7", "shape": [2], "data_offsets": [0, 8]}})", "12345678")); },
+      {"safetensors_unknown_dtype",
+       [](const TempDir& d) {
+         return pretrained_init(
+             d, "w.safetensors",
+             safetensors(R"({"w": {"dtype": "Q7", "shape": [2], "data_offsets": [0, 8]}})", "12345678"));
+       },
        {"w.safetensors", "Q7"}},
       // --- torch.save .bin files
-      {"bin_not_a_zip", [](const TempDir& d) { return pretrained_init(d, "w.bin", "definitely not a zip archive"); },
+      {"bin_not_a_zip",
+       [](const TempDir& d) { return pretrained_init(d, "w.bin", "definitely not a zip archive"); },
        {"w.bin", "not a torch.save file"}},
-      {"bin_zip_without_pickle", [](const TempDir& d) {
+      {"bin_zip_without_pickle",
+       [](const TempDir& d) {
          // An empty zip archive: the end-of-central-directory record alone.
-         return pretrained_init(d, "w.bin", std::string("PK\x05\x06", 4) + std::string(18, '\0')); },
+         return pretrained_init(d, "w.bin", std::string("PK\x05\x06", 4) + std::string(18, '\0'));
+       },
        {"w.bin"}},
       // --- HuggingFace folders
-      {"bert_config_not_json", [](const TempDir& d) { return bert(d, "config.json", "{\"hidden_size\": "); },
+      {"bert_config_not_json",
+       [](const TempDir& d) { return bert(d, "config.json", "{\"hidden_size\": "); },
        {"config.json"}},
-      {"bert_config_wrong_type", [](const TempDir& d) {
+      {"bert_config_wrong_type",
+       [](const TempDir& d) {
          std::string json = read_text(fixtures_dir() + "/bert-tiny/config.json");
          json.replace(json.find("\"hidden_size\""), 13, "\"hidden_size\": \"wide\", \"x\"");
-         return bert(d, "config.json", json); },
+         return bert(d, "config.json", json);
+       },
        {"config.json", "hidden_size"}},
-      {"bert_weights_truncated", [](const TempDir& d) {
-         return bert(d, "model.safetensors", read_text(fixtures_dir() + "/bert-tiny/model.safetensors").substr(0, 5000)); },
+      {"bert_weights_truncated",
+       [](const TempDir& d) {
+         return bert(d, "model.safetensors",
+                     read_text(fixtures_dir() + "/bert-tiny/model.safetensors").substr(0, 5000));
+       },
        {"model.safetensors"}},
       // --- plugins
-      {"plugin_missing", [](const TempDir& d) { return train(d, {"plugins=[" + d.file("libnothing.so") + "]"}); },
+      {"plugin_missing",
+       [](const TempDir& d) { return train(d, {"plugins=[" + d.file("libnothing.so") + "]"}); },
        {"libnothing.so"}},
-      {"plugin_not_a_library", [](const TempDir& d) { write_text(d.file("libtext.so"), "text"); return train(d, {"plugins=[" + d.file("libtext.so") + "]"}); },
+      {"plugin_not_a_library",
+       [](const TempDir& d) {
+         write_text(d.file("libtext.so"), "text");
+         return train(d, {"plugins=[" + d.file("libtext.so") + "]"});
+       },
        {"libtext.so"}},
-      {"plugin_not_a_plugin", [](const TempDir& d) { return train(d, {"plugins=[" + plugin_path("test_not_a_plugin") + "]"}); },
+      {"plugin_not_a_plugin",
+       [](const TempDir& d) { return train(d, {"plugins=[" + plugin_path("test_not_a_plugin") + "]"}); },
        {"test_not_a_plugin", "attune"}},
-      {"plugin_wrong_api_version", [](const TempDir& d) { return train(d, {"plugins=[" + plugin_path("test_wrong_version_plugin") + "]"}); },
+      {"plugin_wrong_api_version",
+       [](const TempDir& d) { return train(d, {"plugins=[" + plugin_path("test_wrong_version_plugin") + "]"}); },
        {"test_wrong_version_plugin", "999"}},
       // --- sweep stores
-      {"store_unknown_scheme", [](const TempDir& d) { return sweep(d, "mysql://localhost/db"); }, {"mysql://localhost/db"}},
-      {"store_not_a_database", [](const TempDir& d) { write_text(d.file("store.db"), "this is not SQLite"); return sweep(d, d.file("store.db")); },
+      {"store_unknown_scheme",
+       [](const TempDir& d) { return sweep(d, "mysql://localhost/db"); },
+       {"mysql://localhost/db"}},
+      {"store_not_a_database",
+       [](const TempDir& d) {
+         write_text(d.file("store.db"), "this is not SQLite");
+         return sweep(d, d.file("store.db"));
+       },
        {"store.db"}},
-      {"store_postgres_unreachable", [](const TempDir& d) { return sweep(d, "postgresql://nobody@127.0.0.1:1/none"); },
+      {"store_postgres_unreachable",
+       [](const TempDir& d) { return sweep(d, "postgresql://nobody@127.0.0.1:1/none"); },
        {"postgresql://nobody@127.0.0.1:1/none"}},
   };
 }

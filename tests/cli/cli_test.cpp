@@ -86,7 +86,7 @@ TEST(Cli, CheckPrintsResolvedConfigWithDefaults) {
   const auto result = run_attune({"check", yaml, "optimizer.lr=0.01"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("  lr: 0.01\n"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("betas: [0.9, 0.999]"), std::string::npos);  // a default filled in
+  EXPECT_NE(result.out.find("betas: [0.9, 0.999]"), std::string::npos);              // a default filled in
   EXPECT_NE(result.out.find("train: " + dir.file("train.tsv")), std::string::npos);  // a path made absolute
 }
 

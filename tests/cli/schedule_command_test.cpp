@@ -17,12 +17,19 @@ std::string write_experiment(const testing::TempDir& dir, const testing::Referen
   for (int64_t i = 0; i < c.steps_per_epoch; ++i) rows += (i % 2 ? "good\t1\n" : "bad\t0\n");
   testing::write_text(dir.file("train.tsv"), rows);
   const std::string path = dir.file("exp.yaml");
-  testing::write_text(path, "data: {type: text_classification, train: train.tsv, valid: train.tsv, tokenizer: {vocab: " +
-                                testing::source_dir() + "/data/vocab/bert-base-uncased.txt}}\n"
-                                "model: {type: transformer_classifier}\n"
-                                "optimizer: " + c.optimizer_yaml + "\n"
-                                "scheduler: " + c.scheduler_yaml + "\n"
-                                "train: {batch_size: 1, epochs: " + std::to_string(c.epochs) + "}\n");
+  testing::write_text(path,
+                      "data: {type: text_classification, train: train.tsv, valid: train.tsv, tokenizer: {vocab: " +
+                          testing::source_dir() +
+                          "/data/vocab/bert-base-uncased.txt}}\n"
+                          "model: {type: transformer_classifier}\n"
+                          "optimizer: " +
+                          c.optimizer_yaml +
+                          "\n"
+                          "scheduler: " +
+                          c.scheduler_yaml +
+                          "\n"
+                          "train: {batch_size: 1, epochs: " +
+                          std::to_string(c.epochs) + "}\n");
   return path;
 }
 
@@ -46,7 +53,8 @@ void expect_matches_reference(const std::string& name, const std::string& csv, c
 }
 
 TEST(ScheduleCommand, PrintsPyTorchsScheduleForWholeRunWithGroups) {
-  for (const char* name : {"cosine_with_warmup", "one_cycle_adam_groups_own_lr", "sequential_three_unsorted_milestones"}) {
+  for (const char* name :
+       {"cosine_with_warmup", "one_cycle_adam_groups_own_lr", "sequential_three_unsorted_milestones"}) {
     const auto c = testing::reference_case(name);
     testing::TempDir dir;
     const auto result = testing::run_attune({"schedule", write_experiment(dir, c)});

@@ -20,20 +20,22 @@ class ConfigErrors : public ::testing::Test {
 
   // A valid experiment; `model_extra` lands on line 11, inside `model:`.
   std::string yaml(const std::string& model_extra = "", const std::string& tail = "") const {
-    return "name: t\n"                                                               // 1
-           "data:\n"                                                                 // 2
-           "  type: text_classification\n"                                           // 3
-           "  train: train.tsv\n"                                                    // 4
-           "  valid: dev.tsv\n"                                                      // 5
-           "  tokenizer: {type: wordpiece, vocab: " + vocab() + "}\n"                // 6
-           "  max_length: 32\n"                                                      // 7
-           "model:\n"                                                                // 8
-           "  type: transformer_classifier\n"                                        // 9
-           "  hidden_dim: 16\n"                                                      // 10
-           + (model_extra.empty() ? "  num_heads: 2\n" : model_extra + "\n") +       // 11
-           "optimizer: {type: adamw, lr: 0.001}\n"                                   // 12
-           "scheduler: {type: cosine}\n"                                             // 13
-           "train: {epochs: 1, batch_size: 8}\n"                                     // 14
+    return "name: t\n"                      // 1
+           "data:\n"                        // 2
+           "  type: text_classification\n"  // 3
+           "  train: train.tsv\n"           // 4
+           "  valid: dev.tsv\n"             // 5
+           "  tokenizer: {type: wordpiece, vocab: " +
+           vocab() +
+           "}\n"                                                                // 6
+           "  max_length: 32\n"                                                 // 7
+           "model:\n"                                                           // 8
+           "  type: transformer_classifier\n"                                   // 9
+           "  hidden_dim: 16\n"                                                 // 10
+           + (model_extra.empty() ? "  num_heads: 2\n" : model_extra + "\n") +  // 11
+           "optimizer: {type: adamw, lr: 0.001}\n"                              // 12
+           "scheduler: {type: cosine}\n"                                        // 13
+           "train: {epochs: 1, batch_size: 8}\n"                                // 14
            + tail;
   }
   static std::string vocab() { return testing::source_dir() + "/data/vocab/bert-base-uncased.txt"; }
@@ -51,12 +53,16 @@ class ConfigErrors : public ::testing::Test {
     return "";
   }
 
-  std::string at(int line, int column) const { return dir_.file("exp.yaml") + ":" + std::to_string(line) + ":" + std::to_string(column); }
+  std::string at(int line, int column) const {
+    return dir_.file("exp.yaml") + ":" + std::to_string(line) + ":" + std::to_string(column);
+  }
 
   TempDir dir_;
 };
 
-TEST_F(ConfigErrors, ValidExperimentLoads) { EXPECT_EQ(error_of(yaml()), ""); }
+TEST_F(ConfigErrors, ValidExperimentLoads) {
+  EXPECT_EQ(error_of(yaml()), "");
+}
 
 TEST_F(ConfigErrors, MisspeltKeyNamesPlaceAndSuggestsClosest) {
   const std::string message = error_of(yaml("  num_head: 2"));
@@ -132,7 +138,9 @@ TEST_F(ConfigErrors, MissingRequiredKeyNamesTheSection) {
   std::string text = yaml();
   text.replace(text.find("  type: transformer_classifier\n"), 31, "");
   const std::string message = error_of(text);
-  EXPECT_NE(message.find("model: missing required key `type` (one of `bert_classifier`, `transformer_classifier`, `vit`)"), std::string::npos)
+  EXPECT_NE(
+      message.find("model: missing required key `type` (one of `bert_classifier`, `transformer_classifier`, `vit`)"),
+      std::string::npos)
       << message;
 }
 

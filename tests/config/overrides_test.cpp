@@ -8,7 +8,9 @@
 namespace attune {
 namespace {
 
-YAML::Node parse(const std::string& text) { return YAML::Load(text); }
+YAML::Node parse(const std::string& text) {
+  return YAML::Load(text);
+}
 
 TEST(Overrides, SetsDottedKeysWithYamlTypes) {
   YAML::Node root = parse("optimizer: {type: adamw, lr: 0.1}\nmodel: {num_heads: 2}\n");
@@ -75,10 +77,11 @@ TEST(Overrides, RejectsMalformedOverrides) {
 TEST(Overrides, ApplyThroughLoadExperimentWithPathsFromWorkingDirectory) {
   testing::TempDir dir;
   const std::string dev = testing::source_dir() + "/data/sst2/dev.tsv";
-  testing::write_text(dir.file("exp.yaml"),
-                      "data: {type: text_classification, train: missing.tsv, tokenizer: {vocab: " +
-                          testing::source_dir() + "/data/vocab/bert-base-uncased.txt}}\n"
-                          "model: {type: transformer_classifier}\n");
+  testing::write_text(
+      dir.file("exp.yaml"),
+      "data: {type: text_classification, train: missing.tsv, tokenizer: {vocab: " + testing::source_dir() +
+          "/data/vocab/bert-base-uncased.txt}}\n"
+          "model: {type: transformer_classifier}\n");
   // An override's relative path is relative to where the command runs, not to the YAML.
   const std::string relative = std::filesystem::relative(dev).string();
   ASSERT_NE(relative.front(), '/');

@@ -34,8 +34,12 @@ const BertTokenizer& bert() {
   return tokenizer;
 }
 
-std::vector<std::string> strings(const json& j) { return j.get<std::vector<std::string>>(); }
-std::vector<int64_t> ints(const json& j) { return j.get<std::vector<int64_t>>(); }
+std::vector<std::string> strings(const json& j) {
+  return j.get<std::vector<std::string>>();
+}
+std::vector<int64_t> ints(const json& j) {
+  return j.get<std::vector<int64_t>>();
+}
 
 /// Compares ids and masks; `tokens` (if given) is the expected Encoding::tokens.
 void expect_encoding(const Encoding& got, const json& want, const json* tokens) {
@@ -111,8 +115,8 @@ TEST(BertTokenizerReference, SingleTruncationMatches) {
 }
 
 TEST(BertTokenizer, InvalidUtf8Throws) {
-  const std::vector<std::string> bad = {
-      "abc\xff", "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "ok \xe2\x82", "\x80"};
+  const std::vector<std::string> bad = {"abc\xff",          "\xc3",        "\xc0\xaf", "\xed\xa0\x80",
+                                        "\xf4\x90\x80\x80", "ok \xe2\x82", "\x80"};
   for (const auto& text : bad) {
     EXPECT_THROW(bert().tokenize(text), InputError);
     EXPECT_THROW(bert().token_ids(text), InputError);
@@ -150,10 +154,8 @@ TEST(BertTokenizer, SpecialTokensSplitOutOfWords) {
   // HF's added-token trie cuts specials out even inside a word; the basic
   // tokenizer alone keeps them only as whole words.
   EXPECT_EQ(bert().tokenize("a[MASK]b."), (std::vector<std::string>{"a", "[MASK]", "b", "."}));
-  EXPECT_EQ(bert().basic_tokenize("a[MASK]b."),
-            (std::vector<std::string>{"a", "[", "mask", "]", "b", "."}));
-  EXPECT_EQ(bert().basic_tokenize("[CLS] [Cls]"),
-            (std::vector<std::string>{"[CLS]", "[", "cls", "]"}));
+  EXPECT_EQ(bert().basic_tokenize("a[MASK]b."), (std::vector<std::string>{"a", "[", "mask", "]", "b", "."}));
+  EXPECT_EQ(bert().basic_tokenize("[CLS] [Cls]"), (std::vector<std::string>{"[CLS]", "[", "cls", "]"}));
 }
 
 TEST(BertTokenizer, FinalSigmaOnlyInBasicTokenize) {
@@ -201,8 +203,7 @@ TEST(BertTokenizer, TruncationEdgeCases) {
   // Single text: HF cannot cut 3 tokens from 1 and leaves it as is.
   EXPECT_EQ(bert().encode("hello", std::nullopt, 0).input_ids.size(), 3u);
   EXPECT_EQ(bert().encode("hello", std::nullopt, 1).input_ids.size(), 3u);
-  EXPECT_EQ(bert().encode("hello world", std::nullopt, 3).input_ids,
-            (std::vector<int64_t>{101, 7592, 102}));
+  EXPECT_EQ(bert().encode("hello world", std::nullopt, 3).input_ids, (std::vector<int64_t>{101, 7592, 102}));
   // Pairs: all content can go, the special tokens stay.
   EXPECT_EQ(bert().encode("hello world", std::string_view("hello"), 2).input_ids,
             (std::vector<int64_t>{101, 102, 102}));

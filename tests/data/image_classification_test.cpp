@@ -14,7 +14,9 @@ namespace {
 
 using testing::TempDir;
 
-std::string digits() { return testing::source_dir() + "/data/digits/digits.csv.gz"; }
+std::string digits() {
+  return testing::source_dir() + "/data/digits/digits.csv.gz";
+}
 
 std::shared_ptr<DataModule> make_data(const TempDir& dir, const std::string& options, uint64_t seed = 7) {
   const config::Context ctx(dir.file("exp.yaml"), dir.path());
@@ -124,8 +126,9 @@ TEST(ImageClassification, HeaderLabelColumnShapeAndValidFile) {
   // Label first, two channels of 1x2 pixels, a header row.
   testing::write_text(dir.file("t.csv"), "label,a,b,c,d\n10,1,2,3,4\n2,5,6,7,8\n10,0,0,0,0\n");
   testing::write_text(dir.file("v.csv"), "label,a,b,c,d\n2,9,9,9,9\n");
-  auto data = make_data(dir, "train: t.csv, valid: v.csv, header: true, label_column: 0, image_shape: [2, 1, 2], "
-                             "scale: 0.5");
+  auto data = make_data(dir,
+                        "train: t.csv, valid: v.csv, header: true, label_column: 0, image_shape: [2, 1, 2], "
+                        "scale: 0.5");
   EXPECT_EQ(data->label_names(), (std::vector<std::string>{"2", "10"}));
   EXPECT_EQ(data->train().size(), 3);
   EXPECT_EQ(data->valid().size(), 1);

@@ -9,7 +9,9 @@ namespace {
 
 using testing::TempDir;
 
-std::string vocab() { return testing::source_dir() + "/data/vocab/bert-base-uncased.txt"; }
+std::string vocab() {
+  return testing::source_dir() + "/data/vocab/bert-base-uncased.txt";
+}
 
 std::shared_ptr<DataModule> make_data(const TempDir& dir, const std::string& options) {
   const config::Context ctx(dir.file("exp.yaml"), dir.path());
@@ -110,7 +112,8 @@ TEST(TextClassification, BadFilesGiveClearErrors) {
   EXPECT_NE(error_of(dir, "train: one.tsv").find("holds a single label `1`"), std::string::npos);
   testing::write_text(dir.file("ok.tsv"), "sentence\tlabel\na\t1\nb\t0\n");
   testing::write_text(dir.file("unseen.tsv"), "sentence\tlabel\na\t1\nb\t7\n");
-  EXPECT_NE(error_of(dir, "train: ok.tsv, valid: unseen.tsv").find("unseen.tsv:3: label `7` is not among the training labels"),
+  EXPECT_NE(error_of(dir, "train: ok.tsv, valid: unseen.tsv")
+                .find("unseen.tsv:3: label `7` is not among the training labels"),
             std::string::npos);
   testing::write_text(dir.file("header.tsv"), "sentence\tlabel\n");
   EXPECT_NE(error_of(dir, "train: header.tsv").find("no data rows after the header"), std::string::npos);

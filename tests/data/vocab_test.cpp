@@ -22,9 +22,8 @@ std::string fixture(const std::string& name) {
 class TempFile {
  public:
   explicit TempFile(const std::string& bytes) {
-    path_ = (fs::temp_directory_path() /
-             ("attune_vocab_test_" + std::to_string(reinterpret_cast<uintptr_t>(this)) + "_" +
-              std::to_string(counter_++) + ".txt"))
+    path_ = (fs::temp_directory_path() / ("attune_vocab_test_" + std::to_string(reinterpret_cast<uintptr_t>(this)) +
+                                          "_" + std::to_string(counter_++) + ".txt"))
                 .string();
     std::ofstream out(path_, std::ios::binary);
     out << bytes;

@@ -11,10 +11,10 @@
 namespace attune {
 namespace {
 
-#define ATTUNE_REQUIRE_CUDA(devices)                                                                 \
-  if (!torch::cuda::is_available() || torch::cuda::device_count() < (devices)) {                      \
-    GTEST_SKIP() << "needs " << (devices) << " CUDA device(s); this machine has "                     \
-                 << (torch::cuda::is_available() ? torch::cuda::device_count() : 0);                   \
+#define ATTUNE_REQUIRE_CUDA(devices)                                                 \
+  if (!torch::cuda::is_available() || torch::cuda::device_count() < (devices)) {     \
+    GTEST_SKIP() << "needs " << (devices) << " CUDA device(s); this machine has "    \
+                 << (torch::cuda::is_available() ? torch::cuda::device_count() : 0); \
   }
 
 TEST(Devices, CudaWithoutAGpuIsAClearError) {
@@ -22,7 +22,8 @@ TEST(Devices, CudaWithoutAGpuIsAClearError) {
   testing::TempDir dir;
   const auto yaml = testing::write_tiny_experiment(dir, 32);
   for (const char* device : {"cuda", "cuda:1"}) {
-    const auto result = testing::run_attune({"train", yaml, std::string("device=") + device, "--run-dir", dir.file("run")});
+    const auto result =
+        testing::run_attune({"train", yaml, std::string("device=") + device, "--run-dir", dir.file("run")});
     EXPECT_EQ(result.exit_code, 2) << device;
     EXPECT_NE(result.err.find(fmt::format("device `{}`: this machine has no CUDA device", device)), std::string::npos)
         << result.err;
@@ -57,8 +58,8 @@ TEST(Cuda, CheckpointsLoadOnTheCpu) {
   ATTUNE_REQUIRE_CUDA(1);
   testing::TempDir dir;
   const auto yaml = testing::write_tiny_experiment(dir, 64);
-  ASSERT_EQ(testing::run_attune({"train", yaml, "device=cuda", "train.epochs=1", "--run-dir", dir.file("run")}).exit_code,
-            0);
+  ASSERT_EQ(
+      testing::run_attune({"train", yaml, "device=cuda", "train.epochs=1", "--run-dir", dir.file("run")}).exit_code, 0);
   std::string config = testing::read_text(dir.file("run/config.yaml"));
   config.replace(config.find("device: cuda"), 12, "device: cpu");
   testing::write_text(dir.file("run/config.yaml"), config);

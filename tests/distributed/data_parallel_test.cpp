@@ -25,9 +25,9 @@ const std::vector<std::string> kEnv = {"OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREAD
 /// torchrun's variables for `rank` of a 2-rank job on loopback.
 std::vector<std::string> rank_env(int rank, int port) {
   std::vector<std::string> env = kEnv;
-  for (const std::string& v : {"RANK=" + std::to_string(rank), "LOCAL_RANK=" + std::to_string(rank),
-                               std::string("WORLD_SIZE=2"), std::string("MASTER_ADDR=127.0.0.1"),
-                               "MASTER_PORT=" + std::to_string(port)}) {
+  for (const std::string& v :
+       {"RANK=" + std::to_string(rank), "LOCAL_RANK=" + std::to_string(rank), std::string("WORLD_SIZE=2"),
+        std::string("MASTER_ADDR=127.0.0.1"), "MASTER_PORT=" + std::to_string(port)}) {
     env.push_back(v);
   }
   return env;
@@ -64,8 +64,8 @@ TEST(DataParallel, TwoRanksEndWhereOneProcessWithTheSameGlobalBatchEnds) {
   // which turns the float rounding noise of gradients that are zero in exact
   // arithmetic (the attention's key bias) into lr-sized steps, in one process
   // as in two.
-  const std::vector<std::string> common = {yaml, "model.dropout=0", "train.epochs=2", "optimizer.type=sgd",
-                                           "optimizer.lr=0.1", "optimizer.momentum=0.9"};
+  const std::vector<std::string> common = {
+      yaml, "model.dropout=0", "train.epochs=2", "optimizer.type=sgd", "optimizer.lr=0.1", "optimizer.momentum=0.9"};
   auto args = [&](std::vector<std::string> head, const std::string& batch, const std::string& run) {
     head.insert(head.end(), common.begin(), common.end());
     head.push_back("train.batch_size=" + batch);
@@ -129,8 +129,7 @@ TEST(DataParallel, ResumedJobContinuesFromTheLastCheckpoint) {
   std::string config = testing::read_text(dir.file("run/config.yaml"));
   config.replace(config.find("epochs: 2"), 9, "epochs: 3");
   testing::write_text(dir.file("run/config.yaml"), config);
-  const auto resumed =
-      testing::run_attune({"launch", "--nproc", "2", "train", "--resume", dir.file("run")}, "", kEnv);
+  const auto resumed = testing::run_attune({"launch", "--nproc", "2", "train", "--resume", dir.file("run")}, "", kEnv);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   const auto summary = nlohmann::json::parse(testing::read_text(dir.file("run/summary.json")));
   EXPECT_EQ(summary["epochs"].get<int64_t>(), 3);
@@ -188,8 +187,7 @@ TEST(DataParallel, AnIncompleteEnvironmentIsAClearError) {
   };
   const auto no_address = run({"WORLD_SIZE=2", "RANK=0"});
   EXPECT_EQ(no_address.exit_code, 2);
-  EXPECT_NE(no_address.err.find("WORLD_SIZE is set, so MASTER_ADDR must be too"), std::string::npos)
-      << no_address.err;
+  EXPECT_NE(no_address.err.find("WORLD_SIZE is set, so MASTER_ADDR must be too"), std::string::npos) << no_address.err;
   const auto bad_rank = run({"WORLD_SIZE=2", "RANK=5", "MASTER_ADDR=127.0.0.1", "MASTER_PORT=29500"});
   EXPECT_EQ(bad_rank.exit_code, 2);
   EXPECT_NE(bad_rank.err.find("RANK=`5`: expected an integer from 0 to 1"), std::string::npos) << bad_rank.err;

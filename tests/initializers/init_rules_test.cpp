@@ -86,8 +86,9 @@ TEST(InitRules, UnknownInitializerAndGainNamesSuggest) {
     }
     return std::string();
   };
-  EXPECT_NE(message("init:\n  - {type: xavier_unifrom}\n").find("unknown initializer `xavier_unifrom` (did you mean "
-                                                                 "`xavier_uniform`?)"),
+  EXPECT_NE(message("init:\n  - {type: xavier_unifrom}\n")
+                .find("unknown initializer `xavier_unifrom` (did you mean "
+                      "`xavier_uniform`?)"),
             std::string::npos);
   EXPECT_NE(message("init:\n  - {kind: linear, type: xavier_uniform, gain: rellu}\n")
                 .find("init.0.gain: unknown nonlinearity `rellu` (did you mean `relu`?)"),
@@ -97,18 +98,21 @@ TEST(InitRules, UnknownInitializerAndGainNamesSuggest) {
 
 TEST(InitRules, InitializerPluginLoadsLikeSchedulerPlugins) {
   testing::TempDir dir;
-  const std::string yaml = testing::write_tiny_experiment(
-      dir, 16, "plugins: [" + testing::plugin_path("test_initializer_plugin") + "]\n"
-               "init:\n  - {match: 'head.weight', type: test_fill, value: 0.125}\n");
+  const std::string yaml =
+      testing::write_tiny_experiment(dir, 16,
+                                     "plugins: [" + testing::plugin_path("test_initializer_plugin") +
+                                         "]\n"
+                                         "init:\n  - {match: 'head.weight', type: test_fill, value: 0.125}\n");
   const auto e = build_experiment(load_experiment(yaml));
   EXPECT_TRUE(torch::equal(e.model->named_parameters()["head.weight"], torch::full({2, 16}, 0.125)));
-  const auto listed = testing::run_attune({"list", "initializers", "--plugin", testing::plugin_path("test_initializer_plugin")});
+  const auto listed =
+      testing::run_attune({"list", "initializers", "--plugin", testing::plugin_path("test_initializer_plugin")});
   EXPECT_NE(listed.out.find("test_fill"), std::string::npos) << listed.out;
 }
 
 TEST(InitRules, ReportListsEveryParameterOfTheDemoModel) {
-  const auto result = testing::run_attune({"check", testing::source_dir() + "/experiments/sst2_transformer.yaml",
-                                           "--init"});
+  const auto result =
+      testing::run_attune({"check", testing::source_dir() + "/experiments/sst2_transformer.yaml", "--init"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto e = build_experiment(load_experiment(testing::source_dir() + "/experiments/sst2_transformer.yaml"));
   const auto params = e.model->named_parameters();
@@ -124,8 +128,10 @@ TEST(InitRules, ReportListsEveryParameterOfTheDemoModel) {
 
 TEST(InitRules, RunWritesInitReportCsv) {
   testing::TempDir dir;
-  const auto result = testing::run_attune({"train", testing::write_tiny_experiment(dir, 16, "init:\n  - {kind: linear, "
-                                                                                          "match: '*.weight', type: kaiming_normal}\n"),
+  const auto result = testing::run_attune({"train",
+                                           testing::write_tiny_experiment(dir, 16,
+                                                                          "init:\n  - {kind: linear, "
+                                                                          "match: '*.weight', type: kaiming_normal}\n"),
                                            "train.epochs=1", "--run-dir", dir.file("run")});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const std::string csv = testing::read_text(dir.file("run/init_report.csv"));

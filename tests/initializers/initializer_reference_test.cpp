@@ -35,8 +35,12 @@ Stats stats_of(const torch::Tensor& t) {
   return {d.mean().item<double>(), d.std().item<double>(), d.min().item<double>(), d.max().item<double>()};
 }
 
-double normal_pdf(double x) { return std::exp(-x * x / 2) / std::sqrt(2 * M_PI); }
-double normal_cdf(double x) { return (1 + std::erf(x / std::sqrt(2.))) / 2; }
+double normal_pdf(double x) {
+  return std::exp(-x * x / 2) / std::sqrt(2 * M_PI);
+}
+double normal_cdf(double x) {
+  return (1 + std::erf(x / std::sqrt(2.))) / 2;
+}
 
 /// The distribution each case should draw from: mean, std and bounds, from
 /// the initializer's definition (the papers' formulas), not from attune.
@@ -134,8 +138,8 @@ TEST(InitializerReference, StatisticsMatchClosedFormAndPyTorch) {
 }
 
 TEST(InitializerReference, OrthogonalRowsAreOrthonormalTimesGain) {
-  for (const auto& [shape, gain] : std::vector<std::pair<std::vector<int64_t>, double>>{
-           {{64, 256}, 1.5}, {{256, 64}, 1.0}, {{48, 48}, 0.5}}) {
+  for (const auto& [shape, gain] :
+       std::vector<std::pair<std::vector<int64_t>, double>>{{{64, 256}, 1.5}, {{256, 64}, 1.0}, {{48, 48}, 0.5}}) {
     auto w = torch::empty(shape, torch::kDouble);
     torch::NoGradGuard no_grad;
     make("orthogonal", {{"gain", gain}})->apply(w, {"w", "linear", std::nullopt});

@@ -14,18 +14,24 @@
 namespace attune {
 namespace {
 
-std::string fixture(const std::string& name) { return testing::fixtures_dir() + "/tiny_model/" + name; }
+std::string fixture(const std::string& name) {
+  return testing::fixtures_dir() + "/tiny_model/" + name;
+}
 
-nlohmann::json expected() { return nlohmann::json::parse(testing::read_text(fixture("expected.json"))); }
+nlohmann::json expected() {
+  return nlohmann::json::parse(testing::read_text(fixture("expected.json")));
+}
 
 std::string experiment(const testing::TempDir& dir, const std::string& pretrained) {
   const std::string path = dir.file("exp.yaml");
-  testing::write_text(path, "data: {type: text_classification, train: " + fixture("train.tsv") + ", valid: " +
-                                fixture("train.tsv") + ", tokenizer: {vocab: " + fixture("vocab.txt") +
+  testing::write_text(path, "data: {type: text_classification, train: " + fixture("train.tsv") +
+                                ", valid: " + fixture("train.tsv") + ", tokenizer: {vocab: " + fixture("vocab.txt") +
                                 "}, max_length: 16}\n"
                                 "model: {type: transformer_classifier, hidden_dim: 8, num_heads: 2, num_layers: 2, "
                                 "ff_dim: 16}\n"
-                                "init:\n  - {match: '*', type: pretrained, " + pretrained + "}\n"
+                                "init:\n  - {match: '*', type: pretrained, " +
+                                pretrained +
+                                "}\n"
                                 "train: {progress: none}\n");
   return path;
 }
@@ -85,7 +91,8 @@ TEST(Pretrained, LoadedModelGivesPyTorchsLogits) {
 
 TEST(Pretrained, HalfPrecisionWithPrefixAndLegacyNamesConverts) {
   testing::TempDir dir;
-  const auto e = build(dir, "path: " + fixture("half.safetensors") + ", prefix: model., rename: [[gamma, weight]], "
+  const auto e = build(dir, "path: " + fixture("half.safetensors") +
+                                ", prefix: model., rename: [[gamma, weight]], "
                                 "strict: true");
   expect_parameters(e, "half_parameters");
   for (const auto& p : e.model->named_parameters()) EXPECT_EQ(p.value().scalar_type(), torch::kFloat) << p.key();
@@ -96,11 +103,14 @@ TEST(Pretrained, StrictModeListsMissingAndUnexpectedKeys) {
   // Without the prefix nothing matches: every model parameter is missing and
   // every checkpoint key unexpected.
   const std::string strict = message_of([&] { build(dir, "path: " + fixture("half.safetensors") + ", strict: true"); });
-  EXPECT_NE(strict.find("init: pretrained " + fixture("half.safetensors") + " (strict); missing in the checkpoint: "
+  EXPECT_NE(strict.find("init: pretrained " + fixture("half.safetensors") +
+                        " (strict); missing in the checkpoint: "
                         "embedding.tokens.weight"),
             std::string::npos)
       << strict;
-  EXPECT_NE(strict.find("; unexpected (not in the model): model.embedding.norm.bias, model.embedding.norm.gamma, "), std::string::npos) << strict;
+  EXPECT_NE(strict.find("; unexpected (not in the model): model.embedding.norm.bias, model.embedding.norm.gamma, "),
+            std::string::npos)
+      << strict;
   // Not strict: the run goes on, the report says what was kept.
   const auto e = build(dir, "path: " + fixture("half.safetensors") + ", prefix: model.");
   for (const auto& row : e.init_report) {
@@ -112,8 +122,7 @@ TEST(Pretrained, StrictModeListsMissingAndUnexpectedKeys) {
 TEST(Pretrained, ShapeMismatchIsListed) {
   testing::TempDir dir;
   const std::string path = experiment(dir, "path: " + fixture("state_dict.bin") + ", strict: true");
-  const std::string message =
-      message_of([&] { build_experiment(load_experiment(path, {"model.ff_dim=32"})); });
+  const std::string message = message_of([&] { build_experiment(load_experiment(path, {"model.ff_dim=32"})); });
   EXPECT_NE(message.find("shape mismatch: encoder.layers.0.linear1.weight (checkpoint [16,8], model [32,8])"),
             std::string::npos)
       << message;

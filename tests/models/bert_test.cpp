@@ -14,10 +14,13 @@
 namespace attune {
 namespace {
 
-std::string bert_tiny() { return testing::fixtures_dir() + "/bert-tiny"; }
+std::string bert_tiny() {
+  return testing::fixtures_dir() + "/bert-tiny";
+}
 
 const nlohmann::json& reference() {
-  static const auto* json = new nlohmann::json(nlohmann::json::parse(testing::read_text(bert_tiny() + "/reference.json")));
+  static const auto* json =
+      new nlohmann::json(nlohmann::json::parse(testing::read_text(bert_tiny() + "/reference.json")));
   return *json;
 }
 
@@ -37,8 +40,9 @@ TEST_P(BertEmbed, ReproducesHuggingFaceOutputsOnEveryBatch) {
     nlohmann::json input;
     for (const char* key : {"input_ids", "token_type_ids", "attention_mask"}) input[key] = batch.at(key);
     testing::write_text(dir.file(name + ".json"), input.dump());
-    const auto result = testing::run_attune({"embed", "--model", bert_tiny(), "--weights", bert_tiny() + "/" + GetParam(),
-                                             "--input", dir.file(name + ".json"), "--output", dir.file(name + ".out")});
+    const auto result =
+        testing::run_attune({"embed", "--model", bert_tiny(), "--weights", bert_tiny() + "/" + GetParam(), "--input",
+                             dir.file(name + ".json"), "--output", dir.file(name + ".out")});
     ASSERT_EQ(result.exit_code, 0) << result.err;
     const auto out = nlohmann::json::parse(testing::read_text(dir.file(name + ".out")));
     for (const char* key : {"last_hidden_state", "pooler_output"}) {
@@ -56,10 +60,16 @@ std::string classifier_experiment(const testing::TempDir& dir, const std::string
                                   const std::string& extra = "") {
   testing::write_head(testing::source_dir() + "/data/sst2/dev.tsv", dir.file("train.tsv"), 64);
   const std::string path = dir.file("bert.yaml");
-  testing::write_text(path, "data: {type: text_classification, train: train.tsv, valid: train.tsv, max_length: 64,\n"
-                            "       tokenizer: {vocab: " + model_dir + "/vocab.txt}}\n"
-                            "model: {type: bert_classifier, pretrained: " + model_dir + "}\n"
-                            "train: {epochs: 1, batch_size: 16, progress: none}\n" + extra);
+  testing::write_text(path,
+                      "data: {type: text_classification, train: train.tsv, valid: train.tsv, max_length: 64,\n"
+                      "       tokenizer: {vocab: " +
+                          model_dir +
+                          "/vocab.txt}}\n"
+                          "model: {type: bert_classifier, pretrained: " +
+                          model_dir +
+                          "}\n"
+                          "train: {epochs: 1, batch_size: 16, progress: none}\n" +
+                          extra);
   return path;
 }
 
@@ -88,7 +98,8 @@ TEST(BertTokenize, ReproducesHuggingFaceTokenizerOnEverySentence) {
   for (const auto& sentence : fixture.at("sentences")) texts.push_back(sentence.at("text"));
   testing::TempDir dir;
   testing::write_text(dir.file("texts.json"), texts.dump());
-  const auto result = testing::run_attune({"tokenize", "--vocab", bert_tiny() + "/vocab.txt", "--input", dir.file("texts.json")});
+  const auto result =
+      testing::run_attune({"tokenize", "--vocab", bert_tiny() + "/vocab.txt", "--input", dir.file("texts.json")});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto out = nlohmann::json::parse(result.out);
   ASSERT_EQ(out.size(), fixture.at("sentences").size());
@@ -141,7 +152,7 @@ for f in ('config.json', 'vocab.txt'):
   const auto result = testing::run_attune({"check", classifier_experiment(dir, hub), "--init"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.err.find("skipped (ignore): bert.embeddings.position_ids, cls.predictions.bias, "
-                           "cls.predictions.transform.dense.weight"),
+                            "cls.predictions.transform.dense.weight"),
             std::string::npos)
       << result.err;
   EXPECT_EQ(result.err.find("unexpected"), std::string::npos) << result.err;
@@ -158,7 +169,8 @@ for f in ('config.json', 'vocab.txt'):
     }
     ++encoder_weights;
     EXPECT_EQ(row.initializer, "pretrained") << row.name;
-    EXPECT_TRUE(torch::equal(from_hub.model->named_parameters()[row.name], original.model->named_parameters()[row.name]))
+    EXPECT_TRUE(
+        torch::equal(from_hub.model->named_parameters()[row.name], original.model->named_parameters()[row.name]))
         << row.name;
   }
   EXPECT_EQ(encoder_weights, 39u);

@@ -8,8 +8,7 @@ namespace {
 
 std::shared_ptr<Model> make_model(const std::string& options_yaml) {
   const config::Context ctx("<test>", std::filesystem::current_path());
-  const auto component =
-      config::Codec<Component<ModelKind>>::parse(YAML::Load(options_yaml), ctx);
+  const auto component = config::Codec<Component<ModelKind>>::parse(YAML::Load(options_yaml), ctx);
   DataSpec spec;
   spec.num_classes = 3;
   spec.vocab_size = 50;
@@ -61,13 +60,24 @@ TEST(TransformerClassifier, ParameterNamesFollowTheDocumentedLayout) {
   auto model = make_model("{type: transformer_classifier, hidden_dim: 8, num_heads: 2, num_layers: 1, ff_dim: 16}");
   std::vector<std::string> names;
   for (const auto& p : model->named_parameters()) names.push_back(p.key());
-  const std::vector<std::string> expected = {
-      "embedding.tokens.weight", "embedding.positions.weight", "embedding.norm.weight", "embedding.norm.bias",
-      "encoder.layers.0.attn.in_proj.weight", "encoder.layers.0.attn.in_proj.bias",
-      "encoder.layers.0.attn.out_proj.weight", "encoder.layers.0.attn.out_proj.bias",
-      "encoder.layers.0.linear1.weight", "encoder.layers.0.linear1.bias", "encoder.layers.0.linear2.weight",
-      "encoder.layers.0.linear2.bias", "encoder.layers.0.norm1.weight", "encoder.layers.0.norm1.bias",
-      "encoder.layers.0.norm2.weight", "encoder.layers.0.norm2.bias", "head.weight", "head.bias"};
+  const std::vector<std::string> expected = {"embedding.tokens.weight",
+                                             "embedding.positions.weight",
+                                             "embedding.norm.weight",
+                                             "embedding.norm.bias",
+                                             "encoder.layers.0.attn.in_proj.weight",
+                                             "encoder.layers.0.attn.in_proj.bias",
+                                             "encoder.layers.0.attn.out_proj.weight",
+                                             "encoder.layers.0.attn.out_proj.bias",
+                                             "encoder.layers.0.linear1.weight",
+                                             "encoder.layers.0.linear1.bias",
+                                             "encoder.layers.0.linear2.weight",
+                                             "encoder.layers.0.linear2.bias",
+                                             "encoder.layers.0.norm1.weight",
+                                             "encoder.layers.0.norm1.bias",
+                                             "encoder.layers.0.norm2.weight",
+                                             "encoder.layers.0.norm2.bias",
+                                             "head.weight",
+                                             "head.bias"};
   EXPECT_EQ(names, expected);
 }
 

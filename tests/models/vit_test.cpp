@@ -132,11 +132,11 @@ TEST(Vit, OverfitsThirtyTwoDigits) {
       YAML::Load("{type: image_classification, train: " + testing::source_dir() + "/data/digits/digits.csv.gz}"), ctx);
   const auto module = data.create({3, {}});
   const Subset train = module->train();
-  const Batch batch =
-      train.dataset->collate(std::vector<int64_t>(train.indices.begin(), train.indices.begin() + 32));
-  auto model = make_model("{type: vit, hidden_dim: 32, num_heads: 2, num_layers: 1, ff_dim: 64, dropout: 0, "
-                          "norm_first: true}",
-                          module->spec());
+  const Batch batch = train.dataset->collate(std::vector<int64_t>(train.indices.begin(), train.indices.begin() + 32));
+  auto model = make_model(
+      "{type: vit, hidden_dim: 32, num_heads: 2, num_layers: 1, ff_dim: 64, dropout: 0, "
+      "norm_first: true}",
+      module->spec());
   torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(3e-3));
   model->train();
   int steps = 0;

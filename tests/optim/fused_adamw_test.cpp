@@ -90,8 +90,8 @@ TEST(FusedAdamW, ItsCheckpointResumesInLibTorchsAdamWAndBack) {
     std::vector<torch::optim::OptimizerParamGroup> groups;
     for (size_t i = 0; i < params.size(); ++i) {
       groups.emplace_back(std::vector<torch::Tensor>{params[i]},
-                          std::make_unique<torch::optim::AdamWOptions>(
-                              static_cast<const torch::optim::AdamWOptions&>(r.optimizer->param_groups()[i].options())));
+                          std::make_unique<torch::optim::AdamWOptions>(static_cast<const torch::optim::AdamWOptions&>(
+                              r.optimizer->param_groups()[i].options())));
     }
     std::unique_ptr<torch::optim::Optimizer> resumed =
         fused ? std::unique_ptr<torch::optim::Optimizer>(std::make_unique<FusedAdamW>(std::move(groups)))

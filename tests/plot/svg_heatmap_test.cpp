@@ -21,8 +21,8 @@ TEST(SvgHeatmap, ColoursEachValueAndLabelsEmptyCells) {
   options.empty_cell_labels[{"0.01", "4"}] = "pruned";
   const std::string svg = heatmap_svg({"0.001", "0.01"}, {"2", "4"},
                                       {{{"0.001", "2"}, 0.5}, {{"0.01", "2"}, 0.9}, {{"0.001", "4"}, 0.7}}, options);
-  EXPECT_EQ(count(svg, "<rect x="), 4u);                // one per cell
-  EXPECT_EQ(count(svg, "fill=\"#cccccc\""), 1u);        // the empty one
+  EXPECT_EQ(count(svg, "<rect x="), 4u);          // one per cell
+  EXPECT_EQ(count(svg, "fill=\"#cccccc\""), 1u);  // the empty one
   EXPECT_NE(svg.find(">0.5000<"), std::string::npos);
   EXPECT_NE(svg.find(">0.9000<"), std::string::npos);
   EXPECT_NE(svg.find(">pruned<"), std::string::npos);

@@ -1,2 +1,4 @@
 // A shared library that is not an attune plugin: loading it must fail clearly.
-extern "C" int some_unrelated_function() { return 42; }
+extern "C" int some_unrelated_function() {
+  return 42;
+}

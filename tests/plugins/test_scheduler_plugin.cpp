@@ -13,7 +13,8 @@ struct HalvingOptions {
 class HalvingScheduler : public attune::Scheduler {
  public:
   using Options = HalvingOptions;
-  HalvingScheduler(const Options& options, const attune::SchedulerArgs& args) : Scheduler(args), every_(options.every) {}
+  HalvingScheduler(const Options& options, const attune::SchedulerArgs& args)
+      : Scheduler(args), every_(options.every) {}
 
  protected:
   std::vector<double> get_lr() override {

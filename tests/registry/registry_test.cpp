@@ -13,9 +13,9 @@ namespace {
 /// (kind heading, name) of every ATTUNE_REGISTER_<KIND>("name", ...) in the
 /// sources: found by reading the code, not by asking the registry.
 std::set<std::pair<std::string, std::string>> registrations_in_sources() {
-  const std::map<std::string, std::string> headings = {
-      {"SCHEDULER", "schedulers"}, {"INITIALIZER", "initializers"}, {"MODEL", "models"},
-      {"OPTIMIZER", "optimizers"}, {"DATASET", "datasets"},         {"TOKENIZER", "tokenizers"}};
+  const std::map<std::string, std::string> headings = {{"SCHEDULER", "schedulers"}, {"INITIALIZER", "initializers"},
+                                                       {"MODEL", "models"},         {"OPTIMIZER", "optimizers"},
+                                                       {"DATASET", "datasets"},     {"TOKENIZER", "tokenizers"}};
   const std::regex macro(R"(ATTUNE_REGISTER_([A-Z]+)\(\s*\"([a-z0-9_]+)\")");
   std::set<std::pair<std::string, std::string>> found;
   for (const char* folder : {"core", "schedulers", "initializers", "models"}) {
@@ -64,19 +64,23 @@ TEST(Registry, DuplicateNameNamesBothOrigins) {
 
 class Plugins : public ::testing::Test {
  protected:
-  void SetUp() override {
-    testing::write_text(dir_.file("train.tsv"), "sentence\tlabel\ngood\t1\nbad\t0\n");
-  }
+  void SetUp() override { testing::write_text(dir_.file("train.tsv"), "sentence\tlabel\ngood\t1\nbad\t0\n"); }
   // An experiment using `scheduler_type` with `plugins: [plugin]`.
   std::string experiment(const std::string& plugin, const std::string& scheduler = "{type: test_halving, every: 3}") {
     const std::string path = dir_.file("exp.yaml");
-    testing::write_text(path, "plugins: [" + plugin + "]\n"
-                              "data: {type: text_classification, train: train.tsv, valid: train.tsv,\n"
-                              "       tokenizer: {vocab: " + testing::source_dir() + "/data/vocab/bert-base-uncased.txt}}\n"
-                              "model: {type: transformer_classifier, hidden_dim: 8, num_heads: 2, num_layers: 1, ff_dim: 8}\n"
-                              "optimizer: {type: sgd, lr: 0.8}\n"
-                              "scheduler: " + scheduler + "\n"
-                              "train: {epochs: 4, batch_size: 1, progress: none}\n");
+    testing::write_text(
+        path, "plugins: [" + plugin +
+                  "]\n"
+                  "data: {type: text_classification, train: train.tsv, valid: train.tsv,\n"
+                  "       tokenizer: {vocab: " +
+                  testing::source_dir() +
+                  "/data/vocab/bert-base-uncased.txt}}\n"
+                  "model: {type: transformer_classifier, hidden_dim: 8, num_heads: 2, num_layers: 1, ff_dim: 8}\n"
+                  "optimizer: {type: sgd, lr: 0.8}\n"
+                  "scheduler: " +
+                  scheduler +
+                  "\n"
+                  "train: {epochs: 4, batch_size: 1, progress: none}\n");
     return path;
   }
   testing::TempDir dir_;
@@ -87,19 +91,20 @@ TEST_F(Plugins, PluginFromYamlRegistersAndRuns) {
   ASSERT_EQ(result.exit_code, 0) << result.err;
   // 2 examples x 4 epochs = 8 ticks; halving every 3 ticks from 0.8.
   EXPECT_EQ(result.out, "tick,lr\n0,0.8\n1,0.8\n2,0.8\n3,0.4\n4,0.4\n5,0.4\n6,0.2\n7,0.2\n8,0.2\n");
-  const auto train = testing::run_attune({"train", experiment(testing::plugin_path("test_scheduler_plugin")),
-                                          "--run-dir", dir_.file("run")});
+  const auto train = testing::run_attune(
+      {"train", experiment(testing::plugin_path("test_scheduler_plugin")), "--run-dir", dir_.file("run")});
   EXPECT_EQ(train.exit_code, 0) << train.err;
 }
 
 TEST_F(Plugins, ExamplePluginLoadsFromYamlAndTrains) {
-  const std::string yaml = experiment(testing::plugin_path("wsd_scheduler"),
-                                      "{type: wsd, warmup_ticks: 2, decay_fraction: 0.25}");
+  const std::string yaml =
+      experiment(testing::plugin_path("wsd_scheduler"), "{type: wsd, warmup_ticks: 2, decay_fraction: 0.25}");
   const auto schedule = testing::run_attune({"schedule", yaml});
   ASSERT_EQ(schedule.exit_code, 0) << schedule.err;
   // 8 ticks: warmup over 2, constant, linear decay to 0 over the last quarter.
-  EXPECT_EQ(schedule.out, "tick,lr\n0,0.26666666666666666\n1,0.5333333333333333\n2,0.8\n3,0.8\n4,0.8\n5,0.8\n"
-                          "6,0.8\n7,0.4\n8,0\n");
+  EXPECT_EQ(schedule.out,
+            "tick,lr\n0,0.26666666666666666\n1,0.5333333333333333\n2,0.8\n3,0.8\n4,0.8\n5,0.8\n"
+            "6,0.8\n7,0.4\n8,0\n");
   const auto train = testing::run_attune({"train", yaml, "--run-dir", dir_.file("run")});
   ASSERT_EQ(train.exit_code, 0) << train.err;
   EXPECT_TRUE(std::filesystem::exists(dir_.file("run/checkpoints/last.pt")));
@@ -155,8 +160,8 @@ TEST_F(Plugins, NameAlreadyTakenIsRejected) {
 }
 
 TEST_F(Plugins, PluginGivenOnCommandLine) {
-  const auto result = testing::run_attune(
-      {"schedule", experiment("", "{type: test_halving, every: 4}"), "--plugin", testing::plugin_path("test_scheduler_plugin")});
+  const auto result = testing::run_attune({"schedule", experiment("", "{type: test_halving, every: 4}"), "--plugin",
+                                           testing::plugin_path("test_scheduler_plugin")});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("4,0.4"), std::string::npos) << result.out;
 }

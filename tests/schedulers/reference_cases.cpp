@@ -9,8 +9,8 @@ namespace attune::testing {
 namespace {
 
 const nlohmann::json& reference() {
-  static const auto* json = new nlohmann::json(
-      nlohmann::json::parse(read_text(source_dir() + "/tests/schedulers/reference.json")));
+  static const auto* json =
+      new nlohmann::json(nlohmann::json::parse(read_text(source_dir() + "/tests/schedulers/reference.json")));
   return *json;
 }
 

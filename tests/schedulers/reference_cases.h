@@ -18,7 +18,7 @@ struct ReferenceCase {
   int64_t steps_per_epoch = 0;
   int64_t epochs = 0;
   int64_t ticks = 0;
-  std::vector<double> metrics;  // for reduce_on_plateau
+  std::vector<double> metrics;                // for reduce_on_plateau
   std::vector<std::vector<double>> lr;        // [tick][group]
   std::vector<std::vector<double>> momentum;  // [tick][group]
 };

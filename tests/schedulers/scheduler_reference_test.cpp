@@ -37,7 +37,8 @@ TEST_P(SchedulerReference, MatchesPyTorchAtEveryTick) {
       const std::string where = GetParam() + " tick " + std::to_string(tick) + " group " + std::to_string(g);
       expect_close(scheduler.last_lrs()[g], c.lr[tick][g], where + " lr");
       expect_close(built.groups->lr(g), c.lr[tick][g], where + " optimizer lr");
-      if (built.groups->has_momentum(g)) expect_close(built.groups->momentum(g), c.momentum[tick][g], where + " momentum");
+      if (built.groups->has_momentum(g))
+        expect_close(built.groups->momentum(g), c.momentum[tick][g], where + " momentum");
     }
   }
 }

@@ -80,8 +80,8 @@ TEST(AshaPruner, PromotesExactlyTheTopThirdOfARung) {
 
 TEST(AshaPruner, EarlyArrivalsGoOnOnlyWhileBestSoFar) {
   const AshaPruner asha(1, 3, 27, true);
-  EXPECT_FALSE(asha.should_prune(1, 0.5, {}));         // the first at a rung always goes on
-  EXPECT_FALSE(asha.should_prune(1, 0.7, {0.5}));      // fewer than 3: only the best so far
+  EXPECT_FALSE(asha.should_prune(1, 0.5, {}));     // the first at a rung always goes on
+  EXPECT_FALSE(asha.should_prune(1, 0.7, {0.5}));  // fewer than 3: only the best so far
   EXPECT_TRUE(asha.should_prune(1, 0.6, {0.5, 0.7}));
 }
 

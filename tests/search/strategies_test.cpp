@@ -25,8 +25,9 @@ std::string error_of(const std::function<void()>& run) {
 }
 
 TEST(GridSearch, EnumeratesExactlyTheCartesianProduct) {
-  const auto space = parse_space("{optimizer.lr: [1.0e-4, 1.0e-3, 1.0e-2], model.num_heads: [2, 4], "
-                                 "scheduler: [{type: cosine}, {type: exponential, gamma: 0.9}]}");
+  const auto space = parse_space(
+      "{optimizer.lr: [1.0e-4, 1.0e-3, 1.0e-2], model.num_heads: [2, 4], "
+      "scheduler: [{type: cosine}, {type: exponential, gamma: 0.9}]}");
   const auto trials = grid_trials(space);
   ASSERT_EQ(trials.size(), 3u * 2u * 2u);
   std::set<std::string> distinct;
@@ -41,8 +42,8 @@ TEST(GridSearch, EnumeratesExactlyTheCartesianProduct) {
   for (const char* lr : {"0.0001", "0.001", "0.01"}) {
     for (const char* heads : {"2", "4"}) {
       for (const char* scheduler : {"{\"type\":\"cosine\"}", "{\"type\":\"exponential\",\"gamma\":0.9}"}) {
-        const std::string want = fmt::format("{{\"optimizer.lr\":{},\"model.num_heads\":{},\"scheduler\":{}}}", lr,
-                                             heads, scheduler);
+        const std::string want =
+            fmt::format("{{\"optimizer.lr\":{},\"model.num_heads\":{},\"scheduler\":{}}}", lr, heads, scheduler);
         EXPECT_TRUE(distinct.count(want)) << want;
       }
     }
@@ -59,8 +60,9 @@ TEST(GridSearch, RejectsContinuousDistributions) {
 }
 
 TEST(RandomSearch, IsReproducibleFromItsSeedAndExtendsWithoutChange) {
-  const auto space = parse_space("{optimizer.lr: {distribution: log_uniform, low: 1.0e-5, high: 1.0e-1}, "
-                                 "model.num_heads: [2, 4, 8]}");
+  const auto space = parse_space(
+      "{optimizer.lr: {distribution: log_uniform, low: 1.0e-5, high: 1.0e-1}, "
+      "model.num_heads: [2, 4, 8]}");
   const auto a = random_trials(space, 20, 7), b = random_trials(space, 20, 7), c = random_trials(space, 20, 8);
   const auto longer = random_trials(space, 30, 7);
   for (size_t i = 0; i < a.size(); ++i) {
@@ -105,18 +107,22 @@ TEST(RandomSearch, EachDistributionStaysInItsBounds) {
 }
 
 TEST(SearchSpace, BadSpacesAreClearErrors) {
-  EXPECT_NE(error_of([] { parse_space("{lr: {distribution: loguniform, low: 1, high: 2}}"); })
-                .find("unknown distribution `loguniform` (did you mean `log_uniform`?)"),
+  EXPECT_NE(error_of([] {
+              parse_space("{lr: {distribution: loguniform, low: 1, high: 2}}");
+            }).find("unknown distribution `loguniform` (did you mean `log_uniform`?)"),
             std::string::npos);
-  EXPECT_NE(error_of([] { parse_space("{lr: {distribution: uniform, low: 2, high: 1}}"); })
-                .find("high (1) must be greater than low (2)"),
+  EXPECT_NE(error_of([] {
+              parse_space("{lr: {distribution: uniform, low: 2, high: 1}}");
+            }).find("high (1) must be greater than low (2)"),
             std::string::npos);
-  EXPECT_NE(error_of([] { parse_space("{lr: {distribution: log_uniform, low: 0, high: 1}}"); })
-                .find("log_uniform needs low > 0"),
+  EXPECT_NE(error_of([] {
+              parse_space("{lr: {distribution: log_uniform, low: 0, high: 1}}");
+            }).find("log_uniform needs low > 0"),
             std::string::npos);
   EXPECT_NE(error_of([] { parse_space("{lr: []}"); }).find("an empty list searches nothing"), std::string::npos);
-  EXPECT_NE(error_of([] { parse_space("{lr: {distribution: uniform, lo: 1, high: 2}}"); })
-                .find("unknown key (did you mean `low`?)"),
+  EXPECT_NE(error_of([] {
+              parse_space("{lr: {distribution: uniform, lo: 1, high: 2}}");
+            }).find("unknown key (did you mean `low`?)"),
             std::string::npos);
   EXPECT_NE(error_of([] { parse_space("{lr: 0.1}"); }).find("expected a list of values or a map with `distribution`"),
             std::string::npos);

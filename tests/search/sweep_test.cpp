@@ -53,7 +53,8 @@ std::vector<std::map<std::string, std::string>> read_csv(const std::string& path
 TEST(Sweep, RunsEveryTrialAndFoldAndWritesResults) {
   testing::TempDir dir;
   const auto yaml = sweep_experiment(dir);
-  const auto result = testing::run_attune({"sweep", yaml, "train.epochs=2", "--sweep-dir", dir.file("sweep")}, "", kEnv);
+  const auto result =
+      testing::run_attune({"sweep", yaml, "train.epochs=2", "--sweep-dir", dir.file("sweep")}, "", kEnv);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto rows = read_csv(dir.file("sweep/results.csv"));
   ASSERT_EQ(rows.size(), 4u);
@@ -73,7 +74,8 @@ TEST(Sweep, RunsEveryTrialAndFoldAndWritesResults) {
     EXPECT_TRUE(std::filesystem::exists(dir.file("sweep/") + file)) << file;
   }
   // best.yaml is a plain experiment: it trains.
-  const auto best = testing::run_attune({"train", dir.file("sweep/best.yaml"), "--run-dir", dir.file("best")}, "", kEnv);
+  const auto best =
+      testing::run_attune({"train", dir.file("sweep/best.yaml"), "--run-dir", dir.file("best")}, "", kEnv);
   EXPECT_EQ(best.exit_code, 0) << best.err;
   EXPECT_EQ(testing::read_text(dir.file("sweep/best.yaml")).find("search:"), std::string::npos);
 }
@@ -91,21 +93,22 @@ TEST(Sweep, RunningItAgainResumesWithoutRetraining) {
   EXPECT_EQ(std::filesystem::last_write_time(metrics), written);
   EXPECT_EQ(testing::read_text(dir.file("sweep/results.csv")), first);
   // Another search space under the same name and folder is refused.
-  const auto changed = testing::run_attune({"sweep", yaml, "train.epochs=3", "--sweep-dir", dir.file("sweep")}, "", kEnv);
+  const auto changed =
+      testing::run_attune({"sweep", yaml, "train.epochs=3", "--sweep-dir", dir.file("sweep")}, "", kEnv);
   EXPECT_EQ(changed.exit_code, 2);
   EXPECT_NE(changed.err.find("already holds a different sweep"), std::string::npos) << changed.err;
 }
 
 TEST(Sweep, KilledWorkersAndMainProcessLoseNothing) {
   testing::TempDir dir;
-  const auto yaml = sweep_experiment(dir, "{type: none}", "{optimizer.lr: [0.001, 0.002, 0.003], model.num_heads: [1, 2]}",
-                                     400);
-  const std::vector<std::string> reference_args = {"sweep", yaml, "train.epochs=6", "--workers", "2",
-                                                   "--sweep-dir", dir.file("reference")};
+  const auto yaml =
+      sweep_experiment(dir, "{type: none}", "{optimizer.lr: [0.001, 0.002, 0.003], model.num_heads: [1, 2]}", 400);
+  const std::vector<std::string> reference_args = {"sweep", yaml,          "train.epochs=6",     "--workers",
+                                                   "2",     "--sweep-dir", dir.file("reference")};
   ASSERT_EQ(testing::run_attune(reference_args, "", kEnv).exit_code, 0);
 
-  const std::vector<std::string> args = {"sweep", yaml, "train.epochs=6", "--workers", "2", "--sweep-dir",
-                                         dir.file("killed")};
+  const std::vector<std::string> args = {"sweep", yaml,          "train.epochs=6",  "--workers",
+                                         "2",     "--sweep-dir", dir.file("killed")};
   const int main_pid = testing::start_attune(args, dir.file("killed.log"), kEnv);
   auto wait_for = [&](const std::function<bool(const std::vector<TrialRecord>&)>& ready) {
     for (int i = 0; i < 600; ++i) {
@@ -156,8 +159,8 @@ TEST(Sweep, TwentySigkillsAtRandomMomentsLoseNothing) {
   testing::TempDir dir;
   const auto yaml = sweep_experiment(dir);
   auto args = [&](const std::string& folder) {
-    return std::vector<std::string>{"sweep", yaml, "train.epochs=2", "search.stale_after_seconds=1", "--sweep-dir",
-                                    dir.file(folder)};
+    return std::vector<std::string>{
+        "sweep", yaml, "train.epochs=2", "search.stale_after_seconds=1", "--sweep-dir", dir.file(folder)};
   };
   const auto started = std::chrono::steady_clock::now();
   ASSERT_EQ(testing::run_attune(args("reference"), "", kEnv).exit_code, 0);
@@ -169,8 +172,8 @@ TEST(Sweep, TwentySigkillsAtRandomMomentsLoseNothing) {
     std::this_thread::sleep_for(std::chrono::milliseconds(moment(random)));
     kill(-pid, SIGKILL);
     const int code = testing::wait_attune(pid);
-    ASSERT_TRUE(code == 128 + SIGKILL || code == 0) << "kill " << kill_number << ": "
-                                                   << testing::read_text(dir.file("killed.log"));
+    ASSERT_TRUE(code == 128 + SIGKILL || code == 0)
+        << "kill " << kill_number << ": " << testing::read_text(dir.file("killed.log"));
   }
   const auto last = testing::run_attune(args("killed"), "", kEnv);
   ASSERT_EQ(last.exit_code, 0) << last.err;
@@ -187,10 +190,12 @@ TEST(Sweep, TwentySigkillsAtRandomMomentsLoseNothing) {
 TEST(Sweep, PrunedTrialsAreMarkedNotLost) {
   testing::TempDir dir;
   // A learning rate of 1e-9 never lowers the loss: ASHA stops it at a rung.
-  const auto yaml = sweep_experiment(dir, "{type: asha, min_epochs: 1, reduction_factor: 2}",
-                                     "{optimizer.lr: [0.01, 1.0e-9]}");
-  const auto result = testing::run_attune({"sweep", yaml, "train.epochs=9", "search.cv_folds=0", "search.metric=val_loss",
-                                           "search.mode=min", "--sweep-dir", dir.file("sweep")}, "", kEnv);
+  const auto yaml =
+      sweep_experiment(dir, "{type: asha, min_epochs: 1, reduction_factor: 2}", "{optimizer.lr: [0.01, 1.0e-9]}");
+  const auto result =
+      testing::run_attune({"sweep", yaml, "train.epochs=9", "search.cv_folds=0", "search.metric=val_loss",
+                           "search.mode=min", "--sweep-dir", dir.file("sweep")},
+                          "", kEnv);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto rows = read_csv(dir.file("sweep/results.csv"));
   ASSERT_EQ(rows.size(), 2u);
@@ -214,9 +219,10 @@ TEST(Sweep, ATrialWithAnInvalidValueFailsBeforeAnyTraining) {
 
 TEST(Sweep, SchedulerTypesAreSearchedWithTheirOwnParameters) {
   testing::TempDir dir;
-  const auto yaml = sweep_experiment(dir, "{type: none}", "{scheduler.type: [cosine, {type: exponential, gamma: 0.5}]}");
-  const auto result = testing::run_attune({"sweep", yaml, "train.epochs=2", "search.cv_folds=0", "--sweep-dir",
-                                           dir.file("sweep")}, "", kEnv);
+  const auto yaml =
+      sweep_experiment(dir, "{type: none}", "{scheduler.type: [cosine, {type: exponential, gamma: 0.5}]}");
+  const auto result = testing::run_attune(
+      {"sweep", yaml, "train.epochs=2", "search.cv_folds=0", "--sweep-dir", dir.file("sweep")}, "", kEnv);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   // The exponential trial kept the section's warmup and dropped cosine's keys.
   const std::string config = testing::read_text(dir.file("sweep/trials/trial_0001/fold_0/config.yaml"));
@@ -226,9 +232,10 @@ TEST(Sweep, SchedulerTypesAreSearchedWithTheirOwnParameters) {
 
 TEST(Sweep, TwoWorkersOnPostgresRunEachTrialOnceAndMatchSqlite) {
   testing::TempDir dir;
-  const auto yaml = sweep_experiment(dir, "{type: none}", "{optimizer.lr: [0.001, 0.002, 0.003], model.num_heads: [1, 2]}",
-                                     400);
-  const auto reference = testing::run_attune({"sweep", yaml, "train.epochs=2", "--sweep-dir", dir.file("sqlite")}, "", kEnv);
+  const auto yaml =
+      sweep_experiment(dir, "{type: none}", "{optimizer.lr: [0.001, 0.002, 0.003], model.num_heads: [1, 2]}", 400);
+  const auto reference =
+      testing::run_attune({"sweep", yaml, "train.epochs=2", "--sweep-dir", dir.file("sqlite")}, "", kEnv);
   ASSERT_EQ(reference.exit_code, 0) << reference.err;
 
   // Two `attune sweep` processes, as on two machines: each its own sweep
@@ -262,7 +269,8 @@ TEST(Sweep, TwoWorkersOnPostgresRunEachTrialOnceAndMatchSqlite) {
   for (size_t trial = 0; trial < expected.size(); ++trial) {
     int trained = 0;
     for (const char* machine : {"a", "b"}) {
-      trained += std::filesystem::exists(fmt::format("{}/trials/trial_{:04}/fold_0/metrics.csv", dir.file(machine), trial));
+      trained +=
+          std::filesystem::exists(fmt::format("{}/trials/trial_{:04}/fold_0/metrics.csv", dir.file(machine), trial));
     }
     EXPECT_EQ(trained, 1) << "trial " << trial;
   }

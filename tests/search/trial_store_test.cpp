@@ -139,8 +139,8 @@ TEST_P(TrialStoreTest, StaleHeartbeatIsReclaimed) {
   const double a_beat = store->trials()[0].heartbeat;
   const double b_beat = store->trials()[1].heartbeat;
   sleep_seconds(0.8);
-  store->heartbeat(1, "b");  // b lives on, a went silent
-  store->heartbeat(0, "x");  // not x's trial: changes nothing
+  store->heartbeat(1, "b");                               // b lives on, a went silent
+  store->heartbeat(0, "x");                               // not x's trial: changes nothing
   EXPECT_GT(store->trials()[1].heartbeat, b_beat + 0.7);  // moved on by about the sleep
   EXPECT_EQ(store->trials()[0].heartbeat, a_beat);
   EXPECT_EQ(store->claim_trial("c", 0.5), 0);  // a's, silent for over 0.5 s

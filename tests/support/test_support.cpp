@@ -13,9 +13,15 @@
 
 namespace attune::testing {
 
-std::string source_dir() { return ATTUNE_SOURCE_DIR; }
-std::string fixtures_dir() { return ATTUNE_TEST_FIXTURES; }
-std::string attune_binary() { return ATTUNE_BINARY; }
+std::string source_dir() {
+  return ATTUNE_SOURCE_DIR;
+}
+std::string fixtures_dir() {
+  return ATTUNE_TEST_FIXTURES;
+}
+std::string attune_binary() {
+  return ATTUNE_BINARY;
+}
 std::string plugin_path(const std::string& name) {
   for (const auto& dir : {std::string(ATTUNE_PLUGIN_DIR), std::string(ATTUNE_PLUGIN_DIR) + "/../../tests"}) {
     const std::string path = dir + "/lib" + name + ".so";

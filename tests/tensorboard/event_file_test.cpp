@@ -28,7 +28,9 @@ uint32_t bitwise_crc32c(const std::string& bytes) {
   return ~crc;
 }
 
-uint32_t masked(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
+uint32_t masked(uint32_t crc) {
+  return ((crc >> 15) | (crc << 17)) + 0xa282ead8u;
+}
 
 uint64_t little_endian(const std::string& bytes, size_t at, int size) {
   uint64_t value = 0;

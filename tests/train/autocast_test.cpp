@@ -16,7 +16,8 @@ TEST(Autocast, MatmulsRunInBfloat16InsideTheGuardOnly) {
     // As in PyTorch: matmul-like ops in the low-precision list are cast...
     EXPECT_EQ(torch::mm(a, b).scalar_type(), torch::kBFloat16);
     // ...and the result is close to float32's (bf16 keeps 8 bits of mantissa).
-    EXPECT_TRUE(torch::allclose(torch::mm(a, b).to(torch::kFloat), torch::mm(a.to(torch::kDouble), b.to(torch::kDouble)).to(torch::kFloat), 3e-2, 3e-2));
+    EXPECT_TRUE(torch::allclose(torch::mm(a, b).to(torch::kFloat),
+                                torch::mm(a.to(torch::kDouble), b.to(torch::kDouble)).to(torch::kFloat), 3e-2, 3e-2));
   }
   EXPECT_EQ(torch::mm(a, b).scalar_type(), torch::kFloat);
   {

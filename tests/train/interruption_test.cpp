@@ -68,7 +68,8 @@ TEST(Interruption, SigtermAndSigintStopWithACheckpointThatResumesExactly) {
     kill(pid, signal);
     ASSERT_EQ(wait_attune(pid), 128 + signal) << read_text(log);
     const std::string output = read_text(log);
-    EXPECT_NE(output.find("Continue with: attune train --resume " + run_dir), std::string::npos) << log << ": " << output;
+    EXPECT_NE(output.find("Continue with: attune train --resume " + run_dir), std::string::npos)
+        << log << ": " << output;
     const auto summary = nlohmann::json::parse(read_text(run_dir + "/summary.json"));
     ASSERT_TRUE(summary.contains("interrupted")) << summary.dump(2);
     EXPECT_EQ(summary["interrupted"]["signal"].get<std::string>(), signal == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -127,8 +128,8 @@ TEST(Interruption, ANonFiniteLossStopsTheRunNamingTheStepAndTheLastGoodCheckpoin
   const auto& fault = summary["nonfinite_steps"][0];
   EXPECT_EQ(fault["epoch"], 1);
   EXPECT_GE(fault["step"].get<int64_t>(), 2);
-  EXPECT_NE(run.err.find(fmt::format("epoch 1 step {} (batch {}", fault["step"].get<int64_t>(),
-                                     fault["batch"].get<int64_t>())),
+  EXPECT_NE(run.err.find(
+                fmt::format("epoch 1 step {} (batch {}", fault["step"].get<int64_t>(), fault["batch"].get<int64_t>())),
             std::string::npos)
       << run.err;
 }

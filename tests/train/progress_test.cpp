@@ -31,7 +31,7 @@ TEST(ProgressEta, UnknownBeforeTheFirstStep) {
 
 TEST(ProgressEta, ClockTextRoundsAndShowsHoursFromAnHourOn) {
   EXPECT_EQ(clock_text(0.0), "0:00");
-  EXPECT_EQ(clock_text(59.6), "1:00");     // rounds to the nearest second
+  EXPECT_EQ(clock_text(59.6), "1:00");  // rounds to the nearest second
   EXPECT_EQ(clock_text(3599.4), "59:59");
   EXPECT_EQ(clock_text(3725.0), "1:02:05");  // 1 h, 2 min, 5 s
   EXPECT_EQ(clock_text(90061.0), "25:01:01");

@@ -9,7 +9,8 @@ namespace {
 
 using testing::TempDir;
 
-nlohmann::json train(const std::string& yaml, const std::string& run_dir, const std::vector<std::string>& overrides = {}) {
+nlohmann::json train(const std::string& yaml, const std::string& run_dir,
+                     const std::vector<std::string>& overrides = {}) {
   Experiment experiment = build_experiment(load_experiment(yaml, overrides));
   Trainer trainer(experiment, RunDirectory(run_dir));
   return trainer.fit(/*resume=*/false);
