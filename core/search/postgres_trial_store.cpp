@@ -113,14 +113,15 @@ double real(const pqxx::field& field) {
 
 const std::map<std::string, std::string>& table_ddl() {
   static const std::map<std::string, std::string> ddl = {
-      {"sweeps", "CREATE TABLE sweeps (name text PRIMARY KEY, spec_hash text NOT NULL, created double precision)"},
+      {"sweeps", "CREATE TABLE sweeps (name text PRIMARY KEY, meaning text NOT NULL, created double precision)"},
       {"trials",
        "CREATE TABLE trials (sweep text NOT NULL, trial bigint NOT NULL, params_json text NOT NULL, "
        "status text NOT NULL, worker text NOT NULL DEFAULT '', heartbeat double precision NOT NULL DEFAULT 0, "
        "message text NOT NULL DEFAULT '', PRIMARY KEY (sweep, trial))"},
       {"folds",
        "CREATE TABLE folds (sweep text NOT NULL, trial bigint NOT NULL, fold bigint NOT NULL, value double precision, "
-       "epochs bigint NOT NULL, pruned boolean NOT NULL, PRIMARY KEY (sweep, trial, fold))"},
+       "best_epoch bigint NOT NULL, epochs bigint NOT NULL, pruned boolean NOT NULL, PRIMARY KEY (sweep, trial, "
+       "fold))"},
       {"intermediate",
        "CREATE TABLE intermediate (sweep text NOT NULL, trial bigint NOT NULL, fold bigint NOT NULL, "
        "epoch bigint NOT NULL, value double precision, PRIMARY KEY (sweep, trial, fold, epoch)); "
@@ -180,27 +181,42 @@ void PostgresTrialStore::ensure_schema() {
   tx.commit();
 }
 
-void PostgresTrialStore::create_sweep(const std::string& spec_hash, const std::vector<std::string>& trial_params_json) {
+int64_t PostgresTrialStore::open_sweep(const std::string& meaning_json,
+                                       const std::vector<std::string>& trial_params_json) {
   std::lock_guard<std::mutex> lock(mutex_);
-  guarded(url_, "creating the sweep", *connection_, [&] {
+  return guarded(url_, "opening the sweep", *connection_, [&] {
     pqxx::work tx(connection_->get());
     // A racing creator blocks on the primary key until the first commits, then inserts nothing.
     const auto inserted = tx.exec_params(
-        "INSERT INTO sweeps (name, spec_hash, created) VALUES ($1, $2, extract(epoch from now())) "
+        "INSERT INTO sweeps (name, meaning, created) VALUES ($1, $2, extract(epoch from now())) "
         "ON CONFLICT (name) DO NOTHING",
-        sweep_, spec_hash);
+        sweep_, meaning_json);
+    // The sweep's row lock makes the read of its trials and the additions one
+    // step: two machines growing the sweep at once add each new trial once.
+    const auto existing = tx.exec_params("SELECT meaning FROM sweeps WHERE name = $1 FOR UPDATE", sweep_);
     if (inserted.affected_rows() == 0) {
-      const auto existing = tx.exec_params("SELECT spec_hash FROM sweeps WHERE name = $1", sweep_);
-      if (existing.empty() || existing[0][0].as<std::string>() != spec_hash) {
-        trial_store_schema::sweep_conflict(url_, sweep_);
-      }
-      return;
+      trial_store_schema::check_meaning(url_, sweep_, existing.empty() ? "{}" : existing[0][0].as<std::string>(),
+                                        meaning_json);
     }
-    tx.exec_params(
-        "INSERT INTO trials (sweep, trial, params_json, status) "
-        "SELECT $1, number - 1, params, 'pending' FROM unnest($2::text[]) WITH ORDINALITY AS t(params, number)",
-        sweep_, text_array(trial_params_json));
+    std::vector<std::pair<int64_t, std::string>> stored;
+    for (const auto& row :
+         tx.exec_params("SELECT trial, params_json FROM trials WHERE sweep = $1 ORDER BY trial", sweep_)) {
+      stored.emplace_back(row[0].as<int64_t>(), row[1].as<std::string>());
+    }
+    const auto added = trial_store_schema::trials_to_add(url_, stored, trial_params_json);
+    if (!added.empty()) {
+      std::vector<std::string> numbers, params;
+      for (const auto& [trial, json] : added) {
+        numbers.push_back(std::to_string(trial));
+        params.push_back(json);
+      }
+      tx.exec_params(
+          "INSERT INTO trials (sweep, trial, params_json, status) SELECT $1, number, params, 'pending' "
+          "FROM unnest($2::bigint[], $3::text[]) AS t(number, params)",
+          sweep_, text_array(numbers), text_array(params));
+    }
     tx.commit();
+    return static_cast<int64_t>(added.size());
   });
 }
 
@@ -272,15 +288,31 @@ std::vector<IntermediateRecord> PostgresTrialStore::intermediate_values(int64_t 
   });
 }
 
+std::vector<IntermediateRecord> PostgresTrialStore::fold_history(int64_t trial, int64_t fold) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return guarded(url_, "reading a fold's values", *connection_, [&] {
+    pqxx::work tx(connection_->get());
+    std::vector<IntermediateRecord> records;
+    for (const auto& row : tx.exec_params("SELECT epoch, value FROM intermediate WHERE sweep = $1 AND trial = $2 "
+                                          "AND fold = $3 ORDER BY epoch",
+                                          sweep_, trial, fold)) {
+      records.push_back({trial, fold, row[0].as<int64_t>(), real(row[1])});
+    }
+    tx.commit();
+    return records;
+  });
+}
+
 void PostgresTrialStore::record_fold(const FoldRecord& record) {
   std::lock_guard<std::mutex> lock(mutex_);
   guarded(url_, "recording a fold", *connection_, [&] {
     pqxx::work tx(connection_->get());
     tx.exec_params(
-        "INSERT INTO folds (sweep, trial, fold, value, epochs, pruned) VALUES ($1, $2, $3, $4::float8, $5, $6) "
-        "ON CONFLICT (sweep, trial, fold) DO UPDATE SET value = EXCLUDED.value, epochs = EXCLUDED.epochs, "
-        "pruned = EXCLUDED.pruned",
-        sweep_, record.trial, record.fold, record.value, record.epochs, record.pruned);
+        "INSERT INTO folds (sweep, trial, fold, value, best_epoch, epochs, pruned) "
+        "VALUES ($1, $2, $3, $4::float8, $5, $6, $7) "
+        "ON CONFLICT (sweep, trial, fold) DO UPDATE SET value = EXCLUDED.value, best_epoch = EXCLUDED.best_epoch, "
+        "epochs = EXCLUDED.epochs, pruned = EXCLUDED.pruned",
+        sweep_, record.trial, record.fold, record.value, record.best_epoch, record.epochs, record.pruned);
     tx.commit();
   });
 }
@@ -290,10 +322,11 @@ std::vector<FoldRecord> PostgresTrialStore::folds(int64_t trial) {
   return guarded(url_, "reading folds", *connection_, [&] {
     pqxx::work tx(connection_->get());
     std::vector<FoldRecord> records;
-    for (const auto& row : tx.exec_params("SELECT fold, value, epochs, pruned FROM folds WHERE sweep = $1 "
-                                          "AND trial = $2 ORDER BY fold",
+    for (const auto& row : tx.exec_params("SELECT fold, value, best_epoch, epochs, pruned FROM folds "
+                                          "WHERE sweep = $1 AND trial = $2 ORDER BY fold",
                                           sweep_, trial)) {
-      records.push_back({trial, row[0].as<int64_t>(), real(row[1]), row[2].as<int64_t>(), row[3].as<bool>()});
+      records.push_back(
+          {trial, row[0].as<int64_t>(), real(row[1]), row[2].as<int64_t>(), row[3].as<int64_t>(), row[4].as<bool>()});
     }
     tx.commit();
     return records;

@@ -4,8 +4,8 @@
 
 namespace attune {
 
-AshaPruner::AshaPruner(int64_t min_epochs, int64_t reduction_factor, int64_t max_epochs, bool maximize)
-    : min_epochs_(min_epochs), reduction_factor_(reduction_factor), max_epochs_(max_epochs), maximize_(maximize) {}
+AshaPruner::AshaPruner(int64_t min_epochs, int64_t reduction_factor, int64_t max_epochs, MetricGoal goal)
+    : min_epochs_(min_epochs), reduction_factor_(reduction_factor), max_epochs_(max_epochs), goal_(goal) {}
 
 bool AshaPruner::is_rung(int64_t epoch) const {
   for (int64_t rung = min_epochs_; rung < max_epochs_; rung *= reduction_factor_) {
@@ -21,13 +21,14 @@ bool AshaPruner::should_prune(int64_t epoch, double value, const std::vector<dou
   std::sort(competing.begin(), competing.end());
   auto index = static_cast<int64_t>(competing.size()) / reduction_factor_ - 1;
   if (index < 0) index = 0;  // too few to halve yet: only the best so far goes on
-  const bool promoted = maximize_ ? value >= competing[competing.size() - 1 - static_cast<size_t>(index)]
-                                  : value <= competing[static_cast<size_t>(index)];
+  const bool promoted = goal_ == MetricGoal::maximize
+                            ? value >= competing[competing.size() - 1 - static_cast<size_t>(index)]
+                            : value <= competing[static_cast<size_t>(index)];
   return !promoted;
 }
 
-MedianPruner::MedianPruner(int64_t min_epochs, int64_t startup_trials, bool maximize)
-    : min_epochs_(min_epochs), startup_trials_(startup_trials), maximize_(maximize) {}
+MedianPruner::MedianPruner(int64_t min_epochs, int64_t startup_trials, MetricGoal goal)
+    : min_epochs_(min_epochs), startup_trials_(startup_trials), goal_(goal) {}
 
 bool MedianPruner::should_prune(int64_t epoch, double value, const std::vector<double>& others) const {
   if (epoch < min_epochs_ || static_cast<int64_t>(others.size()) < std::max<int64_t>(startup_trials_, 1)) return false;
@@ -35,17 +36,15 @@ bool MedianPruner::should_prune(int64_t epoch, double value, const std::vector<d
   std::sort(sorted.begin(), sorted.end());
   const size_t n = sorted.size();
   const double median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-  return maximize_ ? value < median : value > median;
+  return improves(goal_, median, value);
 }
 
-std::unique_ptr<Pruner> make_pruner(const PrunerConfig& config, const std::string& mode, int64_t epochs) {
-  const bool maximize = mode == "max";
+std::unique_ptr<Pruner> make_pruner(const PrunerConfig& config, MetricGoal goal, int64_t epochs) {
   if (config.type == "asha") {
     return std::make_unique<AshaPruner>(config.min_epochs, config.reduction_factor,
-                                        config.max_epochs > 0 ? config.max_epochs : epochs, maximize);
+                                        config.max_epochs > 0 ? config.max_epochs : epochs, goal);
   }
-  if (config.type == "median")
-    return std::make_unique<MedianPruner>(config.min_epochs, config.startup_trials, maximize);
+  if (config.type == "median") return std::make_unique<MedianPruner>(config.min_epochs, config.startup_trials, goal);
   return nullptr;
 }
 

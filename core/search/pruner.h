@@ -25,29 +25,30 @@ class Pruner {
 /// ones to arrive go on if they are the best so far).
 class AshaPruner : public Pruner {
  public:
-  AshaPruner(int64_t min_epochs, int64_t reduction_factor, int64_t max_epochs, bool maximize);
+  AshaPruner(int64_t min_epochs, int64_t reduction_factor, int64_t max_epochs, MetricGoal goal);
   bool should_prune(int64_t epoch, double value, const std::vector<double>& others) const override;
   bool is_rung(int64_t epoch) const;
 
  private:
   int64_t min_epochs_, reduction_factor_, max_epochs_;
-  bool maximize_;
+  MetricGoal goal_;
 };
 
 /// Optuna's MedianPruner: from min_epochs on, once `startup_trials` others
 /// have reported at this epoch, stop a trial worse than their median.
 class MedianPruner : public Pruner {
  public:
-  MedianPruner(int64_t min_epochs, int64_t startup_trials, bool maximize);
+  MedianPruner(int64_t min_epochs, int64_t startup_trials, MetricGoal goal);
   bool should_prune(int64_t epoch, double value, const std::vector<double>& others) const override;
 
  private:
   int64_t min_epochs_, startup_trials_;
-  bool maximize_;
+  MetricGoal goal_;
 };
 
-/// The pruner `search.pruner` asks for (nullptr for `none`); `epochs` is the
-/// training length, ASHA's last rung when max_epochs is 0.
-std::unique_ptr<Pruner> make_pruner(const PrunerConfig& config, const std::string& mode, int64_t epochs);
+/// The pruner `search.pruner` asks for (nullptr for `none`), comparing in the
+/// search's direction `goal`; `epochs` is the training length, ASHA's last
+/// rung when max_epochs is 0.
+std::unique_ptr<Pruner> make_pruner(const PrunerConfig& config, MetricGoal goal, int64_t epochs);
 
 }  // namespace attune

@@ -1,5 +1,7 @@
 #include "core/search/search_config.h"
 
+#include <fmt/format.h>
+
 namespace attune {
 
 void PrunerConfig::declare(config::Schema<PrunerConfig>& s) {
@@ -24,8 +26,10 @@ void SearchConfig::declare(config::Schema<SearchConfig>& s) {
           "stratified k-fold cross-validation over the training split; 0 = use the valid split")
       .at_least(0);
   s.field("refit", &S::refit, "train the best configuration on the whole training split and evaluate it on valid");
-  s.field("metric", &S::metric, "what ranks trials").one_of({"val_accuracy", "val_loss", "train_loss"});
-  s.field("mode", &S::mode, "`max` or `min` of the metric").one_of({"max", "min"});
+  s.field("metric", &S::metric, "what scores a fold (its best evaluation) and ranks trials")
+      .one_of(ranked_metric_names());
+  s.field("mode", &S::mode, "`auto` (the metric's own direction: losses min, accuracy max), `min` or `max`")
+      .one_of(metric_mode_names());
   s.field("pruner", &S::pruner, "early stopping of weak trials");
   s.field("workers", &S::workers, "trials run at once as processes on this machine").greater_than(0);
   s.field("storage", &S::storage,
@@ -36,6 +40,9 @@ void SearchConfig::declare(config::Schema<SearchConfig>& s) {
   s.field("space", &S::space,
           "searched keys: a list of values, or {distribution: choice|uniform|log_uniform|int_uniform}");
   s.check("cv_folds", [](const S& o) { return o.cv_folds == 1 ? "cv_folds must be 0 (no CV) or at least 2" : ""; });
+  s.check("mode", [](const S& o) {
+    return mode_conflict(o.metric, o.mode, fmt::format("rank the trial with {} first", extreme_of(o.goal(), o.metric)));
+  });
 }
 
 }  // namespace attune

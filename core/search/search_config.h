@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/config/schema.h"
+#include "core/metrics/metric_goal.h"
 #include "core/search/search_space.h"
 
 namespace attune {
@@ -25,12 +26,15 @@ struct SearchConfig {
   int64_t cv_folds = 0;
   bool refit = false;
   std::string metric = "val_accuracy";
-  std::string mode = "max";
+  std::string mode = "auto";
   PrunerConfig pruner;
   int64_t workers = 1;
   std::string storage;
   double stale_after_seconds = 120;
   SearchSpace space;
+  /// The direction trials are ranked and pruned in: `mode`, or the metric's
+  /// own (losses down, accuracy up) for `auto`.
+  MetricGoal goal() const { return resolve_goal(metric, mode); }
   static void declare(config::Schema<SearchConfig>& s);
 };
 

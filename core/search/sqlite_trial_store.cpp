@@ -68,14 +68,15 @@ void SqliteTrialStore::configure() {
 void SqliteTrialStore::ensure_schema() {
   const Context context{db_, path_, "creating its tables"};
   Transaction transaction(context);
-  execute(context, "CREATE TABLE IF NOT EXISTS sweeps (name TEXT PRIMARY KEY, spec_hash TEXT NOT NULL, created REAL)");
+  execute(context, "CREATE TABLE IF NOT EXISTS sweeps (name TEXT PRIMARY KEY, meaning TEXT NOT NULL, created REAL)");
   execute(context,
           "CREATE TABLE IF NOT EXISTS trials (sweep TEXT NOT NULL, trial INTEGER NOT NULL, params_json TEXT NOT NULL, "
           "status TEXT NOT NULL, worker TEXT NOT NULL DEFAULT '', heartbeat REAL NOT NULL DEFAULT 0, "
           "message TEXT NOT NULL DEFAULT '', PRIMARY KEY (sweep, trial))");
   execute(context,
           "CREATE TABLE IF NOT EXISTS folds (sweep TEXT NOT NULL, trial INTEGER NOT NULL, fold INTEGER NOT NULL, "
-          "value REAL, epochs INTEGER NOT NULL, pruned INTEGER NOT NULL, PRIMARY KEY (sweep, trial, fold))");
+          "value REAL, best_epoch INTEGER NOT NULL, epochs INTEGER NOT NULL, pruned INTEGER NOT NULL, "
+          "PRIMARY KEY (sweep, trial, fold))");
   execute(context,
           "CREATE TABLE IF NOT EXISTS intermediate (sweep TEXT NOT NULL, trial INTEGER NOT NULL, "
           "fold INTEGER NOT NULL, epoch INTEGER NOT NULL, value REAL, PRIMARY KEY (sweep, trial, fold, epoch))");
@@ -90,25 +91,33 @@ void SqliteTrialStore::ensure_schema() {
   transaction.commit();
 }
 
-void SqliteTrialStore::create_sweep(const std::string& spec_hash, const std::vector<std::string>& trial_params_json) {
+int64_t SqliteTrialStore::open_sweep(const std::string& meaning_json,
+                                     const std::vector<std::string>& trial_params_json) {
   std::lock_guard<std::mutex> lock(mutex_);
-  const Context context{db_, path_, "creating the sweep"};
-  // The write lock makes check-then-insert atomic: a racing creator waits, then finds the sweep.
+  const Context context{db_, path_, "opening the sweep"};
+  // The write lock makes check-then-insert atomic: a racing opener waits, then
+  // finds the sweep and the trials this one added.
   Transaction transaction(context);
-  Statement existing(context, "SELECT spec_hash FROM sweeps WHERE name = ?1");
+  Statement existing(context, "SELECT meaning FROM sweeps WHERE name = ?1");
   existing.bind(1, sweep_);
   if (existing.step()) {
-    if (existing.text(0) != spec_hash) trial_store_schema::sweep_conflict(path_, sweep_);
-    return;  // rolls back an empty transaction
+    trial_store_schema::check_meaning(path_, sweep_, existing.text(0), meaning_json);
+  } else {
+    Statement sweep(context, "INSERT INTO sweeps (name, meaning, created) VALUES (?1, ?2, ?3)");
+    sweep.bind(1, sweep_).bind(2, meaning_json).bind(3, trial_store_schema::unix_now()).run();
   }
-  Statement sweep(context, "INSERT INTO sweeps (name, spec_hash, created) VALUES (?1, ?2, ?3)");
-  sweep.bind(1, sweep_).bind(2, spec_hash).bind(3, trial_store_schema::unix_now()).run();
+  std::vector<std::pair<int64_t, std::string>> stored;
+  Statement select(context, "SELECT trial, params_json FROM trials WHERE sweep = ?1 ORDER BY trial");
+  select.bind(1, sweep_);
+  while (select.step()) stored.emplace_back(select.integer(0), select.text(1));
+  const auto added = trial_store_schema::trials_to_add(path_, stored, trial_params_json);
   Statement insert(context, "INSERT INTO trials (sweep, trial, params_json, status) VALUES (?1, ?2, ?3, 'pending')");
-  for (size_t i = 0; i < trial_params_json.size(); ++i) {
-    insert.bind(1, sweep_).bind(2, static_cast<int64_t>(i)).bind(3, trial_params_json[i]).run();
+  for (const auto& [trial, params] : added) {
+    insert.bind(1, sweep_).bind(2, trial).bind(3, params).run();
     insert.reset();
   }
   transaction.commit();
+  return static_cast<int64_t>(added.size());
 }
 
 std::optional<int64_t> SqliteTrialStore::claim_trial(const std::string& worker, double stale_after_seconds) {
@@ -173,15 +182,26 @@ std::vector<IntermediateRecord> SqliteTrialStore::intermediate_values(int64_t fo
   return records;
 }
 
+std::vector<IntermediateRecord> SqliteTrialStore::fold_history(int64_t trial, int64_t fold) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Context context{db_, path_, "reading a fold's values"};
+  Statement select(
+      context, "SELECT epoch, value FROM intermediate WHERE sweep = ?1 AND trial = ?2 AND fold = ?3 ORDER BY epoch");
+  select.bind(1, sweep_).bind(2, trial).bind(3, fold);
+  std::vector<IntermediateRecord> records;
+  while (select.step()) records.push_back({trial, fold, select.integer(0), select.real(1)});
+  return records;
+}
+
 void SqliteTrialStore::record_fold(const FoldRecord& record) {
   std::lock_guard<std::mutex> lock(mutex_);
   const Context context{db_, path_, "recording a fold"};
   Transaction transaction(context);
   Statement insert(context,
-                   "INSERT OR REPLACE INTO folds (sweep, trial, fold, value, epochs, pruned) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-  insert.bind(1, sweep_).bind(2, record.trial).bind(3, record.fold).bind(4, record.value).bind(5, record.epochs);
-  insert.bind(6, static_cast<int64_t>(record.pruned ? 1 : 0)).run();
+                   "INSERT OR REPLACE INTO folds (sweep, trial, fold, value, best_epoch, epochs, pruned) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  insert.bind(1, sweep_).bind(2, record.trial).bind(3, record.fold).bind(4, record.value).bind(5, record.best_epoch);
+  insert.bind(6, record.epochs).bind(7, static_cast<int64_t>(record.pruned ? 1 : 0)).run();
   transaction.commit();
 }
 
@@ -189,11 +209,13 @@ std::vector<FoldRecord> SqliteTrialStore::folds(int64_t trial) {
   std::lock_guard<std::mutex> lock(mutex_);
   const Context context{db_, path_, "reading folds"};
   Statement select(context,
-                   "SELECT fold, value, epochs, pruned FROM folds WHERE sweep = ?1 AND trial = ?2 ORDER BY fold");
+                   "SELECT fold, value, best_epoch, epochs, pruned FROM folds WHERE sweep = ?1 AND trial = ?2 "
+                   "ORDER BY fold");
   select.bind(1, sweep_).bind(2, trial);
   std::vector<FoldRecord> records;
   while (select.step()) {
-    records.push_back({trial, select.integer(0), select.real(1), select.integer(2), select.integer(3) != 0});
+    records.push_back(
+        {trial, select.integer(0), select.real(1), select.integer(2), select.integer(3), select.integer(4) != 0});
   }
   return records;
 }

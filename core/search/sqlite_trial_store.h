@@ -27,12 +27,13 @@ class SqliteTrialStore : public TrialStore {
   SqliteTrialStore(const SqliteTrialStore&) = delete;
   SqliteTrialStore& operator=(const SqliteTrialStore&) = delete;
 
-  void create_sweep(const std::string& spec_hash, const std::vector<std::string>& trial_params_json) override;
+  int64_t open_sweep(const std::string& meaning_json, const std::vector<std::string>& trial_params_json) override;
   std::optional<int64_t> claim_trial(const std::string& worker, double stale_after_seconds) override;
   void heartbeat(int64_t trial, const std::string& worker) override;
   bool release_trial(int64_t trial, const std::string& worker) override;
   void report_intermediate(const IntermediateRecord& record) override;
   std::vector<IntermediateRecord> intermediate_values(int64_t fold, int64_t epoch) override;
+  std::vector<IntermediateRecord> fold_history(int64_t trial, int64_t fold) override;
   void record_fold(const FoldRecord& record) override;
   std::vector<FoldRecord> folds(int64_t trial) override;
   void finish_trial(int64_t trial, const std::string& worker, TrialStatus status,

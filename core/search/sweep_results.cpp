@@ -1,9 +1,11 @@
 #include "core/search/sweep_results.h"
 
+#include <fmt/ranges.h>
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/io/atomic_file.h"
@@ -21,29 +23,60 @@ std::string csv_cell(const std::string& text) {
   return quoted + "\"";
 }
 
-std::string number(const std::optional<double>& value) {
+template <typename T>
+std::string number(const std::optional<T>& value) {
   return value ? fmt::format("{}", *value) : "";
+}
+
+/// `params` in the order of the space's keys (a grown sweep's earlier trials
+/// may have been stored with the keys written in another order).
+TrialParams in_space_order(const SweepSpec& spec, TrialParams params) {
+  TrialParams ordered;
+  for (const auto& d : spec.search().space.dimensions) {
+    const auto it = std::find_if(params.begin(), params.end(), [&](const auto& p) { return p.first == d.key; });
+    if (it == params.end()) continue;
+    ordered.push_back(*it);
+    params.erase(it);
+  }
+  ordered.insert(ordered.end(), params.begin(), params.end());
+  return ordered;
 }
 
 }  // namespace
 
+int64_t median_epoch(std::vector<int64_t> epochs) {
+  if (epochs.empty()) return 0;
+  std::sort(epochs.begin(), epochs.end());
+  const size_t n = epochs.size();
+  if (n % 2) return epochs[n / 2];
+  return (epochs[n / 2 - 1] + epochs[n / 2] + 1) / 2;
+}
+
 SweepResults collect_results(const SweepSpec& spec, TrialStore& store) {
   SweepResults results;
   results.folds = std::max<int64_t>(1, spec.search().cv_folds);
-  const bool maximize = spec.search().mode == "max";
+  const MetricGoal goal = spec.search().goal();
   for (const auto& record : store.trials()) {
     TrialResult result;
     result.trial = record.trial;
-    result.params = params_from_json(record.params_json);
+    result.params = in_space_order(spec, params_from_json(record.params_json));
     result.status = record.status;
     result.message = record.message;
     result.folds.assign(static_cast<size_t>(results.folds), std::nullopt);
+    result.fold_epochs.assign(static_cast<size_t>(results.folds), std::nullopt);
     for (const auto& fold : store.folds(record.trial)) {
-      if (fold.fold < results.folds) result.folds[static_cast<size_t>(fold.fold)] = fold.value;
+      if (fold.fold >= results.folds) continue;
+      result.folds[static_cast<size_t>(fold.fold)] = fold.value;
+      result.fold_epochs[static_cast<size_t>(fold.fold)] = fold.best_epoch;
     }
     std::vector<double> values;
     for (const auto& value : result.folds) {
       if (value) values.push_back(*value);
+    }
+    if (values.size() == result.folds.size()) {
+      std::vector<int64_t> epochs;
+      for (const auto& epoch : result.fold_epochs) epochs.push_back(*epoch);
+      result.refit_epochs = median_epoch(epochs);
     }
     if (!values.empty()) {
       double sum = 0, squares = 0;
@@ -69,13 +102,15 @@ SweepResults collect_results(const SweepSpec& spec, TrialStore& store) {
   std::vector<size_t> order;
   for (size_t i = 0; i < results.trials.size(); ++i) {
     const auto& t = results.trials[i];
-    if ((t.status == TrialStatus::complete || t.status == TrialStatus::pruned) && t.mean) order.push_back(i);
+    // A NaN mean has no place in an order.
+    if ((t.status == TrialStatus::complete || t.status == TrialStatus::pruned) && t.mean && !std::isnan(*t.mean))
+      order.push_back(i);
   }
   auto better = [&](size_t a, size_t b) {
     const auto &x = results.trials[a], &y = results.trials[b];
     if ((x.status == TrialStatus::complete) != (y.status == TrialStatus::complete))
       return x.status == TrialStatus::complete;
-    if (*x.mean != *y.mean) return maximize ? *x.mean > *y.mean : *x.mean < *y.mean;
+    if (*x.mean != *y.mean) return improves(goal, *x.mean, *y.mean);
     return x.trial < y.trial;
   };
   std::stable_sort(order.begin(), order.end(), better);
@@ -94,13 +129,15 @@ void write_results(const SweepSpec& spec, const SweepResults& results) {
   std::string csv = "trial";
   for (const auto& d : search.space.dimensions) csv += "," + csv_cell(d.key);
   csv += fmt::format(",mean_{0},std_{0}", search.metric);
-  for (int64_t f = 0; f < results.folds; ++f) csv += fmt::format(",fold_{}_{}", f, search.metric);
-  csv += ",status,rank\n";
+  // Each fold's score beside the epoch it is from (its best evaluation).
+  for (int64_t f = 0; f < results.folds; ++f) csv += fmt::format(",fold_{0}_{1},fold_{0}_epoch", f, search.metric);
+  csv += ",refit_epochs,status,rank\n";
   for (const auto& t : results.trials) {
     csv += std::to_string(t.trial);
     for (const auto& [key, value] : t.params) csv += "," + csv_cell(describe_value(value));
     csv += "," + number(t.mean) + "," + number(t.std);
-    for (const auto& fold : t.folds) csv += "," + number(fold);
+    for (size_t f = 0; f < t.folds.size(); ++f) csv += "," + number(t.folds[f]) + "," + number(t.fold_epochs[f]);
+    csv += "," + number(t.refit_epochs);
     csv += "," + to_string(t.status) + "," + (t.rank > 0 ? std::to_string(t.rank) : "") + "\n";
   }
   write_file_atomically(spec.sweep_dir + "/results.csv", csv);
@@ -110,10 +147,12 @@ void write_results(const SweepSpec& spec, const SweepResults& results) {
     LoadedExperiment loaded = spec.trial_experiment(best.params, best.trial);
     YAML::Node resolved = YAML::Clone(loaded.resolved);
     resolved.remove("search");
-    write_file_atomically(spec.sweep_dir + "/best.yaml",
-                          fmt::format("# best trial {} of sweep {}: mean {} {:.6g} over {} fold(s)\n", best.trial,
-                                      spec.name(), search.metric, *best.mean, results.folds) +
-                              to_yaml(resolved));
+    write_file_atomically(
+        spec.sweep_dir + "/best.yaml",
+        fmt::format("# best trial {} of sweep {}: mean {} {:.6g} over {} fold(s), best at epoch "
+                    "{} (median over folds; a refit stops there)\n",
+                    best.trial, spec.name(), search.metric, *best.mean, results.folds, number(best.refit_epochs)) +
+            to_yaml(resolved));
   }
 
   // The metric over the first two searched keys, each cell the best trial there.
@@ -133,7 +172,7 @@ void write_results(const SweepSpec& spec, const SweepResults& results) {
       }
       empty_labels.erase({x, y});
       auto [it, inserted] = cells.emplace(std::make_pair(x, y), *t.mean);
-      if (!inserted) it->second = search.mode == "max" ? std::max(it->second, *t.mean) : std::min(it->second, *t.mean);
+      if (!inserted && improves(search.goal(), *t.mean, it->second)) it->second = *t.mean;
     }
     HeatmapOptions options;
     options.title = fmt::format("{}: mean {} of complete trials (best over other keys)", spec.name(), search.metric);
@@ -200,17 +239,64 @@ std::string ranked_table(const SweepSpec& spec, const SweepResults& results) {
 }
 
 void refit_best(const SweepSpec& spec, const SweepResults& results) {
+  namespace fs = std::filesystem;
   if (!results.best) {
     fmt::print(stderr, "refit: no completed trial to refit\n");
     return;
   }
+  const auto& search = spec.search();
   const auto& best = results.trials[*results.best];
-  Experiment experiment = build_experiment(spec.trial_experiment(best.params, best.trial));
+  if (!best.refit_epochs) {  // a complete trial has every fold; a store edited by hand may not
+    fmt::print(stderr, "refit: trial {} lacks a fold's result; not refitting\n", best.trial);
+    return;
+  }
+  const int64_t epochs = *best.refit_epochs;
+  std::vector<int64_t> fold_epochs;
+  for (const auto& epoch : best.fold_epochs) fold_epochs.push_back(*epoch);
+  // What this refit is; a refit/ made for another best trial (a grown sweep)
+  // or by an earlier attune is replaced, never continued.
+  const nlohmann::json what{{"trial", best.trial},
+                            {"params", nlohmann::json::parse(params_to_json(best.params))},
+                            {"cv_folds", search.cv_folds},
+                            {"metric", search.metric},
+                            {"fold_best_epochs", fold_epochs},
+                            {"epochs", epochs}};
   const RunDirectory run(spec.sweep_dir + "/refit");
+  const std::string marker = run.file("refit.json");
+  if (fs::exists(run.path())) {
+    nlohmann::json previous;
+    if (fs::exists(marker)) previous = nlohmann::json::parse(read_text_file(marker), nullptr, false);
+    if (previous != what) {
+      fmt::print(stderr, "refit: replacing {} (made for {}), as the best trial is now {}\n", run.path(),
+                 previous.is_object() && previous.contains("trial")
+                     ? fmt::format("trial {}", previous.at("trial").dump())
+                     : std::string("an earlier sweep"),
+                 best.trial);
+      fs::remove_all(run.path());
+    }
+  }
+  fs::create_directories(run.path());
+  write_file_atomically(marker, what.dump(2) + "\n");
+
+  // The trial's own config, so that its lr schedule (sized by train.epochs)
+  // is the one its folds were scored with, stopped where they chose; no
+  // early stopping, which would pick the epoch by the valid split.
+  TrialParams params = best.params;
+  params.emplace_back("train.early_stopping.patience", YAML::Node(0));
+  Experiment experiment = build_experiment(spec.trial_experiment(params, best.trial));
   Trainer trainer(experiment, run);
-  const auto summary = trainer.fit(std::filesystem::exists(run.last_checkpoint()));
-  fmt::print("refit of trial {} on the whole training split: {} {:.4f} on the valid split ({})\n", best.trial,
-             spec.search().metric, summary.at("final").at(spec.search().metric).get<double>(), run.path());
+  trainer.stop_after_epoch(epochs);
+  const auto summary = trainer.fit(fs::exists(run.last_checkpoint()));
+  const auto final_row = summary.at("final");
+  fmt::print(
+      "refit of trial {} on the whole training split, stopped after epoch {} (the median of its folds' best "
+      "epochs {}): {} {:.4f} on the valid split at that epoch, {} ({})\n",
+      best.trial, final_row.at("epoch").get<int64_t>(), fmt::join(fold_epochs, ", "), search.metric,
+      final_row.at(search.metric).get<double>(),
+      search.cv_folds >= 2 ? "which nothing was tuned on"
+                           : "the split the trials were ranked on (cv_folds 0), so no held-out estimate: "
+                             "use cv_folds >= 2 for one",
+      run.path());
 }
 
 }  // namespace attune

@@ -13,8 +13,13 @@ namespace attune {
 struct TrialResult {
   int64_t trial = 0;
   TrialParams params;
-  std::vector<std::optional<double>> folds;  // per fold, empty when not reached
+  std::vector<std::optional<double>> folds;         // per fold, empty when not reached
+  std::vector<std::optional<int64_t>> fold_epochs;  // the epoch each fold's value is from
   std::optional<double> mean, std;
+  /// The median of the folds' best epochs (the mean of the two middle ones,
+  /// rounded up, for an even count): the epochs a refit trains. Set once
+  /// every fold has its value.
+  std::optional<int64_t> refit_epochs;
   TrialStatus status = TrialStatus::pending;
   int64_t rank = 0;  // 1 = best; 0 = unranked (failed, unfinished)
   std::string message;
@@ -29,9 +34,15 @@ struct SweepResults {
 };
 
 /// Reads every trial and fold from the store; mean and (population) std over
-/// each trial's folds, ranked as scikit-learn's cv_results_ ranks: completed
-/// trials by mean (ties share a rank), then pruned ones by their partial mean.
+/// each trial's folds, ranked as scikit-learn's cv_results_ ranks, in the
+/// search's direction: completed trials by mean (ties share a rank), then
+/// pruned ones by their partial mean. A trial's values are in the space's
+/// key order whatever order the store has them in.
 SweepResults collect_results(const SweepSpec& spec, TrialStore& store);
+
+/// The median of `epochs`, the mean of the two middle ones rounded up (half
+/// an epoch counts as a whole) for an even count; 0 for none.
+int64_t median_epoch(std::vector<int64_t> epochs);
 
 /// results.csv, best.yaml (the best trial's experiment, ready for `attune
 /// train`), heatmap.svg (the metric over the first two searched keys) and
@@ -41,8 +52,14 @@ void write_results(const SweepSpec& spec, const SweepResults& results);
 /// The ranked table printed at the end of a sweep.
 std::string ranked_table(const SweepSpec& spec, const SweepResults& results);
 
-/// Trains the best configuration on the whole training split and evaluates
-/// it on the valid split (GridSearchCV's refit), in <sweep>/refit.
+/// Trains the best configuration on the whole training split (GridSearchCV's
+/// refit), in <sweep>/refit: with the trial's own config (so its lr schedule
+/// is the one its folds had), stopped after `refit_epochs` (the epochs its
+/// folds chose), with early stopping off, so that the valid split's score of
+/// its last epoch is one nothing was tuned on. With cv_folds 0 the trials
+/// were scored on the valid split itself: the refit is then the best trial's
+/// model at its best epoch, and its score is the one the search selected on,
+/// as the printed line says. A refit/ left by another best trial is replaced.
 void refit_best(const SweepSpec& spec, const SweepResults& results);
 
 }  // namespace attune

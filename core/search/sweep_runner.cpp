@@ -95,10 +95,14 @@ int run_sweep(const SweepOptions& options) {
   auto store = open_trial_store(spec.storage, spec.name());
   std::vector<std::string> params;
   for (const auto& trial : spec.trials()) params.push_back(params_to_json(trial));
-  store->create_sweep(spec.spec_hash(), params);
-  fmt::print(stderr, "sweep {}: {} trials{}, {} worker(s), store {}\n", spec.name(), spec.trials().size(),
-             spec.search().cv_folds >= 2 ? fmt::format(" x {} folds", spec.search().cv_folds) : "", spec.workers,
-             spec.storage);
+  const int64_t added = store->open_sweep(spec.meaning(), params);
+  const size_t total = store->trials().size();
+  fmt::print(stderr, "sweep {}: {} trials{}{}, {} worker(s), store {}\n", spec.name(), total,
+             spec.search().cv_folds >= 2 ? fmt::format(" x {} folds", spec.search().cv_folds) : "",
+             added > 0 && static_cast<size_t>(added) < total
+                 ? fmt::format(" ({} new, added to the {} already in the store)", added, total - added)
+                 : "",
+             spec.workers, spec.storage);
 
   if (spec.workers == 1) {
     run_sweep_worker(spec, *store, "");

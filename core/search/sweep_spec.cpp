@@ -1,5 +1,6 @@
 #include "core/search/sweep_spec.h"
 
+#include <fmt/ranges.h>
 #include <cctype>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -10,22 +11,80 @@
 namespace attune {
 namespace {
 
-// FNV-1a: stable across runs, machines and standard libraries.
-std::string stable_hash(const std::string& text) {
-  uint64_t hash = 1469598103934665603ULL;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return fmt::format("{:016x}", hash);
-}
-
 // The keys a section keeps when its component's type changes.
 std::vector<std::string> section_keys(const std::string& section) {
   if (section == "scheduler") return config::Schema<LrScheduleConfig>::instance().keys();
   if (section == "optimizer") return config::Schema<OptimizerConfig>::instance().keys();
   if (section.rfind("init.", 0) == 0) return config::Schema<InitRule>::instance().keys();
   return {"type"};
+}
+
+bool starts_with(const std::string& text, const std::string& prefix) {
+  return text.rfind(prefix, 0) == 0;
+}
+
+// Every leaf of `node` as (dotted key, value in YAML flow style); list items
+// are keyed by position, as overrides address them.
+void flatten(const YAML::Node& node, const std::string& key, nlohmann::ordered_json& out) {
+  if (node.IsMap() && node.size() > 0) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      flatten(it->second, key.empty() ? it->first.Scalar() : key + "." + it->first.Scalar(), out);
+    }
+  } else if (node.IsSequence() && node.size() > 0) {
+    for (size_t i = 0; i < node.size(); ++i) flatten(node[i], key + "." + std::to_string(i), out);
+  } else {
+    out[key] = describe_value(node);
+  }
+}
+
+// Whether a trial's value for the searched `searched` replaces the base
+// config's `key`: the key itself and everything under it, and for a type
+// (`scheduler.type`) the section's options that the type brings along.
+bool replaced_by_search(const std::string& key, const std::string& searched) {
+  if (key == searched || starts_with(key, searched + ".")) return true;
+  const std::string suffix = ".type";
+  if (searched.size() <= suffix.size() || searched.compare(searched.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return false;
+  const std::string section = searched.substr(0, searched.size() - suffix.size());
+  if (!starts_with(key, section + ".")) return false;
+  const std::string option = key.substr(section.size() + 1, key.find('.', section.size() + 1) - section.size() - 1);
+  const auto kept = section_keys(section);
+  return option == "type" || std::find(kept.begin(), kept.end(), option) == kept.end();
+}
+
+std::string meaning_of(const LoadedExperiment& base) {
+  const SearchConfig& search = base.config.search;
+  nlohmann::ordered_json meaning = nlohmann::ordered_json::object();
+  // Of `search:`, only what decides how a trial is trained and scored; first,
+  // so that a changed set of searched keys is what a refusal names (rather
+  // than the base value the new key no longer uses).
+  std::vector<std::string> keys;
+  for (const auto& d : search.space.dimensions) keys.push_back(d.key);
+  std::sort(keys.begin(), keys.end());  // trials are matched by values: the order written does not matter
+  meaning["search.space"] = fmt::format("[{}]", fmt::join(keys, ", "));
+  meaning["search.cv_folds"] = std::to_string(search.cv_folds);
+  meaning["search.metric"] = search.metric;
+  meaning["search.mode"] = to_mode(search.goal());  // `auto` and its direction written out mean the same
+  meaning["search.pruner.type"] = search.pruner.type;
+  if (search.pruner.type != "none") meaning["search.pruner.min_epochs"] = std::to_string(search.pruner.min_epochs);
+  if (search.pruner.type == "asha") {
+    meaning["search.pruner.reduction_factor"] = std::to_string(search.pruner.reduction_factor);
+    meaning["search.pruner.max_epochs"] = std::to_string(search.pruner.max_epochs);
+  }
+  if (search.pruner.type == "median") {
+    meaning["search.pruner.startup_trials"] = std::to_string(search.pruner.startup_trials);
+  }
+  // The rest of the experiment, less what every trial sets for itself.
+  YAML::Node resolved = YAML::Clone(base.resolved);
+  resolved.remove("search");
+  nlohmann::ordered_json all = nlohmann::ordered_json::object();
+  flatten(resolved, "", all);
+  for (const auto& [key, value] : all.items()) {
+    const bool searched = std::any_of(search.space.dimensions.begin(), search.space.dimensions.end(),
+                                      [&](const SearchDimension& d) { return replaced_by_search(key, d.key); });
+    if (!searched) meaning[key] = value;
+  }
+  return meaning.dump();
 }
 
 YAML::Node load_root(const SweepSpec& spec, config::OverrideMap& overrides) {
@@ -94,12 +153,10 @@ void SweepSpec::prepare() {
   }
   const auto seed = static_cast<uint64_t>(s.seed >= 0 ? s.seed : base_.config.seed);
   trials_ = s.strategy == "grid" ? grid_trials(s.space) : random_trials(s.space, s.trials, seed);
-  std::string fingerprint = to_yaml(base_.resolved);
   for (size_t i = 0; i < trials_.size(); ++i) {
     trial_experiment(trials_[i], static_cast<int64_t>(i));  // every trial must be a valid experiment
-    fingerprint += params_to_json(trials_[i]) + "\n";
   }
-  spec_hash_ = stable_hash(fingerprint);
+  meaning_ = meaning_of(base_);
 }
 
 LoadedExperiment SweepSpec::trial_experiment(const TrialParams& params, int64_t trial) const {

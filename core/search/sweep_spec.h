@@ -26,9 +26,15 @@ struct SweepSpec {
   const LoadedExperiment& base() const { return base_; }
   const SearchConfig& search() const { return base_.config.search; }
   const std::vector<TrialParams>& trials() const { return trials_; }
-  /// Hash of the resolved base config and every trial's values: a store
-  /// holding the same sweep name with another hash is another sweep.
-  const std::string& spec_hash() const { return spec_hash_; }
+  /// What a trial of this sweep means, as a JSON object of dotted config key
+  /// to value (YAML flow text): the resolved base config without the keys
+  /// each trial sets, and of `search:` what decides how a trial is scored
+  /// (cv_folds, metric, the resolved mode, the pruner and the searched keys),
+  /// not what only decides which trials there are or where they run (trials,
+  /// the space's values, strategy, seed, workers, storage,
+  /// stale_after_seconds, refit). The store refuses a run whose meaning
+  /// differs, naming the key, and lets one with more trials continue.
+  const std::string& meaning() const { return meaning_; }
   /// The sweep's name in the store (the experiment's name).
   const std::string& name() const { return base_.config.name; }
 
@@ -41,7 +47,7 @@ struct SweepSpec {
  private:
   LoadedExperiment base_;
   std::vector<TrialParams> trials_;
-  std::string spec_hash_;
+  std::string meaning_;
 };
 
 /// Applies one searched value to a YAML root. For a key naming a component's

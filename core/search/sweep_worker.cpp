@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <filesystem>
 #include <map>
@@ -69,6 +70,19 @@ class Heartbeat {
   std::thread thread_;  // last: starts once the rest is ready
 };
 
+/// A fold's score: its best reported value in the search's direction and the
+/// epoch of it (the first, on a tie). NaN values lose to any number; a fold
+/// with nothing but NaN scores NaN from its first epoch.
+std::pair<double, int64_t> best_evaluation(const std::vector<IntermediateRecord>& history, MetricGoal goal) {
+  std::optional<IntermediateRecord> best;
+  for (const auto& record : history) {
+    if (!best || (std::isnan(best->value) && !std::isnan(record.value)) || improves(goal, record.value, best->value))
+      best = record;
+  }
+  if (!best) runtime_error("no evaluation was recorded for the fold");
+  return {best->value, best->epoch};
+}
+
 /// Runs one trial; returns its final status.
 TrialStatus run_trial(const SweepSpec& spec, TrialStore& store, int64_t trial, const std::string& worker,
                       const std::string& label, std::map<std::string, std::shared_ptr<DataModule>>& data_cache) {
@@ -79,7 +93,7 @@ TrialStatus run_trial(const SweepSpec& spec, TrialStore& store, int64_t trial, c
   }
   const TrialParams params = params_from_json(params_json);
   const LoadedExperiment loaded = spec.trial_experiment(params, trial);
-  const auto pruner = make_pruner(search.pruner, search.mode, loaded.config.train.epochs);
+  const auto pruner = make_pruner(search.pruner, search.goal(), loaded.config.train.epochs);
 
   // One data module per data section and process: folds and trials share it.
   const std::string data_key =
@@ -127,10 +141,19 @@ TrialStatus run_trial(const SweepSpec& spec, TrialStore& store, int64_t trial, c
     });
     const auto summary = trainer.fit(resume);
     const bool pruned = summary.value("pruned", false);
-    const double value = summary.at("best").at(search.metric).get<double>();
-    store.record_fold({trial, fold, value, summary.at("epochs").get<int64_t>(), pruned});
-    fmt::print(stderr, "{}trial {} fold {}/{}: {} {:.4f}{}\n", label, trial, fold + 1, folds.size(), search.metric,
-               value, pruned ? " (pruned)" : "");
+    const auto epochs = summary.at("epochs").get<int64_t>();
+    // Scored by the search's own metric and direction over every evaluation
+    // of the fold (those before a resume included, which the store has), not
+    // at the epoch the early-stopping metric preferred. Epochs past this
+    // run's last are a dead worker's, trained again here.
+    std::vector<IntermediateRecord> history;
+    for (const auto& record : store.fold_history(trial, fold)) {
+      if (record.epoch <= epochs) history.push_back(record);
+    }
+    const auto [value, best_epoch] = best_evaluation(history, search.goal());
+    store.record_fold({trial, fold, value, best_epoch, epochs, pruned});
+    fmt::print(stderr, "{}trial {} fold {}/{}: {} {:.4f} (epoch {}){}\n", label, trial, fold + 1, folds.size(),
+               search.metric, value, best_epoch, pruned ? " (pruned)" : "");
     if (pruned) return TrialStatus::pruned;
   }
   return TrialStatus::complete;

@@ -24,12 +24,15 @@ struct TrialRecord {
   std::string message;   // why it failed, for failed trials
 };
 
-/// The final metric of one cross-validation fold (fold 0 alone without CV).
+/// The score of one cross-validation fold (fold 0 alone without CV): the best
+/// value of `search.metric` over the fold's evaluations, in the search's
+/// direction, and the epoch it is from.
 struct FoldRecord {
   int64_t trial = 0;
   int64_t fold = 0;
   double value = 0;
-  int64_t epochs = 0;
+  int64_t best_epoch = 0;  // the epoch whose evaluation gave `value`
+  int64_t epochs = 0;      // epochs the fold trained (fewer when stopped early or pruned)
   bool pruned = false;
 };
 
@@ -49,10 +52,18 @@ class TrialStore {
  public:
   virtual ~TrialStore() = default;
 
-  /// Creates the sweep with all its trials pending, unless it exists. An
-  /// existing sweep must have the same `spec_hash` (the same search space and
-  /// base config), else InputError: the store holds another sweep of this name.
-  virtual void create_sweep(const std::string& spec_hash, const std::vector<std::string>& trial_params_json) = 0;
+  /// Opens the sweep for a run that asks for the trials `trial_params_json`
+  /// (each a JSON object of searched values). `meaning_json` is a JSON object
+  /// of strings: every setting that decides what a trial trains and how it is
+  /// scored, keyed by its dotted config key. A new sweep is created with the
+  /// trials numbered 0, 1, ...; an existing one must have been made with the
+  /// same meaning, else InputError naming the setting that changed. Each asked
+  /// trial is matched to a stored one by its values (key order and number
+  /// spelling aside; the k-th repeat of the same values to the k-th such
+  /// trial), and those the store lacks are added, pending, with the next
+  /// numbers: a grown grid or a larger `trials` continues the sweep. Stored
+  /// trials that were not asked for stay. Returns how many were added.
+  virtual int64_t open_sweep(const std::string& meaning_json, const std::vector<std::string>& trial_params_json) = 0;
 
   /// Atomically claims the lowest-numbered trial that is pending, or running
   /// with a heartbeat older than `stale_after_seconds`, for `worker`; each
@@ -70,6 +81,9 @@ class TrialStore {
   virtual void report_intermediate(const IntermediateRecord& record) = 0;
   /// Every trial's value at (fold, epoch), for pruners.
   virtual std::vector<IntermediateRecord> intermediate_values(int64_t fold, int64_t epoch) = 0;
+
+  /// One fold's reported values, by epoch.
+  virtual std::vector<IntermediateRecord> fold_history(int64_t trial, int64_t fold) = 0;
 
   /// Records (or replaces) one fold's final result.
   virtual void record_fold(const FoldRecord& record) = 0;

@@ -4,6 +4,9 @@
 // checks both make, so that SQLite and PostgreSQL stay interchangeable.
 
 #include <chrono>
+#include <deque>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <utility>
@@ -18,9 +21,9 @@ namespace attune::trial_store_schema {
 /// types differ); an existing table without one of them belongs to someone else.
 inline const std::vector<std::pair<std::string, std::vector<std::string>>>& expected_columns() {
   static const std::vector<std::pair<std::string, std::vector<std::string>>> tables = {
-      {"sweeps", {"name", "spec_hash", "created"}},
+      {"sweeps", {"name", "meaning", "created"}},
       {"trials", {"sweep", "trial", "params_json", "status", "worker", "heartbeat", "message"}},
-      {"folds", {"sweep", "trial", "fold", "value", "epochs", "pruned"}},
+      {"folds", {"sweep", "trial", "fold", "value", "best_epoch", "epochs", "pruned"}},
       {"intermediate", {"sweep", "trial", "fold", "epoch", "value"}},
   };
   return tables;
@@ -60,12 +63,97 @@ inline void check_final_status(TrialStatus status) {
   }
 }
 
-/// The message for a sweep name that the store already holds with another spec.
-[[noreturn]] inline void sweep_conflict(const std::string& store, const std::string& sweep) {
+namespace detail {
+
+/// `value` with every number as a double, so that 2 and 2.0 compare alike.
+inline nlohmann::json numbers_as_doubles(const nlohmann::json& value) {
+  if (value.is_number()) return value.get<double>();
+  if (value.is_object() || value.is_array()) {
+    nlohmann::json copy = value;
+    for (auto& item : copy) item = numbers_as_doubles(item);
+    return copy;
+  }
+  return value;
+}
+
+/// A JSON text the store holds or is given, parsed; InputError naming the store otherwise.
+inline nlohmann::json parse_json(const std::string& store, const std::string& what, const std::string& text) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    input_error("{}: {} is not JSON ({}): the store comes from another program or attune version; use another store",
+                store, what, e.what());
+  }
+}
+
+}  // namespace detail
+
+/// A trial's values in one spelling: keys sorted, every number a double. Two
+/// trials with the same values match whatever order or notation they came in.
+inline std::string canonical_params(const std::string& store, const std::string& params_json) {
+  return detail::numbers_as_doubles(detail::parse_json(store, "a trial's values", params_json)).dump();
+}
+
+/// The trials open_sweep adds to `stored` (number, params_json) for a run
+/// asking for `asked`: each asked trial takes the first stored one with the
+/// same values not taken yet; the rest are new, numbered on from the last.
+inline std::vector<std::pair<int64_t, std::string>> trials_to_add(
+    const std::string& store, const std::vector<std::pair<int64_t, std::string>>& stored,
+    const std::vector<std::string>& asked) {
+  std::map<std::string, std::deque<int64_t>> unmatched;
+  int64_t next = 0;
+  for (const auto& [trial, params] : stored) {
+    unmatched[canonical_params(store, params)].push_back(trial);
+    next = std::max(next, trial + 1);
+  }
+  std::vector<std::pair<int64_t, std::string>> added;
+  for (const auto& params : asked) {
+    auto& same = unmatched[canonical_params(store, params)];
+    if (same.empty()) {
+      added.emplace_back(next++, params);
+    } else {
+      same.pop_front();
+    }
+  }
+  return added;
+}
+
+/// InputError when the sweep `sweep` in `store` was made with another meaning
+/// (see TrialStore::open_sweep) than this run's `current`: names the first
+/// setting that differs, with both values, and how many others do.
+inline void check_meaning(const std::string& store, const std::string& sweep, const std::string& stored_json,
+                          const std::string& current_json) {
+  const auto stored = detail::parse_json(store, "the sweep's settings", stored_json);
+  const auto current = detail::parse_json(store, "this run's settings", current_json);
+  auto text = [](const nlohmann::json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); };
+  std::vector<std::string> changed;  // keys, in the stored order, then the new ones
+  std::string first;
+  for (const auto& [key, value] : stored.items()) {
+    if (current.contains(key) && current.at(key) == value) continue;
+    if (first.empty()) {
+      first = current.contains(key)
+                  ? fmt::format("was made with {}={}; this run has {}", key, text(value), text(current.at(key)))
+                  : fmt::format("was made with {}={}; this run has no {}", key, text(value), key);
+    }
+    changed.push_back(key);
+  }
+  for (const auto& [key, value] : current.items()) {
+    if (stored.contains(key)) continue;
+    if (first.empty()) first = fmt::format("was made without {}; this run has {}={}", key, key, text(value));
+    changed.push_back(key);
+  }
+  if (changed.empty()) return;
+  std::string others;
+  if (changed.size() > 1) {
+    others = fmt::format(" (and {} more: ", changed.size() - 1);
+    for (size_t i = 1; i < changed.size(); ++i) others += (i > 1 ? ", " : "") + changed[i];
+    others += ")";
+  }
   input_error(
-      "{}: the store already holds a different sweep named '{}' (another search space or base config); "
-      "choose another --sweep-dir or sweep name, or another storage",
-      store, sweep);
+      "sweep `{}` in {} {}{}: its finished trials would mean something else. Set it back to continue the sweep "
+      "(raising `search.trials` or adding values to the grid is fine), or start another one: another --sweep-dir, "
+      "or another `name:` in a shared store",
+      sweep, store, first, others);
 }
 
 }  // namespace attune::trial_store_schema

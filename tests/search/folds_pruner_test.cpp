@@ -44,7 +44,7 @@ TEST(StratifiedFolds, AreDisjointCoverEverythingAndKeepClassProportions) {
 }
 
 TEST(AshaPruner, RungsAreMinEpochsTimesPowersOfTheReductionFactor) {
-  const AshaPruner asha(1, 3, 27, true);
+  const AshaPruner asha(1, 3, 27, MetricGoal::maximize);
   std::vector<int64_t> rungs;
   for (int64_t e = 1; e <= 27; ++e) {
     if (asha.is_rung(e)) rungs.push_back(e);
@@ -53,7 +53,7 @@ TEST(AshaPruner, RungsAreMinEpochsTimesPowersOfTheReductionFactor) {
 }
 
 TEST(AshaPruner, PromotesExactlyTheTopThirdOfARung) {
-  const AshaPruner asha(1, 3, 27, /*maximize=*/true);
+  const AshaPruner asha(1, 3, 27, MetricGoal::maximize);
   // Nine trials at rung 3, all known: the top 9/3 = 3 go on.
   const std::vector<double> values = {0.61, 0.93, 0.45, 0.88, 0.72, 0.95, 0.51, 0.66, 0.80};
   std::vector<double> promoted;
@@ -67,7 +67,7 @@ TEST(AshaPruner, PromotesExactlyTheTopThirdOfARung) {
   // Between rungs nobody is stopped, however bad.
   EXPECT_FALSE(asha.should_prune(2, 0.01, values));
   // Minimising: the three lowest go on.
-  const AshaPruner losses(1, 3, 27, /*maximize=*/false);
+  const AshaPruner losses(1, 3, 27, MetricGoal::minimize);
   std::vector<double> kept;
   for (size_t i = 0; i < values.size(); ++i) {
     std::vector<double> others = values;
@@ -79,14 +79,14 @@ TEST(AshaPruner, PromotesExactlyTheTopThirdOfARung) {
 }
 
 TEST(AshaPruner, EarlyArrivalsGoOnOnlyWhileBestSoFar) {
-  const AshaPruner asha(1, 3, 27, true);
+  const AshaPruner asha(1, 3, 27, MetricGoal::maximize);
   EXPECT_FALSE(asha.should_prune(1, 0.5, {}));     // the first at a rung always goes on
   EXPECT_FALSE(asha.should_prune(1, 0.7, {0.5}));  // fewer than 3: only the best so far
   EXPECT_TRUE(asha.should_prune(1, 0.6, {0.5, 0.7}));
 }
 
 TEST(MedianPruner, StopsTrialsBelowTheMedianAfterStartup) {
-  const MedianPruner median(2, 3, true);
+  const MedianPruner median(2, 3, MetricGoal::maximize);
   EXPECT_FALSE(median.should_prune(1, 0.1, {0.9, 0.8, 0.7}));  // before min_epochs
   EXPECT_FALSE(median.should_prune(2, 0.1, {0.9, 0.8}));       // fewer than startup_trials
   EXPECT_TRUE(median.should_prune(2, 0.75, {0.9, 0.8, 0.7, 0.85}));

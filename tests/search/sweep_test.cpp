@@ -11,44 +11,15 @@
 #include <thread>
 
 #include "core/search/trial_store.h"
+#include "tests/search/sweep_support.h"
 #include "tests/support/postgres_server.h"
-#include "tests/support/tiny_experiment.h"
 
 namespace attune {
 namespace {
 
-// Single-threaded BLAS everywhere, so that every process computes alike.
-const std::vector<std::string> kEnv = {"OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1"};
-
-// The tiny experiment with a search section; epochs come from overrides.
-std::string sweep_experiment(const testing::TempDir& dir, const std::string& pruner = "{type: none}",
-                             const std::string& space = "{optimizer.lr: [0.001, 0.003], model.num_heads: [1, 2]}",
-                             size_t rows = 96) {
-  return testing::write_tiny_experiment(
-      dir, rows,
-      fmt::format("threads: 1\nsearch:\n  strategy: grid\n  cv_folds: 2\n  pruner: {}\n  space: {}\n", pruner, space));
-}
-
-std::vector<std::map<std::string, std::string>> read_csv(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  std::vector<std::string> header;
-  std::istringstream names(line);
-  for (std::string cell; std::getline(names, cell, ',');) header.push_back(cell);
-  std::vector<std::map<std::string, std::string>> rows;
-  while (std::getline(in, line)) {
-    std::istringstream cells(line);
-    std::map<std::string, std::string> row;
-    for (const auto& name : header) {
-      std::string cell;
-      std::getline(cells, cell, ',');
-      row[name] = cell;
-    }
-    rows.push_back(row);
-  }
-  return rows;
-}
+using testing::read_csv;
+using testing::sweep_experiment;
+const std::vector<std::string>& kEnv = testing::kSweepEnv;
 
 TEST(Sweep, RunsEveryTrialAndFoldAndWritesResults) {
   testing::TempDir dir;
@@ -92,11 +63,11 @@ TEST(Sweep, RunningItAgainResumesWithoutRetraining) {
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(std::filesystem::last_write_time(metrics), written);
   EXPECT_EQ(testing::read_text(dir.file("sweep/results.csv")), first);
-  // Another search space under the same name and folder is refused.
+  // Trials that would train otherwise, under the same name and folder, are refused.
   const auto changed =
       testing::run_attune({"sweep", yaml, "train.epochs=3", "--sweep-dir", dir.file("sweep")}, "", kEnv);
   EXPECT_EQ(changed.exit_code, 2);
-  EXPECT_NE(changed.err.find("already holds a different sweep"), std::string::npos) << changed.err;
+  EXPECT_NE(changed.err.find("was made with train.epochs=2; this run has 3"), std::string::npos) << changed.err;
 }
 
 TEST(Sweep, KilledWorkersAndMainProcessLoseNothing) {

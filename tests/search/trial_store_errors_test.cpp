@@ -44,7 +44,7 @@ TEST(TrialStoreStatus, RoundTripsThroughText) {
 TEST(TrialStoreUrl, SqliteFormsOpenTheSameFile) {
   TempDir dir;
   auto store = open_trial_store("sqlite://" + dir.file("a.db"), "s");
-  store->create_sweep("h", {"{}", "{}"});
+  store->open_sweep("{}", {"{\"a\": 1}", "{\"a\": 2}"});
   EXPECT_EQ(open_trial_store(dir.file("a.db"), "s")->trials().size(), 2u);
   EXPECT_TRUE(std::filesystem::exists(dir.file("a.db-wal"))) << "WAL journal mode";  // while a connection is open
   // sqlite://relative/path.db is relative to the working directory.
@@ -141,7 +141,7 @@ TEST_F(TrialStorePostgres, ForeignTablesAreASchemaMismatch) {
 
 TEST_F(TrialStorePostgres, ReconnectsWhenTheServerDropsTheConnection) {
   auto store = open_trial_store(server_->url(), "reconnect");
-  store->create_sweep("hash", {"{}", "{}"});
+  store->open_sweep("{}", {"{\"a\": 1}", "{\"a\": 2}"});
   // What a server restart or a firewall closing an idle connection does to a worker between epochs.
   server_->psql(
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'attune_test' "

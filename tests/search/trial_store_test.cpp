@@ -38,6 +38,9 @@ PostgresServer& postgres() {
   return *server;
 }
 
+// A sweep's settings as SweepSpec writes them: a JSON object of strings.
+const std::string kMeaning = R"({"model.hidden_dim": "32", "train.epochs": "3"})";
+
 std::vector<std::string> params(size_t count) {
   std::vector<std::string> result;
   for (size_t i = 0; i < count; ++i) result.push_back(fmt::format("{{\"optimizer.lr\": {}}}", 0.001 * (i + 1)));
@@ -76,30 +79,128 @@ class TrialStoreTest : public ::testing::TestWithParam<std::string> {
 
 TEST_P(TrialStoreTest, CreateSweepIsIdempotent) {
   auto store = open();
-  store->create_sweep("hash", params(3));
-  store->create_sweep("hash", params(3));
-  open()->create_sweep("hash", params(3));
+  store->open_sweep(kMeaning, params(3));
+  store->open_sweep(kMeaning, params(3));
+  open()->open_sweep(kMeaning, params(3));
   const auto trials = open()->trials();
   ASSERT_EQ(trials.size(), 3u);
   for (const auto& trial : trials) EXPECT_EQ(trial.status, TrialStatus::pending);
 }
 
-TEST_P(TrialStoreTest, DifferentSpecHashIsRejected) {
-  open()->create_sweep("hash-a", params(2));
+/// The InputError message of `body` ("" if none).
+template <typename Body>
+std::string input_error_of(Body body) {
   try {
-    open()->create_sweep("hash-b", params(5));
-    FAIL() << "expected an InputError";
+    body();
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("already holds a different sweep named '" + sweep_ + "'"), std::string::npos)
-        << e.what();
-    EXPECT_NE(std::string(e.what()).find("--sweep-dir"), std::string::npos) << e.what();
+    return e.what();
   }
+  return "";
+}
+
+TEST_P(TrialStoreTest, AChangedSettingIsRefusedNamingIt) {
+  open()->open_sweep(kMeaning, params(2));
+  const std::string changed =
+      input_error_of([&] { open()->open_sweep(R"({"model.hidden_dim": "64", "train.epochs": "3"})", params(5)); });
+  EXPECT_NE(changed.find("sweep `" + sweep_ + "` in "), std::string::npos) << changed;
+  EXPECT_NE(changed.find(" was made with model.hidden_dim=32; this run has 64: "), std::string::npos) << changed;
+  EXPECT_EQ(changed.find("more:"), std::string::npos) << changed;  // one change only
+  EXPECT_NE(changed.find("--sweep-dir"), std::string::npos) << changed;
+  // Several changes: the first by name with both values, the others listed.
+  const std::string several = input_error_of(
+      [&] { open()->open_sweep(R"({"model.hidden_dim": "16", "train.epochs": "4", "seed": "1"})", params(2)); });
+  EXPECT_NE(several.find("was made with model.hidden_dim=32; this run has 16 (and 2 more: train.epochs, seed)"),
+            std::string::npos)
+      << several;
+  // A setting on one side only.
+  const std::string dropped = input_error_of([&] { open()->open_sweep(R"({"model.hidden_dim": "32"})", params(2)); });
+  EXPECT_NE(dropped.find("was made with train.epochs=3; this run has no train.epochs"), std::string::npos) << dropped;
+  const std::string added = input_error_of(
+      [&] { open()->open_sweep(R"({"model.hidden_dim": "32", "train.epochs": "3", "seed": "7"})", params(2)); });
+  EXPECT_NE(added.find("was made without seed; this run has seed=7"), std::string::npos) << added;
+  // Nothing was added by the refused runs.
   EXPECT_EQ(open()->trials().size(), 2u);
+  // The same settings written in another order are the same sweep.
+  EXPECT_EQ(open()->open_sweep(R"({"train.epochs": "3", "model.hidden_dim": "32"})", params(2)), 0);
+}
+
+TEST_P(TrialStoreTest, AGrownSweepKeepsItsTrialsAndAddsTheNewOnes) {
+  auto store = open();
+  const std::vector<std::string> first = {R"({"optimizer.lr": 0.001, "model.num_heads": 2})",
+                                          R"({"optimizer.lr": 0.002, "model.num_heads": 2})",
+                                          R"({"optimizer.lr": 0.003, "model.num_heads": 2})"};
+  EXPECT_EQ(store->open_sweep(kMeaning, first), 3);
+  ASSERT_EQ(store->claim_trial("w", 600), 0);
+  store->record_fold({0, 0, 0.75, 2, 3, false});
+  store->report_intermediate({0, 0, 1, 0.5});
+  store->finish_trial(0, "w", TrialStatus::complete);
+  ASSERT_EQ(store->claim_trial("w", 600), 1);  // still running when the sweep grows
+  const auto before = store->trials();
+
+  // The grown grid: the old trials in another order, their keys in another
+  // order and their numbers in another spelling, two new ones among them.
+  const std::vector<std::string> grown = {
+      R"({"model.num_heads": 4, "optimizer.lr": 0.001})", R"({"model.num_heads": 2.0, "optimizer.lr": 3e-3})",
+      R"({"model.num_heads": 2, "optimizer.lr": 0.001})", R"({"model.num_heads": 4, "optimizer.lr": 0.003})",
+      R"({"model.num_heads": 2, "optimizer.lr": 0.002})"};
+  EXPECT_EQ(open()->open_sweep(kMeaning, grown), 2);
+  const auto after = store->trials();
+  ASSERT_EQ(after.size(), 5u);
+  for (size_t i = 0; i < before.size(); ++i) {  // untouched, field by field
+    EXPECT_EQ(after[i].trial, before[i].trial);
+    EXPECT_EQ(after[i].params_json, first[i]);
+    EXPECT_EQ(after[i].status, before[i].status);
+    EXPECT_EQ(after[i].worker, before[i].worker);
+    EXPECT_EQ(after[i].heartbeat, before[i].heartbeat);
+  }
+  EXPECT_EQ(after[3].params_json, grown[0]);  // the new ones, numbered on in the order asked
+  EXPECT_EQ(after[4].params_json, grown[3]);
+  EXPECT_EQ(after[3].status, TrialStatus::pending);
+  EXPECT_EQ(after[4].status, TrialStatus::pending);
+  ASSERT_EQ(store->folds(0).size(), 1u);
+  EXPECT_EQ(store->folds(0)[0].value, 0.75);
+  EXPECT_EQ(store->fold_history(0, 0).size(), 1u);
+  // The pending ones are claimed next, after what was pending before.
+  EXPECT_EQ(store->claim_trial("w", 600), 2);
+  EXPECT_EQ(store->claim_trial("w", 600), 3);
+  // The same run again adds nothing; a smaller one keeps every trial.
+  EXPECT_EQ(open()->open_sweep(kMeaning, grown), 0);
+  EXPECT_EQ(open()->open_sweep(kMeaning, {first[0]}), 0);
+  EXPECT_EQ(store->trials().size(), 5u);
+}
+
+TEST_P(TrialStoreTest, RepeatedValuesAreSeparateTrials) {
+  // Random search over lists can draw the same values twice: each draw is
+  // its own trial, matched to the stored repeats in turn.
+  const std::string a = R"({"model.num_heads": 2})", b = R"({"model.num_heads": 4})";
+  EXPECT_EQ(open()->open_sweep(kMeaning, {a, b, a}), 3);
+  EXPECT_EQ(open()->open_sweep(kMeaning, {a, b, a, a, b}), 2);
+  std::vector<std::string> stored;
+  for (const auto& trial : open()->trials()) stored.push_back(trial.params_json);
+  EXPECT_EQ(stored, (std::vector<std::string>{a, b, a, a, b}));
+}
+
+TEST_P(TrialStoreTest, FoldHistoryIsOneFoldsValuesByEpoch) {
+  auto store = open();
+  store->open_sweep(kMeaning, params(2));
+  for (const int64_t epoch : {3, 1, 2}) store->report_intermediate({1, 0, epoch, 0.1 * static_cast<double>(epoch)});
+  store->report_intermediate({1, 1, 1, 9.0});   // another fold
+  store->report_intermediate({0, 0, 1, 8.0});   // another trial
+  store->report_intermediate({1, 0, 2, 0.25});  // replaces
+  const auto history = store->fold_history(1, 0);
+  ASSERT_EQ(history.size(), 3u);
+  for (int64_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(history[i].trial, 1);
+    EXPECT_EQ(history[i].fold, 0);
+    EXPECT_EQ(history[i].epoch, i + 1);
+  }
+  EXPECT_EQ(history[1].value, 0.25);
+  EXPECT_TRUE(store->fold_history(1, 2).empty());
 }
 
 TEST_P(TrialStoreTest, ClaimsReturnEachTrialOnceInOrder) {
   auto store = open();
-  store->create_sweep("hash", params(5));
+  store->open_sweep(kMeaning, params(5));
   auto other = open();  // a second connection, as another worker has
   for (int64_t i = 0; i < 5; ++i) {
     auto& claimer = i % 2 ? *other : *store;
@@ -116,7 +217,7 @@ TEST_P(TrialStoreTest, ClaimsReturnEachTrialOnceInOrder) {
 
 TEST_P(TrialStoreTest, ReleaseAndReclaim) {
   auto store = open();
-  store->create_sweep("hash", params(2));
+  store->open_sweep(kMeaning, params(2));
   ASSERT_EQ(store->claim_trial("a", 60), 0);
   EXPECT_FALSE(store->release_trial(0, "b"));  // b does not hold it
   EXPECT_TRUE(store->release_trial(0, "a"));
@@ -132,7 +233,7 @@ TEST_P(TrialStoreTest, StaleHeartbeatIsReclaimed) {
   // limit finds nothing stale, and after a 0.8 s silence a 0.5 s limit finds
   // a trial stale (slowness only ages heartbeats further).
   auto store = open();
-  store->create_sweep("hash", params(2));
+  store->open_sweep(kMeaning, params(2));
   ASSERT_EQ(store->claim_trial("a", 600), 0);
   ASSERT_EQ(store->claim_trial("b", 600), 1);
   EXPECT_EQ(store->claim_trial("c", 600), std::nullopt);  // both fresh
@@ -156,19 +257,22 @@ TEST_P(TrialStoreTest, StaleHeartbeatIsReclaimed) {
 
 TEST_P(TrialStoreTest, FoldAndIntermediateRoundTrip) {
   auto store = open();
-  store->create_sweep("hash", params(3));
-  store->record_fold({1, 1, 0.1234567890123456, 7, true});
-  store->record_fold({1, 0, 3.5, 4, false});
-  store->record_fold({1, 0, -2.25, 5, false});  // replaces
-  store->record_fold({2, 0, std::nan(""), 1, false});
+  store->open_sweep(kMeaning, params(3));
+  store->record_fold({1, 1, 0.1234567890123456, 6, 7, true});
+  store->record_fold({1, 0, 3.5, 2, 4, false});
+  store->record_fold({1, 0, -2.25, 3, 5, false});  // replaces
+  store->record_fold({2, 0, std::nan(""), 1, 1, false});
   const auto folds = store->folds(1);
   ASSERT_EQ(folds.size(), 2u);
   EXPECT_EQ(folds[0].fold, 0);
   EXPECT_EQ(folds[0].value, -2.25);
+  EXPECT_EQ(folds[0].best_epoch, 3);
   EXPECT_EQ(folds[0].epochs, 5);
   EXPECT_FALSE(folds[0].pruned);
   EXPECT_EQ(folds[1].trial, 1);
   EXPECT_EQ(folds[1].value, 0.1234567890123456);
+  EXPECT_EQ(folds[1].best_epoch, 6);
+  EXPECT_EQ(folds[1].epochs, 7);
   EXPECT_TRUE(folds[1].pruned);
   ASSERT_EQ(store->folds(2).size(), 1u);
   EXPECT_TRUE(std::isnan(store->folds(2)[0].value));
@@ -195,7 +299,7 @@ TEST_P(TrialStoreTest, FoldAndIntermediateRoundTrip) {
 
 TEST_P(TrialStoreTest, FinishStatuses) {
   auto store = open();
-  store->create_sweep("hash", params(3));
+  store->open_sweep(kMeaning, params(3));
   for (int i = 0; i < 3; ++i) ASSERT_EQ(store->claim_trial("w", 60), i);
   store->finish_trial(0, "w", TrialStatus::complete);
   store->finish_trial(1, "w", TrialStatus::pruned);
@@ -216,8 +320,8 @@ TEST_P(TrialStoreTest, TrialsAreInOrderWithTheirParams) {
   auto store = open();
   std::vector<std::string> json = params(12);
   json[3] = R"({"name": "quote \" and backslash \\ and comma, {braces}", "unicode": "größe"})";
-  store->create_sweep("hash", json);
-  open(sweep_ + "-other")->create_sweep("other", params(1));
+  store->open_sweep(kMeaning, json);
+  open(sweep_ + "-other")->open_sweep(kMeaning, params(1));
   const auto trials = store->trials();
   ASSERT_EQ(trials.size(), 12u);
   for (size_t i = 0; i < trials.size(); ++i) {
@@ -275,7 +379,7 @@ TEST_P(TrialStoreTest, ConcurrentWorkersClaimEachTrialExactlyOnce) {
       char ignored;
       if (read(start[0], &ignored, 1) != 0) return std::string("error: barrier\n");
       auto store = open();
-      store->create_sweep("hash", params(kTrials));
+      store->open_sweep(kMeaning, params(kTrials));
       std::string claimed;
       while (const auto trial = store->claim_trial(worker, 600)) {
         claimed += std::to_string(*trial) + "\n";
@@ -321,18 +425,61 @@ TEST_P(TrialStoreTest, ConcurrentWorkersClaimEachTrialExactlyOnce) {
   std::cerr << '\n';
 }
 
+TEST_P(TrialStoreTest, MachinesGrowingTheSweepAtOnceAddEachTrialOnce) {
+  open()->open_sweep(kMeaning, params(10));
+  constexpr int kMachines = 4;
+  int start[2];
+  ASSERT_EQ(pipe(start), 0);
+  std::vector<std::pair<pid_t, int>> children;
+  for (int m = 0; m < kMachines; ++m) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    // Machine m asks for 12 + m trials: the first ten and some of the same new ones.
+    const pid_t pid = spawn(fds[1], [&] {
+      close(start[1]);
+      char ignored;
+      if (read(start[0], &ignored, 1) != 0) return std::string("error: barrier\n");
+      return std::to_string(open()->open_sweep(kMeaning, params(12 + m))) + "\n";
+    });
+    close(fds[1]);
+    children.emplace_back(pid, fds[0]);
+  }
+  close(start[0]);
+  close(start[1]);
+  int64_t added = 0;
+  for (const auto& [pid, fd] : children) {
+    const std::string text = read_all(fd);
+    close(fd);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
+    added += std::stoll(text);
+  }
+  EXPECT_EQ(added, 5);
+  const auto trials = open()->trials();
+  ASSERT_EQ(trials.size(), 15u);
+  const auto expected = params(15);
+  for (size_t i = 0; i < 10; ++i) EXPECT_EQ(trials[i].params_json, expected[i]);
+  std::multiset<std::string> grown, wanted(expected.begin() + 10, expected.end());
+  for (size_t i = 10; i < trials.size(); ++i) {
+    EXPECT_EQ(trials[i].trial, static_cast<int64_t>(i));
+    grown.insert(trials[i].params_json);
+  }
+  EXPECT_EQ(grown, wanted);
+}
+
 TEST_P(TrialStoreTest, KilledWorkerLeavesAConsistentStore) {
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
   const pid_t pid = spawn(fds[1], [&] {
     auto store = open();
-    store->create_sweep("hash", params(20000));
+    store->open_sweep(kMeaning, params(20000));
     if (write(fds[1], "+", 1) != 1) return std::string();
     for (bool told = false;; told = true) {
       const auto trial = store->claim_trial("victim", 600);
       if (!trial) break;
       store->report_intermediate({*trial, 0, 0, 1.0});
-      store->record_fold({*trial, 0, 1.0, 1, false});
+      store->record_fold({*trial, 0, 1.0, 1, 1, false});
       store->finish_trial(*trial, "victim", TrialStatus::complete);
       if (!told && write(fds[1], "+", 1) != 1) return std::string();
     }
@@ -355,7 +502,7 @@ TEST_P(TrialStoreTest, KilledWorkerLeavesAConsistentStore) {
     ASSERT_EQ(store->folds(trial.trial).size(), 1u) << "trial " << trial.trial;  // written before it completed
   }
   EXPECT_GT(complete, 0u);
-  store->create_sweep("hash", {});  // still the same sweep
+  store->open_sweep(kMeaning, {});  // still the same sweep
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, TrialStoreTest, ::testing::Values("sqlite", "postgres"),
