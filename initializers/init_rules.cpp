@@ -2,9 +2,6 @@
 
 #include <fmt/ranges.h>  // fmt::join (in ranges.h from fmt 10 on)
 #include <fnmatch.h>
-#include <torch/nn/modules/embedding.h>
-#include <torch/nn/modules/linear.h>
-#include <torch/nn/modules/normalization.h>
 
 #include "core/io/atomic_file.h"
 #include "core/text/suggest.h"
@@ -14,8 +11,10 @@ namespace attune {
 void InitRule::declare(config::Schema<InitRule>& s) {
   s.component(&InitRule::initializer);
   s.field("match", &InitRule::match, "glob over parameter names, e.g. `encoder.layers.*.attn.*.weight`");
-  s.field("kind", &InitRule::kind, "only parameters of this module kind (empty = any)")
-      .one_of({"", "linear", "embedding", "layernorm"});
+  s.field("kind", &InitRule::kind,
+          "only parameters of this kind, or of any of a list of kinds: a module kind, `norm` (any normalization), "
+          "`bias` (every bias); empty = any")
+      .one_of(parameter_kind_names());
 }
 
 namespace {
@@ -27,28 +26,12 @@ struct NamedParam {
 
 std::vector<NamedParam> collect(torch::nn::Module& model) {
   std::vector<NamedParam> result;
-  for (const auto& item : model.named_modules()) {
-    const auto& module = item.value();
-    std::string kind = "other";
-    std::optional<int64_t> padding;
-    if (module->as<torch::nn::LinearImpl>()) {
-      kind = "linear";
-    } else if (auto* embedding = module->as<torch::nn::EmbeddingImpl>()) {
-      kind = "embedding";
-      if (embedding->options.padding_idx()) padding = *embedding->options.padding_idx();
-    } else if (module->as<torch::nn::LayerNormImpl>()) {
-      kind = "layernorm";
-    }
-    for (const auto& param : module->named_parameters(/*recurse=*/false)) {
-      const std::string name = item.key().empty() ? param.key() : item.key() + "." + param.key();
-      result.push_back({{name, kind, padding}, param.value()});
-    }
-  }
+  for (auto& [info, tensor] : describe_parameters(model)) result.push_back({std::move(info), std::move(tensor)});
   return result;
 }
 
 bool matches(const InitRule& rule, const ParamInfo& info) {
-  return fnmatch(rule.match.c_str(), info.name.c_str(), 0) == 0 && (rule.kind.empty() || rule.kind == info.module_kind);
+  return fnmatch(rule.match.c_str(), info.name.c_str(), 0) == 0 && is_of_kind(rule.kind, info);
 }
 
 }  // namespace
@@ -99,7 +82,8 @@ std::vector<InitReportRow> apply_init_rules(torch::nn::Module& model, const std:
     std::vector<std::string> names;
     for (const auto& param : params) names.push_back(param.info.name);
     input_error("{}: rule (match: `{}`{}) matches no parameter{}; parameters are named like `{}`", label(r),
-                rules[r].match, rules[r].kind.empty() ? "" : ", kind: " + rules[r].kind,
+                rules[r].match,
+                rules[r].kind.empty() ? "" : fmt::format(", kind: {}", fmt::join(rules[r].kind.values, ", ")),
                 did_you_mean(rules[r].match, names), names.empty() ? "" : names.front());
   }
   for (size_t i = 0; i < params.size(); ++i) {

@@ -10,10 +10,11 @@
 namespace attune {
 
 /// One entry of `init:`: parameters whose name matches the glob `match` and
-/// whose module is of `kind` (if given) get `type` with its options.
+/// that are of `kind` (if given: a module kind, `bias` or `norm`) get `type`
+/// with its options.
 struct InitRule {
   std::string match = "*";
-  std::string kind;
+  ParamKinds kind;
   Component<InitializerKind> initializer;
   static void declare(config::Schema<InitRule>& s);
 };

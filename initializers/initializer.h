@@ -5,17 +5,11 @@
 #include <optional>
 #include <string>
 
+#include "core/params/parameter_kinds.h"  // ParamInfo: what an initializer knows of a parameter
 #include "core/registry/component.h"
 #include "core/registry/registry.h"
 
 namespace attune {
-
-/// What an initializer knows about the parameter it fills.
-struct ParamInfo {
-  std::string name;                    // "encoder.layers.0.linear1.weight"
-  std::string module_kind;             // linear | embedding | layernorm | other
-  std::optional<int64_t> padding_idx;  // embeddings with a padding row
-};
 
 /// Fills parameters in place, one `init:` rule's worth. Called under
 /// torch::NoGradGuard.

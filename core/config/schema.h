@@ -111,6 +111,8 @@ void for_each_string(M& value, Fn&& fn) {
     if (value) fn(*value);
   } else if constexpr (std::is_same_v<M, std::vector<std::string>>) {
     for (auto& item : value) fn(item);
+  } else if constexpr (has_values<M>::value) {
+    for_each_string(value.values, fn);
   }
 }
 

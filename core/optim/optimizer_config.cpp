@@ -1,6 +1,9 @@
 #include "core/optim/optimizer_config.h"
 
+#include <fmt/ranges.h>  // fmt::join (in ranges.h from fmt 10 on)
 #include <fnmatch.h>
+
+#include <algorithm>
 
 #include "core/text/suggest.h"
 
@@ -9,13 +12,20 @@ namespace attune {
 void ParamGroupConfig::declare(config::Schema<ParamGroupConfig>& s) {
   s.field("name", &ParamGroupConfig::name, "name shown in logs and lr columns").required();
   s.field("match", &ParamGroupConfig::match,
-          "globs over parameter names (`encoder.*`, `*.bias`); the last matching group wins")
-      .required();
+          "globs over parameter names (`encoder.*`, `*.bias`); empty = any name; the last matching group wins");
+  s.field("kind", &ParamGroupConfig::kind,
+          "only parameters of this kind or list of kinds, as in `init:` (`[bias, norm]`: no decay on biases and "
+          "norms); empty = any")
+      .one_of(parameter_kind_names());
   s.field("lr", &ParamGroupConfig::lr, "lr of this group (default: the optimizer's)").greater_than(0);
   s.field("weight_decay", &ParamGroupConfig::weight_decay, "weight decay of this group (default: the optimizer's)")
       .at_least(0);
   s.check("name", [](const ParamGroupConfig& g) {
     return g.name == "default" ? "`default` is the name of the group of unmatched parameters" : "";
+  });
+  s.check("match", [](const ParamGroupConfig& g) {
+    return g.match.empty() && g.kind.empty() ? "a group selects its parameters by `match` (name globs), `kind`, or both"
+                                             : "";
   });
 }
 
@@ -34,33 +44,47 @@ void OptimizerConfig::declare(config::Schema<OptimizerConfig>& s) {
   });
 }
 
+namespace {
+
+bool selects(const ParamGroupConfig& group, const ParamInfo& info) {
+  const bool name_matches =
+      group.match.empty() || std::any_of(group.match.begin(), group.match.end(), [&](const std::string& glob) {
+        return fnmatch(glob.c_str(), info.name.c_str(), 0) == 0;
+      });
+  return name_matches && is_of_kind(group.kind, info);
+}
+
+}  // namespace
+
 OptimizerArgs assign_param_groups(const OptimizerConfig& config,
-                                  const std::vector<std::pair<std::string, torch::Tensor>>& named) {
+                                  const std::vector<std::pair<ParamInfo, torch::Tensor>>& parameters) {
   OptimizerArgs args;
   args.groups.push_back({"default", {}, std::nullopt, std::nullopt});
   for (const auto& group : config.param_groups) {
     args.groups.push_back({group.name, {}, group.lr, group.weight_decay});
   }
   std::vector<std::string> names;
-  for (const auto& [name, tensor] : named) {
-    names.push_back(name);
+  for (const auto& [info, tensor] : parameters) {
+    names.push_back(info.name);
     size_t chosen = 0;
     for (size_t g = 0; g < config.param_groups.size(); ++g) {
-      for (const auto& glob : config.param_groups[g].match) {
-        if (fnmatch(glob.c_str(), name.c_str(), 0) == 0) chosen = g + 1;
-      }
+      if (selects(config.param_groups[g], info)) chosen = g + 1;
     }
     args.groups[chosen].params.push_back(tensor);
   }
   for (size_t g = 0; g < config.param_groups.size(); ++g) {
-    if (args.groups[g + 1].params.empty()) {
-      const auto& globs = config.param_groups[g].match;
-      input_error(
-          "optimizer.param_groups: group `{}` matches no parameter (match: {}){}; parameters are "
-          "named like `{}`",
-          config.param_groups[g].name, quoted_list(globs), globs.empty() ? "" : did_you_mean(globs.front(), names),
-          names.empty() ? "" : names.front());
-    }
+    if (!args.groups[g + 1].params.empty()) continue;
+    const auto& group = config.param_groups[g];
+    const std::string kinds = group.kind.empty() ? ""
+                                                 : fmt::format("{}kind: {}", group.match.empty() ? "" : ", ",
+                                                               fmt::join(group.kind.values, ", "));
+    bool taken = false;  // every parameter it selects went to a later group
+    for (const auto& [info, tensor] : parameters) taken = taken || selects(group, info);
+    input_error("optimizer.param_groups: group `{}` {} ({}{}){}; parameters are named like `{}`", group.name,
+                taken ? "gets no parameter: a later group takes every one it selects" : "matches no parameter",
+                group.match.empty() ? "" : "match: " + quoted_list(group.match), kinds,
+                group.match.empty() ? "" : did_you_mean(group.match.front(), names),
+                names.empty() ? "" : names.front());
   }
   if (args.groups.front().params.empty()) args.groups.erase(args.groups.begin());
   return args;

@@ -8,14 +8,17 @@
 #include <vector>
 
 #include "core/optim/optimizer_factory.h"
+#include "core/params/parameter_kinds.h"
 
 namespace attune {
 
 /// One entry of `optimizer.param_groups`: parameters whose names match any of
-/// the globs get their own lr and/or weight decay.
+/// the globs and that are of `kind` (the selectors of `init:` rules) get their
+/// own lr and/or weight decay.
 struct ParamGroupConfig {
   std::string name;
   std::vector<std::string> match;
+  ParamKinds kind;
   std::optional<double> lr;
   std::optional<double> weight_decay;
   static void declare(config::Schema<ParamGroupConfig>& s);
@@ -28,12 +31,13 @@ struct OptimizerConfig {
   static void declare(config::Schema<OptimizerConfig>& s);
 };
 
-/// Splits named parameters into groups: group 0 is `default` (parameters no
-/// group matches; dropped when empty), then the configured groups in order.
-/// A parameter matched by several groups goes to the last, as `init:` rules
-/// do. A group that matches nothing is an error: it is almost always a typo.
+/// Splits parameters (with what selectors see of them, see
+/// describe_parameters) into groups: group 0 is `default` (parameters no group
+/// matches; dropped when empty), then the configured groups in order. A
+/// parameter matched by several groups goes to the last, as `init:` rules do.
+/// A group that matches nothing is an error: it is almost always a typo.
 OptimizerArgs assign_param_groups(const OptimizerConfig& config,
-                                  const std::vector<std::pair<std::string, torch::Tensor>>& named);
+                                  const std::vector<std::pair<ParamInfo, torch::Tensor>>& parameters);
 
 /// One stand-in parameter per configured group, for previewing schedules
 /// without building a model.
