@@ -22,6 +22,7 @@ class ChainedScheduler : public Scheduler {
   using Options = ChainedOptions;
   ChainedScheduler(const Options& options, const SchedulerArgs& args) : Scheduler(args) {
     for (const auto& component : options.schedulers) schedulers_.push_back(make_scheduler(component, args));
+    refuse_metric_driven(schedulers_, "chained");
     last_lrs_ = group_lrs();
   }
 

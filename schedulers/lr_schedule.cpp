@@ -7,7 +7,9 @@ namespace attune {
 
 void LrScheduleConfig::declare(config::Schema<LrScheduleConfig>& s) {
   s.component(&LrScheduleConfig::scheduler);
-  s.field("interval", &LrScheduleConfig::interval, "tick the scheduler after every optimizer `step` or every `epoch`")
+  s.field("interval", &LrScheduleConfig::interval,
+          "tick the scheduler after every optimizer `step` or every `epoch` (a metric-driven scheduler ticks after "
+          "every evaluation; its warmup at this interval)")
       .one_of({"step", "epoch"});
   s.field("warmup_steps", &LrScheduleConfig::warmup_steps,
           "ticks of linear warmup before the scheduler starts (0 = none)")
@@ -19,9 +21,10 @@ void LrScheduleConfig::declare(config::Schema<LrScheduleConfig>& s) {
 }
 
 LrSchedule::LrSchedule(const LrScheduleConfig& config, torch::optim::Optimizer& optimizer, int64_t steps_per_epoch,
-                       int64_t epochs) {
+                       int64_t epochs, const std::string& monitored_metric) {
   SchedulerArgs args;
   groups_ = args.groups = std::make_shared<ParamGroups>(optimizer);
+  args.monitored_metric = monitored_metric;
   per_step_ = config.interval == "step";
   args.ticks_per_epoch = per_step_ ? steps_per_epoch : 1;
   total_ticks_ = args.ticks_per_epoch * epochs;
@@ -30,6 +33,7 @@ LrSchedule::LrSchedule(const LrScheduleConfig& config, torch::optim::Optimizer& 
   if (config.warmup_steps == 0) {
     scheduler_ = make_scheduler(config.scheduler, args);
   } else {
+    // Built in the order a PyTorch user builds them: the warmup, then the main one.
     LinearOptions warmup;
     warmup.start_factor = config.warmup_start_factor;
     warmup.end_factor = 1.0;
@@ -37,33 +41,71 @@ LrSchedule::LrSchedule(const LrScheduleConfig& config, torch::optim::Optimizer& 
     auto linear = std::make_shared<LinearScheduler>(warmup, args);
     linear->initialize();
     auto main = make_scheduler(config.scheduler, args);
-    scheduler_ = std::make_shared<SequentialScheduler>(std::vector<std::shared_ptr<Scheduler>>{linear, main},
-                                                       std::vector<int64_t>{config.warmup_steps}, args);
+    if (main->needs_metric()) {
+      // SequentialLR would tick it per step (PyTorch's cannot chain it either):
+      // the warmup runs on its own, then the metric drives it.
+      warmup_ = linear;
+      warmup_steps_ = config.warmup_steps;
+      scheduler_ = main;
+    } else {
+      scheduler_ = std::make_shared<SequentialScheduler>(std::vector<std::shared_ptr<Scheduler>>{linear, main},
+                                                         std::vector<int64_t>{config.warmup_steps}, args);
+    }
   }
-  // A scheduler fed the validation metric can only tick when there is one.
-  if (scheduler_->needs_metric()) {
+  // A scheduler fed the validation metric ticks at evaluations; so do the
+  // ticks `attune schedule` prints, unless a per-step warmup comes first.
+  if (scheduler_->needs_metric() && !(warmup_ && per_step_)) {
     per_step_ = false;
     total_ticks_ = epochs;
   }
 }
 
-void LrSchedule::load_state(const nlohmann::json& state) {
-  scheduler_->load_state(state);
-  const auto& lrs = scheduler_->last_lrs();
-  for (size_t g = 0; g < groups_->size() && g < lrs.size(); ++g) groups_->set_lr(g, lrs[g]);
+void LrSchedule::tick_warmup() {
+  warmup_->step();
+  ++warmup_ticks_;
 }
 
 void LrSchedule::after_optimizer_step() {
-  if (per_step_) scheduler_->step();
+  if (!per_step_) return;
+  if (warming_up()) {
+    tick_warmup();
+  } else if (!scheduler_->needs_metric()) {
+    scheduler_->step();
+  }
 }
 
 void LrSchedule::after_evaluation(double metric) {
-  if (per_step_) return;
+  if (warming_up()) {
+    if (!per_step_) tick_warmup();
+    return;  // the metric of a run still warming up is not judged
+  }
   if (scheduler_->needs_metric()) {
     scheduler_->step_metric(metric);
-  } else {
+  } else if (!per_step_) {
     scheduler_->step();
   }
+}
+
+nlohmann::json LrSchedule::state() const {
+  if (!warmup_) return scheduler_->state();
+  return {{"warmup", warmup_->state()},
+          {"warmup_ticks", warmup_ticks_},
+          {"main", scheduler_->state()},
+          {"lrs", groups_->lrs()}};
+}
+
+void LrSchedule::load_state(const nlohmann::json& state) {
+  if (warmup_) {
+    warmup_->load_state(state.at("warmup"));
+    warmup_ticks_ = state.at("warmup_ticks").get<int64_t>();
+    scheduler_->load_state(state.at("main"));
+    const auto lrs = state.at("lrs").get<std::vector<double>>();
+    for (size_t g = 0; g < groups_->size() && g < lrs.size(); ++g) groups_->set_lr(g, lrs[g]);
+    return;
+  }
+  scheduler_->load_state(state);
+  const auto& lrs = scheduler_->last_lrs();
+  for (size_t g = 0; g < groups_->size() && g < lrs.size(); ++g) groups_->set_lr(g, lrs[g]);
 }
 
 }  // namespace attune

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "schedulers/scheduler.h"
 
@@ -17,15 +18,21 @@ struct LrScheduleConfig {
 };
 
 /// Drives a scheduler from the training loop: ticks after each optimizer step
-/// (`interval: step`) or after each evaluation (`interval: epoch`, and always
-/// for schedulers fed the validation metric), with the optional linear warmup
-/// in front as PyTorch's SequentialLR([LinearLR, main], [warmup_steps]).
+/// (`interval: step`) or after each evaluation (`interval: epoch`), with the
+/// optional linear warmup in front as PyTorch's SequentialLR([LinearLR, main],
+/// [warmup_steps]).
+///
+/// A scheduler fed the validation metric (reduce_on_plateau) ticks after each
+/// evaluation, whatever the interval. Its warmup runs on its own at the
+/// interval's ticks (optimizer steps by default); evaluations before the
+/// warmup ends are not fed to it, so it judges the metric only from the full
+/// learning rate on and scales down from there.
 class LrSchedule {
  public:
   /// `steps_per_epoch` and `epochs` size the run for schedules that default
-  /// to its length.
+  /// to its length; `monitored_metric` is what metric-driven schedulers are fed.
   LrSchedule(const LrScheduleConfig& config, torch::optim::Optimizer& optimizer, int64_t steps_per_epoch,
-             int64_t epochs);
+             int64_t epochs, const std::string& monitored_metric = "");
 
   /// Call after every optimizer step.
   void after_optimizer_step();
@@ -35,17 +42,30 @@ class LrSchedule {
   /// What a checkpoint keeps of the schedule, and its restoration: the
   /// scheduler's state, then every group's lr as the scheduler last set it
   /// (momentum travels with the optimizer's own state).
-  nlohmann::json state() const { return scheduler_->state(); }
+  nlohmann::json state() const;
   void load_state(const nlohmann::json& state);
 
   /// Ticks in the whole run (what `attune schedule` prints by default).
   int64_t total_ticks() const { return total_ticks_; }
+  /// Whether a tick is an optimizer step (else an evaluation).
   bool per_step() const { return per_step_; }
+  /// Whether evaluations feed the metric to the scheduler.
+  bool needs_metric() const { return scheduler_->needs_metric(); }
+  /// Every group's current lr.
+  std::vector<double> lrs() const { return groups_->lrs(); }
+  /// The scheduler itself (with its SequentialLR warmup, where it has one).
   Scheduler& scheduler() { return *scheduler_; }
 
  private:
-  std::shared_ptr<Scheduler> scheduler_;
+  bool warming_up() const { return warmup_ && warmup_ticks_ < warmup_steps_; }
+  void tick_warmup();
+
   std::shared_ptr<ParamGroups> groups_;
+  std::shared_ptr<Scheduler> scheduler_;
+  // A metric-driven scheduler's warmup, ticked on its own before it.
+  std::shared_ptr<Scheduler> warmup_;
+  int64_t warmup_steps_ = 0;
+  int64_t warmup_ticks_ = 0;
   bool per_step_;
   int64_t total_ticks_;
 };

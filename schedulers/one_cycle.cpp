@@ -51,16 +51,7 @@ class OneCycleScheduler : public Scheduler {
     } else {
       total_steps_ = std::max<int64_t>(args.total_ticks, 1);
     }
-    const auto total = static_cast<double>(total_steps_);
-    const double pct = options.pct_start;
-    if (options.three_phase) {
-      phases_ = {{pct * total - 1, kInitial, kMax, kMaxMomentum, kBaseMomentum},
-                 {2 * pct * total - 2, kMax, kInitial, kBaseMomentum, kMaxMomentum},
-                 {total - 1, kInitial, kMin, kMaxMomentum, kMaxMomentum}};
-    } else {
-      phases_ = {{pct * total - 1, kInitial, kMax, kMaxMomentum, kBaseMomentum},
-                 {total - 1, kMax, kMin, kBaseMomentum, kMaxMomentum}};
-    }
+    build_phases();
     // As PyTorch: the group's initial lr becomes max_lr / div_factor.
     const size_t n = groups().size();
     for (size_t g = 0; g < n; ++g) {
@@ -86,6 +77,15 @@ class OneCycleScheduler : public Scheduler {
     auto state = Scheduler::state();
     state["total_steps"] = total_steps_;
     return state;
+  }
+  // The cycle's length as the run began: a resumed run whose length is
+  // computed differently (other data, other ranks) still ends its cycle.
+  void load_state(const nlohmann::json& state) override {
+    Scheduler::load_state(state);
+    if (state.contains("total_steps")) {
+      total_steps_ = state.at("total_steps").get<int64_t>();
+      build_phases();
+    }
   }
 
  protected:
@@ -124,6 +124,19 @@ class OneCycleScheduler : public Scheduler {
   struct GroupValues {
     double v[kValueCount] = {};
   };
+
+  void build_phases() {
+    const auto total = static_cast<double>(total_steps_);
+    const double pct = options_.pct_start;
+    if (options_.three_phase) {
+      phases_ = {{pct * total - 1, kInitial, kMax, kMaxMomentum, kBaseMomentum},
+                 {2 * pct * total - 2, kMax, kInitial, kBaseMomentum, kMaxMomentum},
+                 {total - 1, kInitial, kMin, kMaxMomentum, kMaxMomentum}};
+    } else {
+      phases_ = {{pct * total - 1, kInitial, kMax, kMaxMomentum, kBaseMomentum},
+                 {total - 1, kMax, kMin, kBaseMomentum, kMaxMomentum}};
+    }
+  }
 
   double anneal(double start, double end, double pct) const {
     if (options_.anneal_strategy == "linear") return (end - start) * pct + start;

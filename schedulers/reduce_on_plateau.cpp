@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/metrics/metric_goal.h"
 #include "schedulers/per_group.h"
 #include "schedulers/scheduler.h"
 
@@ -10,7 +11,7 @@ namespace attune {
 namespace {
 
 struct PlateauOptions {
-  std::string mode = "min";
+  std::string mode = "auto";
   double factor = 0.1;
   int64_t patience = 10;
   double threshold = 1e-4;
@@ -20,7 +21,10 @@ struct PlateauOptions {
   double eps = 1e-8;
   static void declare(config::Schema<PlateauOptions>& s) {
     using O = PlateauOptions;
-    s.field("mode", &O::mode, "`min`: the metric should fall (a loss); `max`: rise (accuracy)").one_of({"min", "max"});
+    s.field("mode", &O::mode,
+            "`auto`: the direction of the metric it is fed (train.early_stopping.metric: losses fall, accuracy "
+            "rises); `min` or `max` must agree with it")
+        .one_of(metric_mode_names());
     s.field("factor", &O::factor, "lr factor at each reduction").greater_than(0).less_than(1);
     s.field("patience", &O::patience, "evaluations without improvement before reducing").at_least(0);
     s.field("threshold", &O::threshold, "smallest change that counts as an improvement").at_least(0);
@@ -35,7 +39,8 @@ struct PlateauOptions {
 class PlateauScheduler : public Scheduler {
  public:
   using Options = PlateauOptions;
-  PlateauScheduler(const Options& options, const SchedulerArgs& args) : Scheduler(args), options_(options) {
+  PlateauScheduler(const Options& options, const SchedulerArgs& args)
+      : Scheduler(args), options_(options), goal_(goal_for(options, args.monitored_metric)) {
     best_ = worst();
   }
 
@@ -92,16 +97,30 @@ class PlateauScheduler : public Scheduler {
   std::vector<double> get_lr() override { return group_lrs(); }
 
  private:
+  // `auto` follows the metric it is fed; without one (a scheduler built
+  // outside a run) PyTorch's default, `min`.
+  static MetricGoal goal_for(const Options& options, const std::string& metric) {
+    if (metric.empty()) return explicit_goal(options.mode).value_or(MetricGoal::minimize);
+    const std::string conflict =
+        mode_conflict(metric, options.mode, fmt::format("cut the lr while {} improves", metric));
+    if (!conflict.empty()) {
+      input_error("scheduler.mode (reduce_on_plateau, fed train.early_stopping.metric): {}", conflict);
+    }
+    return resolve_goal(metric, options.mode);
+  }
   double worst() const {
-    return options_.mode == "min" ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+    return goal_ == MetricGoal::minimize ? std::numeric_limits<double>::infinity()
+                                         : -std::numeric_limits<double>::infinity();
   }
   bool is_better(double a, double best) const {
     const bool rel = options_.threshold_mode == "rel";
-    if (options_.mode == "min") return rel ? a < best * (1. - options_.threshold) : a < best - options_.threshold;
+    if (goal_ == MetricGoal::minimize)
+      return rel ? a < best * (1. - options_.threshold) : a < best - options_.threshold;
     return rel ? a > best * (options_.threshold + 1.) : a > best + options_.threshold;
   }
 
   Options options_;
+  MetricGoal goal_;
   double best_;
   int64_t num_bad_epochs_ = 0;
   int64_t cooldown_counter_ = 0;

@@ -40,6 +40,17 @@ void Scheduler::load_state(const nlohmann::json& state) {
   last_lrs_ = state.at("last_lrs").get<std::vector<double>>();
 }
 
+void refuse_metric_driven(const std::vector<std::shared_ptr<Scheduler>>& children, const char* composite) {
+  for (size_t i = 0; i < children.size(); ++i) {
+    if (!children[i]->needs_metric()) continue;
+    input_error(
+        "scheduler `{}`: schedulers[{}] is fed the validation metric after each evaluation, which `{}` cannot do "
+        "(it ticks its schedulers per step or epoch); use it as the scheduler itself, with `warmup_steps` for a "
+        "warmup before it",
+        composite, i, composite);
+  }
+}
+
 std::shared_ptr<Scheduler> make_scheduler(const Component<SchedulerKind>& component, const SchedulerArgs& args) {
   auto scheduler = component.create(args);
   scheduler->initialize();

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/registry/component.h"
@@ -21,6 +22,10 @@ struct SchedulerArgs {
   int64_t total_ticks = 0;
   /// Ticks in one epoch (1 for `interval: epoch`).
   int64_t ticks_per_epoch = 1;
+  /// The validation metric a metric-driven scheduler is fed (the trainer's
+  /// `train.early_stopping.metric`), whose direction its `mode: auto` takes;
+  /// empty where no run is behind it (PyTorch's defaults then apply).
+  std::string monitored_metric;
 };
 
 /// A learning-rate schedule: a port of torch.optim.lr_scheduler._LRScheduler,
@@ -84,6 +89,11 @@ struct SchedulerKind {
 };
 template <>
 Registry<SchedulerKind>& registry<SchedulerKind>();
+
+/// An InputError when one of a composite's `children` is fed the validation
+/// metric: `sequential` and `chained` tick theirs per step or epoch, which such
+/// a scheduler cannot follow (as in PyTorch); `warmup_steps` warms one up.
+void refuse_metric_driven(const std::vector<std::shared_ptr<Scheduler>>& children, const char* composite);
 
 /// Builds a registered scheduler and performs its initial step, as
 /// constructing one in PyTorch does.

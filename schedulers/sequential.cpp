@@ -45,6 +45,7 @@ SequentialScheduler::SequentialScheduler(std::vector<std::shared_ptr<Scheduler>>
 // SequentialLR.__init__: undo the initial steps the children made while being
 // built, then make the first child's initial step again.
 void SequentialScheduler::start() {
+  refuse_metric_driven(schedulers_, "sequential");
   last_epoch_ = 0;
   for (size_t i = 0; i < groups().size(); ++i) groups().set_lr(i, groups().initial_lrs()[i]);
   for (auto& scheduler : schedulers_) scheduler->last_epoch_ -= 1;

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cmath>
 #include <memory>
 #include <sstream>
 
@@ -78,11 +79,10 @@ CommandRunner add_schedule_command(CLI::App& app) {
     const int64_t steps = steps_per_epoch(data->train().size(), config.train.batch_size, config.train.drop_last);
     const OptimizerArgs groups = placeholder_param_groups(config.optimizer);
     const auto optimizer = build_optimizer(config.optimizer, groups);
-    LrSchedule schedule(config.scheduler, *optimizer, steps, config.train.epochs);
+    LrSchedule schedule(config.scheduler, *optimizer, steps, config.train.epochs, config.train.early_stopping.metric);
     int64_t ticks = args->ticks > 0 ? args->ticks : schedule.total_ticks();
-    auto& scheduler = schedule.scheduler();
     std::vector<double> metrics;
-    if (scheduler.needs_metric()) {
+    if (schedule.needs_metric()) {
       if (args->metrics.empty()) {
         input_error(
             "scheduler `{}` follows the validation metric: give --metrics FILE (a run's metrics.csv, or one "
@@ -90,8 +90,19 @@ CommandRunner add_schedule_command(CLI::App& app) {
             config.scheduler.scheduler.type);
       }
       metrics = read_metrics(args->metrics, config.train.early_stopping.metric);
-      ticks = std::min<int64_t>(ticks, static_cast<int64_t>(metrics.size()));
+      const auto evaluations = static_cast<int64_t>(metrics.size());
+      ticks = std::min<int64_t>(ticks, schedule.per_step() ? evaluations * steps : evaluations);
     }
+    // Replays what training does: optimizer steps, and an evaluation after
+    // every epoch's last step, fed the next metric.
+    auto metric = [&](int64_t evaluation) {
+      return metrics.empty() ? std::nan("") : metrics.at(static_cast<size_t>(evaluation));
+    };
+    auto tick_once = [&](int64_t tick) {
+      if (!schedule.per_step()) return schedule.after_evaluation(metric(tick - 1));
+      schedule.after_optimizer_step();
+      if (tick % steps == 0) schedule.after_evaluation(metric(tick / steps - 1));
+    };
 
     const auto names = group_names(groups);
     std::vector<PlotSeries> series(names.size());
@@ -102,15 +113,9 @@ CommandRunner add_schedule_command(CLI::App& app) {
     }
     csv += "\n";
     for (int64_t tick = 0; tick <= ticks; ++tick) {
-      if (tick > 0) {
-        if (scheduler.needs_metric()) {
-          scheduler.step_metric(metrics[static_cast<size_t>(tick - 1)]);
-        } else {
-          scheduler.step();
-        }
-      }
+      if (tick > 0) tick_once(tick);
       csv += std::to_string(tick);
-      const auto& lrs = scheduler.last_lrs();
+      const auto lrs = schedule.lrs();
       for (size_t g = 0; g < lrs.size(); ++g) {
         csv += fmt::format(",{}", lrs[g]);
         series[g].x.push_back(static_cast<double>(tick));

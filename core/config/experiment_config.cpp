@@ -3,17 +3,26 @@
 #include <regex>
 
 #include "core/config/overrides.h"
+#include "core/metrics/metric_goal.h"
 #include "core/registry/plugin_loader.h"
 
 namespace attune {
 
 void EarlyStoppingConfig::declare(config::Schema<EarlyStoppingConfig>& s) {
   using E = EarlyStoppingConfig;
-  s.field("metric", &E::metric, "metric watched for early stopping and for best.pt")
-      .one_of({"val_accuracy", "val_loss", "train_loss"});
-  s.field("mode", &E::mode, "whether the metric should go up (`max`) or down (`min`)").one_of({"max", "min"});
+  s.field("metric", &E::metric, "metric watched for early stopping and for best.pt").one_of(ranked_metric_names());
+  s.field("mode", &E::mode,
+          "`auto`: the metric's own direction (losses fall, accuracy rises); `min` or `max` must agree with it")
+      .one_of(metric_mode_names());
   s.field("patience", &E::patience, "evaluations without improvement before stopping (0 = never stop)").at_least(0);
   s.field("min_delta", &E::min_delta, "smallest change that counts as an improvement").at_least(0);
+  s.check("mode", [](const E& e) -> std::string {
+    const auto asked = explicit_goal(e.mode);
+    if (!asked) return "";
+    return mode_conflict(e.metric, e.mode,
+                         fmt::format("keep the checkpoint with {} as best.pt, and stop early while {} still improves",
+                                     extreme_of(*asked, e.metric), e.metric));
+  });
 }
 
 void TrainConfig::declare(config::Schema<TrainConfig>& s) {

@@ -17,7 +17,7 @@ namespace attune {
 /// `train.early_stopping`: also picks which checkpoint is best.pt.
 struct EarlyStoppingConfig {
   std::string metric = "val_accuracy";
-  std::string mode = "max";
+  std::string mode = "auto";
   int64_t patience = 0;
   double min_delta = 0.0;
   static void declare(config::Schema<EarlyStoppingConfig>& s);

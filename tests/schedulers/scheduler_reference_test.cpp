@@ -87,3 +87,45 @@ TEST_P(SchedulerReference, ResumedScheduleContinuesTheSameSequence) {
 
 }  // namespace
 }  // namespace attune
+
+namespace attune {
+namespace {
+
+// one_cycle's length defaults to the run's; a run resumed where the run's
+// length is computed otherwise (a changed training set, other ranks) still
+// follows the cycle it started (PyTorch's sequence), since total_steps is
+// restored from the checkpoint rather than recomputed.
+TEST(SchedulerResume, OneCycleKeepsTheTotalStepsItStartedWith) {
+  int cases = 0;
+  for (const auto& name : testing::reference_case_names()) {
+    if (name.rfind("one_cycle", 0) != 0) continue;
+    ++cases;
+    const ReferenceCase c = testing::reference_case(name);
+    const int64_t stop = c.ticks / 2;
+    auto first = testing::build_schedule(c);
+    for (int64_t tick = 1; tick <= stop; ++tick) testing::tick(first.schedule->scheduler(), c, tick);
+    torch::serialize::OutputArchive archive;
+    first.optimizer->save(archive);
+    std::ostringstream bytes;
+    archive.save_to(bytes);
+
+    ReferenceCase longer = c;
+    longer.steps_per_epoch *= 2;  // what the resumed session computes
+    auto resumed = testing::build_schedule(longer);
+    std::istringstream in(bytes.str());
+    torch::serialize::InputArchive input;
+    input.load_from(in);
+    resumed.optimizer->load(input);
+    resumed.schedule->load_state(first.schedule->state());
+    for (int64_t tick = stop + 1; tick <= c.ticks; ++tick) {
+      testing::tick(resumed.schedule->scheduler(), c, tick);
+      for (size_t g = 0; g < resumed.groups->size(); ++g) {
+        expect_close(resumed.groups->lr(g), c.lr[tick][g], name + " resumed, tick " + std::to_string(tick) + " lr");
+      }
+    }
+  }
+  EXPECT_GE(cases, 3);
+}
+
+}  // namespace
+}  // namespace attune

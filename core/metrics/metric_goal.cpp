@@ -1,0 +1,56 @@
+#include "core/metrics/metric_goal.h"
+
+#include <fmt/format.h>
+
+namespace attune {
+
+const std::vector<std::string>& ranked_metric_names() {
+  static const std::vector<std::string> names = {"val_accuracy", "val_loss", "train_loss"};
+  return names;
+}
+
+MetricGoal metric_goal(const std::string& metric) {
+  const std::string suffix = "_loss";
+  const bool loss = metric == "loss" || (metric.size() > suffix.size() &&
+                                         metric.compare(metric.size() - suffix.size(), suffix.size(), suffix) == 0);
+  return loss ? MetricGoal::minimize : MetricGoal::maximize;
+}
+
+const std::vector<std::string>& metric_mode_names() {
+  static const std::vector<std::string> names = {"auto", "min", "max"};
+  return names;
+}
+
+std::optional<MetricGoal> explicit_goal(const std::string& mode) {
+  if (mode == "min") return MetricGoal::minimize;
+  if (mode == "max") return MetricGoal::maximize;
+  return std::nullopt;
+}
+
+MetricGoal resolve_goal(const std::string& metric, const std::string& mode) {
+  return explicit_goal(mode).value_or(metric_goal(metric));
+}
+
+std::string mode_conflict(const std::string& metric, const std::string& mode, const std::string& consequence) {
+  const auto asked = explicit_goal(mode);
+  const MetricGoal own = metric_goal(metric);
+  if (!asked || *asked == own) return "";
+  return fmt::format(
+      "`{}` contradicts {}, which is {}: it would {}; remove `mode` (it follows the metric) or set "
+      "`mode: {}`",
+      mode, metric, own == MetricGoal::minimize ? "minimised" : "maximised", consequence, to_mode(own));
+}
+
+std::string extreme_of(MetricGoal goal, const std::string& metric) {
+  return fmt::format("the {} {}", goal == MetricGoal::maximize ? "highest" : "lowest", metric);
+}
+
+std::string to_mode(MetricGoal goal) {
+  return goal == MetricGoal::maximize ? "max" : "min";
+}
+
+bool improves(MetricGoal goal, double value, double best, double min_delta) {
+  return goal == MetricGoal::maximize ? value > best + min_delta : value < best - min_delta;
+}
+
+}  // namespace attune

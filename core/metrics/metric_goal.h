@@ -1,0 +1,48 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace attune {
+
+/// Whether a metric gets better by falling (a loss) or by rising (accuracy).
+enum class MetricGoal { minimize, maximize };
+
+/// The metrics every evaluation records (metrics.csv's columns besides epoch,
+/// step and the learning rates): what early stopping, best.pt,
+/// reduce_on_plateau, `search.metric` and the pruners can rank by. Declared
+/// here once, so that every `metric:` key offers the same names.
+const std::vector<std::string>& ranked_metric_names();
+
+/// The metric's own direction: losses (`*_loss`) are minimised, everything
+/// else (accuracy and the like) maximised.
+MetricGoal metric_goal(const std::string& metric);
+
+/// The values a `mode:` key takes: `auto` (the metric's own direction),
+/// `min` or `max`.
+const std::vector<std::string>& metric_mode_names();
+
+/// What `mode` asks for: nullopt for `auto`.
+std::optional<MetricGoal> explicit_goal(const std::string& mode);
+
+/// The direction a `mode:` key gives for `metric`: its own for `auto`.
+MetricGoal resolve_goal(const std::string& metric, const std::string& mode);
+
+/// Empty when `mode` agrees with the metric's own direction (or is `auto`);
+/// otherwise the start of an error message: "`max` contradicts val_loss,
+/// which is minimised: it would keep ", for the caller to finish with what
+/// its choice would do (`consequence`, e.g. "the checkpoint with the highest
+/// val_loss as best.pt").
+std::string mode_conflict(const std::string& metric, const std::string& mode, const std::string& consequence);
+
+/// "the highest val_loss" / "the lowest val_accuracy": what a goal picks.
+std::string extreme_of(MetricGoal goal, const std::string& metric);
+
+/// `min` or `max`, as PyTorch and Optuna write a direction.
+std::string to_mode(MetricGoal goal);
+
+/// Whether `value` improves on `best` by more than `min_delta` in the goal's direction.
+bool improves(MetricGoal goal, double value, double best, double min_delta = 0.0);
+
+}  // namespace attune
