@@ -45,7 +45,7 @@ void flatten(torch::serialize::InputArchive& archive, const std::string& prefix,
 std::optional<StateDict> read_attune_checkpoint(const std::string& path) {
   try {
     torch::serialize::InputArchive archive;
-    archive.load_from(path);
+    archive.load_from(path, torch::Device(torch::kCPU));  // whichever device wrote it; callers copy where needed
     c10::IValue format;
     if (!archive.try_read("format", format) || !format.isString()) return std::nullopt;
     torch::serialize::InputArchive model;

@@ -1,6 +1,8 @@
 #include "core/train/checkpoint.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
+#include <torch/cuda.h>
 #include <torch/serialize.h>
 
 #include <filesystem>
@@ -17,6 +19,33 @@ at::Generator cpu_generator() {
   return at::detail::getDefaultCPUGenerator();
 }
 
+// Every CUDA device's generator: a run resumed mid-epoch on CUDA draws what
+// the uninterrupted one would have drawn (as with the CPU generator).
+int64_t cuda_generators() {
+  return torch::cuda::is_available() ? static_cast<int64_t>(torch::cuda::device_count()) : 0;
+}
+at::Generator cuda_generator(int64_t index) {
+  return at::globalContext().defaultGenerator(c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(index)));
+}
+
+torch::Tensor generator_state(at::Generator generator) {
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  return generator.get_state();
+}
+
+void set_generator_state(at::Generator generator, const torch::Tensor& state) {
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state.to(torch::kCPU));  // the archive may have mapped it to a GPU
+}
+
+// Where the model's tensors live: the checkpoint's tensors are read straight
+// there, whatever device wrote them (PyTorch's map_location).
+torch::Device model_device(torch::nn::Module& model) {
+  for (const auto& parameter : model.parameters()) return parameter.device();
+  for (const auto& buffer : model.buffers()) return buffer.device();
+  return torch::kCPU;
+}
+
 }  // namespace
 
 void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
@@ -30,11 +59,10 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
     optimizer->save(optimizer_archive);
     archive.write("optimizer", optimizer_archive);
   }
-  {
-    auto generator = cpu_generator();
-    std::lock_guard<std::mutex> lock(generator.mutex());
-    archive.write("rng_cpu", generator.get_state());
-  }
+  archive.write("rng_cpu", generator_state(cpu_generator()));
+  const int64_t cuda = cuda_generators();
+  archive.write("rng_cuda_count", c10::IValue(cuda));
+  for (int64_t i = 0; i < cuda; ++i) archive.write(fmt::format("rng_cuda_{}", i), generator_state(cuda_generator(i)));
   archive.write("format", c10::IValue(std::string(kFormat)));
   archive.write("trainer_state", c10::IValue(trainer_state.dump()));
 
@@ -52,7 +80,7 @@ nlohmann::json load_checkpoint(const std::string& path, torch::nn::Module& model
   if (!std::filesystem::exists(path)) input_error("{}: checkpoint not found", path);
   try {
     torch::serialize::InputArchive archive;
-    archive.load_from(path);
+    archive.load_from(path, model_device(model));
     c10::IValue format;
     if (!archive.try_read("format", format) || !format.isString() || format.toStringRef() != kFormat) {
       input_error("{}: not an attune checkpoint (no `{}` marker)", path, kFormat);
@@ -68,9 +96,15 @@ nlohmann::json load_checkpoint(const std::string& path, torch::nn::Module& model
     if (restore_rng) {
       torch::Tensor state;
       archive.read("rng_cpu", state);
-      auto generator = cpu_generator();
-      std::lock_guard<std::mutex> lock(generator.mutex());
-      generator.set_state(state);
+      set_generator_state(cpu_generator(), state);
+      // The GPUs this machine has of those that wrote it (none, on a CPU).
+      c10::IValue saved;
+      const int64_t count = archive.try_read("rng_cuda_count", saved) && saved.isInt() ? saved.toInt() : 0;
+      for (int64_t i = 0; i < std::min(count, cuda_generators()); ++i) {
+        torch::Tensor cuda_state;  // a fresh tensor: reading into a defined one rebinds it in place
+        archive.read(fmt::format("rng_cuda_{}", i), cuda_state);
+        set_generator_state(cuda_generator(i), cuda_state);
+      }
     }
     c10::IValue trainer_state;
     archive.read("trainer_state", trainer_state);

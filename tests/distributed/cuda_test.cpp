@@ -4,7 +4,12 @@
 // build; only these checks need the hardware.
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <torch/cuda.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
 
 #include "tests/support/tiny_experiment.h"
 
@@ -54,17 +59,74 @@ TEST(Cuda, TrainsOnTheGpuAndMatchesTheCpu) {
   EXPECT_NEAR(g["final"]["train_loss"].get<double>(), c["final"]["train_loss"].get<double>(), 1e-3);
 }
 
-TEST(Cuda, CheckpointsLoadOnTheCpu) {
+TEST(Cuda, CheckpointsWrittenOnTheGpuLoadOnTheCpuAndBack) {
   ATTUNE_REQUIRE_CUDA(1);
   testing::TempDir dir;
   const auto yaml = testing::write_tiny_experiment(dir, 64);
-  ASSERT_EQ(
-      testing::run_attune({"train", yaml, "device=cuda", "train.epochs=1", "--run-dir", dir.file("run")}).exit_code, 0);
-  std::string config = testing::read_text(dir.file("run/config.yaml"));
-  config.replace(config.find("device: cuda"), 12, "device: cpu");
-  testing::write_text(dir.file("run/config.yaml"), config);
-  const auto eval = testing::run_attune({"eval", dir.file("run")});
-  EXPECT_EQ(eval.exit_code, 0) << eval.err;
+  const std::string run = dir.file("run");
+  ASSERT_EQ(testing::run_attune({"train", yaml, "device=cuda", "train.epochs=1", "--run-dir", run}).exit_code, 0);
+  // eval on either device from the same GPU checkpoint: the same numbers, within float rounding.
+  const auto gpu = testing::run_attune({"eval", run});
+  ASSERT_EQ(gpu.exit_code, 0) << gpu.err;
+  const auto cpu = testing::run_attune({"eval", run, "--device", "cpu"});
+  ASSERT_EQ(cpu.exit_code, 0) << cpu.err;
+  const auto g = nlohmann::json::parse(gpu.out), c = nlohmann::json::parse(cpu.out);
+  EXPECT_NEAR(g["val_loss"].get<double>(), c["val_loss"].get<double>(), 1e-4);
+  // A GPU run resumed on the CPU, and a CPU run resumed on the GPU.
+  std::string config = testing::read_text(run + "/config.yaml");
+  config.replace(config.find("  epochs: 1\n"), 12, "  epochs: 2\n");
+  testing::write_text(run + "/config.yaml", config);
+  const auto on_cpu = testing::run_attune({"train", "--resume", run, "--device", "cpu"});
+  ASSERT_EQ(on_cpu.exit_code, 0) << on_cpu.err;
+  EXPECT_EQ(nlohmann::json::parse(testing::read_text(run + "/summary.json"))["device"], "cpu");
+  config.replace(config.find("  epochs: 2\n"), 12, "  epochs: 3\n");
+  testing::write_text(run + "/config.yaml", config);
+  const auto on_gpu = testing::run_attune({"train", "--resume", run, "--device", "cuda:0"});
+  ASSERT_EQ(on_gpu.exit_code, 0) << on_gpu.err;
+  EXPECT_EQ(nlohmann::json::parse(testing::read_text(run + "/summary.json"))["device"], "cuda:0");
+}
+
+TEST(Cuda, ACheckpointFromTheSecondGpuLoadsOnTheFirst) {
+  ATTUNE_REQUIRE_CUDA(2);
+  testing::TempDir dir;
+  const auto yaml = testing::write_tiny_experiment(dir, 64);
+  const std::string run = dir.file("run");
+  ASSERT_EQ(testing::run_attune({"train", yaml, "device=cuda:1", "train.epochs=1", "--run-dir", run}).exit_code, 0);
+  const auto first = testing::run_attune({"eval", run, "--device", "cuda:0"});
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+}
+
+// Interrupted mid-epoch with dropout on, a CUDA run resumes to the metrics of
+// one never stopped: the checkpoint holds the CUDA generators' state too.
+TEST(Cuda, ResumeMidEpochEndsOnTheUninterruptedMetrics) {
+  ATTUNE_REQUIRE_CUDA(1);
+  testing::TempDir dir;
+  const auto yaml = testing::write_tiny_experiment(dir, 256);
+  const std::vector<std::string> common = {yaml, "device=cuda", "train.epochs=2", "train.batch_size=2"};
+  auto args = [&](const std::string& run) {
+    std::vector<std::string> result = {"train"};
+    result.insert(result.end(), common.begin(), common.end());
+    result.insert(result.end(), {"--run-dir", dir.file(run)});
+    return result;
+  };
+  ASSERT_EQ(testing::run_attune(args("whole")).exit_code, 0);
+  const int pid = testing::start_attune(args("stopped"), dir.file("log"));
+  // Its event file appears once the signal handlers are in place, before the first step.
+  for (int i = 0; i < 600 && !std::filesystem::exists(dir.file("stopped")); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  bool events = false;
+  for (int i = 0; i < 600 && !events; ++i) {
+    for (const auto& entry : std::filesystem::directory_iterator(dir.file("stopped"))) {
+      events = events || entry.path().filename().string().rfind("events.out.tfevents.", 0) == 0;
+    }
+    if (!events) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  kill(pid, SIGINT);
+  ASSERT_EQ(testing::wait_attune(pid), 128 + SIGINT) << testing::read_text(dir.file("log"));
+  const auto resumed = testing::run_attune({"train", "--resume", dir.file("stopped")});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(testing::read_text(dir.file("stopped/metrics.csv")), testing::read_text(dir.file("whole/metrics.csv")));
 }
 
 TEST(CudaDataParallel, TwoGpusWithNccl) {
