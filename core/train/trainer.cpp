@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "core/data/permutation.h"
+#include "core/metrics/metric_goal.h"
 #include "core/tensorboard/event_writer.h"
 #include "core/train/autocast.h"
 #include "core/train/checkpoint.h"
@@ -25,6 +26,17 @@ double MetricsRow::get(const std::string& name) const {
   }
   runtime_error("no metric `{}` in this row", name);
 }
+
+namespace {
+
+// The mean loss over the examples whose steps counted; NaN when every step of
+// the epoch was skipped as non-finite (there is no loss to report, and 0 would
+// read as a perfect fit).
+double mean_loss(double sum, int64_t examples) {
+  return examples > 0 ? sum / static_cast<double>(examples) : std::numeric_limits<double>::quiet_NaN();
+}
+
+}  // namespace
 
 struct Trainer::State {
   int64_t epoch = 0;  // completed epochs
@@ -43,7 +55,8 @@ struct Trainer::State {
   int64_t epoch_step = 0;
   double epoch_loss_sum = 0.0;
   int64_t epoch_samples = 0;
-  int interrupted_by = 0;  // the signal, in this session
+  int64_t epoch_loss_examples = 0;  // the examples in epoch_loss_sum: skipped steps' are not
+  int interrupted_by = 0;           // the signal, in this session
   // Steps whose loss or gradient was NaN or Inf: skipped (train.skip_nonfinite)
   // or, the first one otherwise, the step that stopped the run.
   nlohmann::json nonfinite_steps = nlohmann::json::array();
@@ -213,6 +226,7 @@ void Trainer::train_epoch(State& state) {
   auto loss_sum = torch::full({}, state.epoch_loss_sum, device_options.dtype(torch::kDouble));
   int64_t samples = state.epoch_samples;
   const int64_t samples_before = samples;
+  int64_t loss_examples = state.epoch_loss_examples;
   const int64_t batch_size = config.train.batch_size;
   const auto epoch_start = std::chrono::steady_clock::now();
   std::vector<torch::Tensor> parameters = e_.model->parameters();
@@ -287,16 +301,17 @@ void Trainer::train_epoch(State& state) {
     // when alone): times its size, the sum over this rank's examples.
     if (loss.defined()) loss_sum += loss.detach().to(torch::kDouble) * static_cast<double>(global_end - global_begin);
     samples += batch_examples;
+    if (loss.defined()) loss_examples += batch_examples;
     // Rank 0's count times the ranks: the job's rate, near enough for a progress line.
     state.progress->update(
-        step + 1, (samples - samples_before) * ranks,
-        [&] { return loss_sum.item<double>() / static_cast<double>(std::max<int64_t>(samples, 1)); },
+        step + 1, (samples - samples_before) * ranks, [&] { return mean_loss(loss_sum.item<double>(), loss_examples); },
         e_.optimizer->param_groups().front().options().get_lr());
     if (!distributed && step + 1 < e_.steps_per_epoch && interrupt_requested() != 0) {
       state.interrupted_by = interrupt_requested();
       state.epoch_step = step + 1;
       state.epoch_loss_sum = loss_sum.item<double>();
       state.epoch_samples = samples;
+      state.epoch_loss_examples = loss_examples;
       break;
     }
   }
@@ -305,16 +320,17 @@ void Trainer::train_epoch(State& state) {
   if (state.interrupted_by != 0 || state.failed_nonfinite) return;
   if (distributed) {
     // The epoch's loss over every rank's examples.
-    auto totals = torch::stack({loss_sum, torch::full({}, static_cast<double>(samples), loss_sum.options())});
+    auto totals = torch::stack({loss_sum, torch::full({}, static_cast<double>(loss_examples), loss_sum.options())});
     distributed->all_reduce_sum({totals});
     totals = totals.cpu();
     loss_sum = totals[0];
-    samples = static_cast<int64_t>(totals[1].item<double>());
+    loss_examples = static_cast<int64_t>(totals[1].item<double>());
   }
   state.epoch = epoch;
   state.epoch_step = 0;
   state.epoch_loss_sum = 0.0;
   state.epoch_samples = 0;
+  state.epoch_loss_examples = 0;
   MetricsRow row;
   row.values.emplace_back("epoch", static_cast<double>(epoch));
   row.values.emplace_back("step", static_cast<double>(state.step));
@@ -322,7 +338,7 @@ void Trainer::train_epoch(State& state) {
   for (size_t g = 0; g < groups.size(); ++g) {
     row.values.emplace_back(g == 0 ? "lr" : "lr_" + e_.group_names[g], groups[g].options().get_lr());
   }
-  row.values.emplace_back("train_loss", loss_sum.item<double>() / static_cast<double>(std::max<int64_t>(samples, 1)));
+  row.values.emplace_back("train_loss", mean_loss(loss_sum.item<double>(), loss_examples));
   state.history.push_back(row);
 }
 
@@ -340,8 +356,10 @@ MetricsRow Trainer::evaluate_epoch(State& state) {
 bool Trainer::track_best(State& state, const MetricsRow& row) {
   const auto& stopping = e_.config().train.early_stopping;
   const double value = row.get(stopping.metric);
-  const bool improved = !state.best_value || (stopping.mode == "max" ? value > *state.best_value + stopping.min_delta
-                                                                     : value < *state.best_value - stopping.min_delta);
+  // NaN (an epoch whose every step was skipped) never improves on anything.
+  const bool improved =
+      !std::isnan(value) && (!state.best_value || improves(resolve_goal(stopping.metric, stopping.mode), value,
+                                                           *state.best_value, stopping.min_delta));
   if (improved) {
     state.best_value = value;
     state.best_row = state.history.size() - 1;
@@ -424,7 +442,7 @@ nlohmann::json Trainer::summary(const State& state) const {
   json["steps"] = state.step;
   json["seconds"] = state.total_seconds;
   json["device"] = e_.device.str();
-  json["world_size"] = e_.distributed ? e_.distributed->world_size() : 1;
+  json["world_size"] = world_size();
   json["samples_per_second"] =
       state.train_seconds > 0 ? static_cast<double>(state.train_samples) / state.train_seconds : 0.0;
   json["stopped_early"] = state.stopped_early;
@@ -462,16 +480,52 @@ nlohmann::json Trainer::to_json(const State& state) const {
           {"epoch_step", state.epoch_step},
           {"epoch_loss_sum", state.epoch_loss_sum},
           {"epoch_samples", state.epoch_samples},
+          {"epoch_loss_examples", state.epoch_loss_examples},
           {"nonfinite_steps", state.nonfinite_steps},
+          {"world_size", world_size()},
+          {"steps_per_epoch", e_.steps_per_epoch},
           {"scheduler", e_.schedule->state()}};
 }
 
+void Trainer::check_same_schedule(const nlohmann::json& json) const {
+  // A resumed run keeps its global batch and its number of steps, or the
+  // schedule (and what "epoch 3, step 40" means) would silently change.
+  const int64_t ranks = json.value("world_size", int64_t{1});
+  const int64_t batch = e_.config().train.batch_size;
+  if (ranks != world_size()) {
+    input_error(
+        "{}: this run was trained by {} process(es) (global batch {} x {} = {}); resuming it with {} would change "
+        "the global batch to {} and the schedule's length. Resume it with {}",
+        run_.last_checkpoint(), ranks, batch, ranks, batch * ranks, world_size(), batch * world_size(),
+        ranks == 1 ? fmt::format("`attune train --resume {}` (one process)", run_.path())
+                   : fmt::format("`attune launch --nproc {} train --resume {}` (or torchrun with {} processes in all)",
+                                 ranks, run_.path(), ranks));
+  }
+  const int64_t steps = json.value("steps_per_epoch", e_.steps_per_epoch);
+  if (steps != e_.steps_per_epoch) {
+    input_error(
+        "{}: this run took {} steps per epoch, but its training data now gives {}: the data changed since it "
+        "started ({}); resuming would stretch or shrink its schedule. Restore the data, or start a new run",
+        run_.last_checkpoint(), steps, e_.steps_per_epoch, e_.config().data.options["train"].as<std::string>(""));
+  }
+}
+
+int64_t Trainer::world_size() const {
+  return e_.distributed ? e_.distributed->world_size() : 1;
+}
+
 void Trainer::from_json(const nlohmann::json& json, State& state) {
+  check_same_schedule(json);
   state.epoch = json.at("epoch").get<int64_t>();
   state.step = json.at("step").get<int64_t>();
   for (const auto& values : json.at("history")) {
     MetricsRow row;
-    for (const auto& pair : values) row.values.emplace_back(pair.at(0).get<std::string>(), pair.at(1).get<double>());
+    for (const auto& pair : values) {
+      // JSON has no NaN: a train_loss of an epoch with every step skipped is null.
+      const auto& value = pair.at(1);
+      row.values.emplace_back(pair.at(0).get<std::string>(),
+                              value.is_null() ? std::numeric_limits<double>::quiet_NaN() : value.get<double>());
+    }
     state.history.push_back(row);
   }
   if (!json.at("best_value").is_null()) state.best_value = json.at("best_value").get<double>();
@@ -485,6 +539,7 @@ void Trainer::from_json(const nlohmann::json& json, State& state) {
   state.epoch_step = json.value("epoch_step", int64_t{0});
   state.epoch_loss_sum = json.value("epoch_loss_sum", 0.0);
   state.epoch_samples = json.value("epoch_samples", int64_t{0});
+  state.epoch_loss_examples = json.value("epoch_loss_examples", state.epoch_samples);
   state.nonfinite_steps = json.value("nonfinite_steps", nlohmann::json::array());
   e_.schedule->load_state(json.at("scheduler"));
 }

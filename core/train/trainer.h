@@ -67,6 +67,10 @@ class Trainer {
   nlohmann::json summary(const State& state) const;
   nlohmann::json to_json(const State& state) const;
   void from_json(const nlohmann::json& json, State& state);
+  /// InputError when a checkpoint's run took another global batch or another
+  /// number of steps per epoch than this session would.
+  void check_same_schedule(const nlohmann::json& json) const;
+  int64_t world_size() const;
   void write_run_files() const;
   bool is_main() const;
   nlohmann::json stop_mid_epoch(State& state);
