@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "core/cli/commands.h"
 #include "core/error.h"
@@ -11,6 +13,32 @@ namespace {
 
 std::string first_line(const std::string& text) {
   return text.substr(0, text.find('\n'));
+}
+
+// CLI11 reads an argument written `[...]` as a list of its comma-separated
+// parts (its syntax for vector defaults): the text `[CLS] hello [SEP]` would
+// arrive as `CLS] hello [SEP`. Such arguments carry this mark through the
+// parser, and every option takes it off again, so that each argument reaches
+// its command byte for byte.
+const std::string kLiteralMark = "\x1f<attune:as-written>";
+
+bool looks_like_a_list(const std::string& argument) {
+  return argument.size() >= 2 && argument.front() == '[' && argument.back() == ']';
+}
+
+void unmark_every_option(CLI::App& app) {
+  for (CLI::Option* option : app.get_options()) {
+    option->transform(
+        [](std::string value) {
+          const size_t size = kLiteralMark.size();
+          if (value.size() > size && value.compare(value.size() - size, size, kLiteralMark) == 0) {
+            value.resize(value.size() - size);
+          }
+          return value;
+        },
+        "", "");
+  }
+  for (CLI::App* command : app.get_subcommands({})) unmark_every_option(*command);
 }
 
 }  // namespace
@@ -37,8 +65,15 @@ int main(int argc, char** argv) {
   add(attune::cli::add_tokenize_command);
   add(attune::cli::add_docs_command);
 
+  unmark_every_option(app);
+  std::vector<std::string> arguments(argv, argv + argc);
+  std::vector<char*> marked;
+  for (auto& argument : arguments) {
+    if (&argument != &arguments.front() && looks_like_a_list(argument)) argument += kLiteralMark;
+    marked.push_back(argument.data());
+  }
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(marked.size()), marked.data());
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : attune::kExitBadInput;
