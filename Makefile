@@ -15,7 +15,7 @@ BUILD_PACKAGES := cmake make g++ pkg-config libtorch-dev libopenblas0-pthread li
 TEST_PACKAGES := $(BUILD_PACKAGES) libgtest-dev python3-torch postgresql
 BENCH_PACKAGES := $(BUILD_PACKAGES) python3-torch
 
-.PHONY: all deps test-deps configure build demo test bench clean test-asan fuzz asan-build
+.PHONY: all deps test-deps bench-deps configure test-configure build demo test bench clean test-asan fuzz asan-build
 
 all: build
 
@@ -25,23 +25,37 @@ deps:
 test-deps:
 	@scripts/install-deps.sh $(TEST_PACKAGES)
 
+bench-deps:
+	@scripts/install-deps.sh $(BENCH_PACKAGES)
+
+# A first configure for the demo or the bench builds no tests (GoogleTest may
+# not be installed yet); one that exists is kept as it is.
 $(BUILD_DIR)/CMakeCache.txt:
-	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DATTUNE_BUILD_TESTS=OFF
 
 configure: $(BUILD_DIR)/CMakeCache.txt
 
-build: deps configure
+# `make test` configures every time, with the tests: whatever ran before it
+# (a demo's configure without GoogleTest), the whole suite is built and run,
+# and CMake stops if GoogleTest cannot be found.
+test-configure:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DATTUNE_BUILD_TESTS=ON
+
+# Each step after the packages it needs, also under `make -j`.
+build: deps
+	$(MAKE) configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target attune wsd_scheduler
 
 demo: build
 	$(BUILD_DIR)/attune train $(EXPERIMENT)
 
-test: test-deps configure
+test: test-deps
+	$(MAKE) test-configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
-	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD_DIR) && ctest --output-on-failure --no-tests=error -j $(JOBS)
 
-bench: configure
-	@scripts/install-deps.sh $(BENCH_PACKAGES)
+bench: bench-deps
+	$(MAKE) configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target attune bench_bert_load bench_train_dump bench_encoder_stack bench_data_prep
 	python3 bench/run.py $(BUILD_DIR)
 
