@@ -13,6 +13,10 @@ MultiHeadSelfAttentionImpl::MultiHeadSelfAttentionImpl(int64_t hidden_dim, int64
   dropout_ = register_module("dropout", Dropout(dropout));
 }
 
+ParameterCount MultiHeadSelfAttentionImpl::parameter_count(int64_t hidden_dim) {
+  return linear_parameters(hidden_dim, ParameterCount(3) * hidden_dim) + linear_parameters(hidden_dim, hidden_dim);
+}
+
 torch::Tensor MultiHeadSelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& additive_mask) {
   const int64_t batch = x.size(0), length = x.size(1);
   // [B, L, 3H] -> 3 x [B, heads, L, head_dim]

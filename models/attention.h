@@ -5,6 +5,7 @@
 #include <torch/nn/pimpl.h>
 
 #include "models/dropout.h"
+#include "models/parameter_count.h"
 
 namespace attune {
 
@@ -14,6 +15,8 @@ namespace attune {
 class MultiHeadSelfAttentionImpl : public torch::nn::Module {
  public:
   MultiHeadSelfAttentionImpl(int64_t hidden_dim, int64_t num_heads, double dropout);
+  /// The parameters the constructor makes, without making them.
+  static ParameterCount parameter_count(int64_t hidden_dim);
 
   /// x: [B, L, H]. additive_mask: [B, 1, 1, L] added to the attention scores
   /// (0 for real keys, a large negative number for padding), or undefined.

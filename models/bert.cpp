@@ -112,6 +112,18 @@ BertModelImpl::BertModelImpl(const BertConfig& c) : config_(c) {
   pooler = register_module("pooler", BertDense(c.hidden_size, c.hidden_size));
 }
 
+ParameterCount BertModelImpl::parameter_count(const BertConfig& c) {
+  const int64_t h = c.hidden_size;
+  const ParameterCount embeddings = embedding_parameters(c.vocab_size, h) +
+                                    embedding_parameters(c.max_position_embeddings, h) +
+                                    embedding_parameters(c.type_vocab_size, h) + layer_norm_parameters(h);
+  // query, key, value and attention.output.dense; intermediate.dense and
+  // output.dense; the attention's and the output's LayerNorm.
+  const ParameterCount layer = linear_parameters(h, h) * 4 + linear_parameters(h, c.intermediate_size) +
+                               linear_parameters(c.intermediate_size, h) + layer_norm_parameters(h) * 2;
+  return embeddings + layer * c.num_hidden_layers + linear_parameters(h, h);  // + pooler.dense
+}
+
 BertModelImpl::Output BertModelImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids,
                                              const torch::Tensor& attention_mask) {
   auto hidden = embeddings(input_ids, token_type_ids);

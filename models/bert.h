@@ -8,6 +8,7 @@
 
 #include "models/bert_config.h"
 #include "models/dropout.h"
+#include "models/parameter_count.h"
 
 namespace attune {
 
@@ -102,6 +103,8 @@ TORCH_MODULE(BertEncoder);
 class BertModelImpl : public torch::nn::Module {
  public:
   explicit BertModelImpl(const BertConfig& config);
+  /// The parameters the constructor makes, without making them.
+  static ParameterCount parameter_count(const BertConfig& config);
   struct Output {
     torch::Tensor last_hidden_state;  // [B, L, H]
     torch::Tensor pooler_output;      // [B, H]

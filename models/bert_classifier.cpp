@@ -48,22 +48,19 @@ class BertClassifier : public Model {
   using Options = BertClassifierOptions;
 
   BertClassifier(const Options& options, const ModelArgs& args) : options_(options), config_(load_config(options)) {
-    const int64_t labels = options.num_labels > 0 ? options.num_labels : args.num_classes;
-    if (args.num_classes > 0 && labels != args.num_classes) {
-      input_error("model.num_labels is {} but the data has {} classes", labels, args.num_classes);
-    }
-    if (args.vocab_size > config_.vocab_size) {
-      input_error("the tokenizer's vocabulary ({} tokens) is larger than the model's vocab_size ({}) in {}/config.json",
-                  args.vocab_size, config_.vocab_size, options.pretrained);
-    }
-    if (args.max_length > config_.max_position_embeddings) {
-      input_error("data.max_length {} exceeds the model's max_position_embeddings {} ({}/config.json)", args.max_length,
-                  config_.max_position_embeddings, options.pretrained);
-    }
+    const int64_t labels = check_args(options, args, config_);
     bert_ = register_module("bert", BertModel(config_));
     const double dropout = config_.classifier_dropout >= 0 ? config_.classifier_dropout : config_.hidden_dropout_prob;
     dropout_ = register_module("dropout", Dropout(dropout));
     classifier_ = register_module("classifier", torch::nn::Linear(config_.hidden_size, labels));
+  }
+
+  /// The parameters the constructor makes, from config.json and the data's
+  /// shape alone (attune refuses a model too big for the machine with it).
+  static int64_t parameter_count(const Options& options, const ModelArgs& args) {
+    const BertConfig config = load_config(options);
+    const int64_t labels = check_args(options, args, config);
+    return (BertModelImpl::parameter_count(config) + linear_parameters(config.hidden_size, labels)).value();
   }
 
   torch::Tensor forward(const Batch& batch) override {
@@ -80,6 +77,23 @@ class BertClassifier : public Model {
   BertModel bert() const { return bert_; }
 
  private:
+  /// Refuses data the checkpoint cannot take; returns the head's classes.
+  static int64_t check_args(const Options& options, const ModelArgs& args, const BertConfig& config) {
+    const int64_t labels = options.num_labels > 0 ? options.num_labels : args.num_classes;
+    if (args.num_classes > 0 && labels != args.num_classes) {
+      input_error("model.num_labels is {} but the data has {} classes", labels, args.num_classes);
+    }
+    if (args.vocab_size > config.vocab_size) {
+      input_error("the tokenizer's vocabulary ({} tokens) is larger than the model's vocab_size ({}) in {}/config.json",
+                  args.vocab_size, config.vocab_size, options.pretrained);
+    }
+    if (args.max_length > config.max_position_embeddings) {
+      input_error("data.max_length {} exceeds the model's max_position_embeddings {} ({}/config.json)", args.max_length,
+                  config.max_position_embeddings, options.pretrained);
+    }
+    return labels;
+  }
+
   Options options_;
   BertConfig config_;
   BertModel bert_{nullptr};

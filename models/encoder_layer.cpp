@@ -17,6 +17,12 @@ EncoderLayerImpl::EncoderLayerImpl(const EncoderLayerOptions& options) : options
   dropout2_ = register_module("dropout2", Dropout(options.dropout));
 }
 
+ParameterCount EncoderLayerImpl::parameter_count(const EncoderLayerOptions& options) {
+  const int64_t h = options.hidden_dim;
+  return MultiHeadSelfAttentionImpl::parameter_count(h) + linear_parameters(h, options.ff_dim) +
+         linear_parameters(options.ff_dim, h) + layer_norm_parameters(h) * 2;
+}
+
 torch::Tensor EncoderLayerImpl::feed_forward(const torch::Tensor& x) {
   auto hidden = linear1(x);
   hidden = options_.activation == "relu" ? torch::relu(hidden) : torch::gelu(hidden);

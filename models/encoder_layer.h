@@ -8,6 +8,7 @@
 
 #include "models/attention.h"
 #include "models/dropout.h"
+#include "models/parameter_count.h"
 
 namespace attune {
 
@@ -29,6 +30,8 @@ struct EncoderLayerOptions {
 class EncoderLayerImpl : public torch::nn::Module {
  public:
   explicit EncoderLayerImpl(const EncoderLayerOptions& options);
+  /// The parameters the constructor makes, without making them.
+  static ParameterCount parameter_count(const EncoderLayerOptions& options);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& additive_mask);
 
   MultiHeadSelfAttention attn{nullptr};

@@ -15,6 +15,12 @@ TextEmbeddingImpl::TextEmbeddingImpl(int64_t vocab_size, int64_t max_length, int
   dropout_ = register_module("dropout", Dropout(dropout));
 }
 
+ParameterCount TextEmbeddingImpl::parameter_count(int64_t vocab_size, int64_t max_length, int64_t hidden_dim,
+                                                  bool with_norm) {
+  return embedding_parameters(vocab_size, hidden_dim) + embedding_parameters(max_length, hidden_dim) +
+         (with_norm ? layer_norm_parameters(hidden_dim) : ParameterCount(0));
+}
+
 torch::Tensor TextEmbeddingImpl::forward(const torch::Tensor& ids) {
   const int64_t length = ids.size(1);
   if (length > positions->weight.size(0)) {

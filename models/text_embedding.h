@@ -5,6 +5,7 @@
 #include <torch/nn/modules/normalization.h>
 
 #include "models/dropout.h"
+#include "models/parameter_count.h"
 
 namespace attune {
 
@@ -14,6 +15,8 @@ class TextEmbeddingImpl : public torch::nn::Module {
  public:
   TextEmbeddingImpl(int64_t vocab_size, int64_t max_length, int64_t hidden_dim, int64_t pad_id, bool with_norm,
                     double layer_norm_eps, double dropout);
+  /// The parameters the constructor makes, without making them.
+  static ParameterCount parameter_count(int64_t vocab_size, int64_t max_length, int64_t hidden_dim, bool with_norm);
   /// ids: [B, L] -> [B, L, H]
   torch::Tensor forward(const torch::Tensor& ids);
 

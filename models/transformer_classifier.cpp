@@ -2,6 +2,7 @@
 // a linear head on the pooled sequence.
 
 #include "models/model.h"
+#include "models/parameter_count.h"
 #include "models/text_embedding.h"
 #include "models/transformer_encoder.h"
 
@@ -26,15 +27,23 @@ class TransformerClassifier : public Model {
   using Options = TransformerClassifierOptions;
 
   TransformerClassifier(const Options& options, const ModelArgs& args) : options_(options) {
-    if (args.vocab_size <= 0 || args.max_length <= 0) {
-      input_error("model `transformer_classifier` needs text data (a tokenizer and max_length)");
-    }
+    check_args(args);
     const int64_t h = options.hidden_dim;
     embedding_ =
         register_module("embedding", TextEmbedding(args.vocab_size, args.max_length, h, args.pad_id,
                                                    !options.norm_first, options.layer_norm_eps, options.dropout));
     encoder_ = register_module("encoder", TransformerEncoder(options));
     head_ = register_module("head", torch::nn::Linear(h, args.num_classes));
+  }
+
+  /// The parameters the constructor makes, from the options and the data's
+  /// shape alone (attune refuses a model too big for the machine with it).
+  static int64_t parameter_count(const Options& options, const ModelArgs& args) {
+    check_args(args);
+    return (TextEmbeddingImpl::parameter_count(args.vocab_size, args.max_length, options.hidden_dim,
+                                               !options.norm_first) +
+            TransformerEncoderImpl::parameter_count(options) + linear_parameters(options.hidden_dim, args.num_classes))
+        .value();
   }
 
   torch::Tensor forward(const Batch& batch) override {
@@ -51,6 +60,12 @@ class TransformerClassifier : public Model {
   }
 
  private:
+  static void check_args(const ModelArgs& args) {
+    if (args.vocab_size <= 0 || args.max_length <= 0) {
+      input_error("model `transformer_classifier` needs text data (a tokenizer and max_length)");
+    }
+  }
+
   Options options_;
   TextEmbedding embedding_{nullptr};
   TransformerEncoder encoder_{nullptr};

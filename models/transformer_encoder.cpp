@@ -11,6 +11,11 @@ TransformerEncoderImpl::TransformerEncoderImpl(const EncoderOptions& options) {
   }
 }
 
+ParameterCount TransformerEncoderImpl::parameter_count(const EncoderOptions& options) {
+  return EncoderLayerImpl::parameter_count(options) * options.num_layers +
+         (options.norm_first ? layer_norm_parameters(options.hidden_dim) : ParameterCount(0));
+}
+
 torch::Tensor TransformerEncoderImpl::forward(torch::Tensor x, const torch::Tensor& additive_mask) {
   for (const auto& layer : *layers) x = layer->as<EncoderLayerImpl>()->forward(x, additive_mask);
   return norm ? norm(x) : x;

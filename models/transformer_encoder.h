@@ -23,6 +23,8 @@ struct EncoderOptions : EncoderLayerOptions {
 class TransformerEncoderImpl : public torch::nn::Module {
  public:
   explicit TransformerEncoderImpl(const EncoderOptions& options);
+  /// The parameters the constructor makes, without making them.
+  static ParameterCount parameter_count(const EncoderOptions& options);
   torch::Tensor forward(torch::Tensor x, const torch::Tensor& additive_mask);
 
   torch::nn::ModuleList layers{nullptr};

@@ -7,6 +7,7 @@
 #include <torch/nn/modules/conv.h>
 
 #include "models/model.h"
+#include "models/parameter_count.h"
 #include "models/transformer_encoder.h"
 
 namespace attune {
@@ -39,17 +40,9 @@ class Vit : public Model {
   using Options = VitOptions;
 
   Vit(const Options& options, const ModelArgs& args) : options_(options) {
-    if (args.image_shape.size() != 3) {
-      input_error(
-          "model `vit` needs image data ([channels, height, width]), such as `data: {{type: "
-          "image_classification}}`; for text use `transformer_classifier`");
-    }
+    check_args(options, args);
     const int64_t channels = args.image_shape[0], height = args.image_shape[1], width = args.image_shape[2];
     const int64_t p = options.patch_size, h = options.hidden_dim;
-    if (height % p != 0 || width % p != 0) {
-      input_error("model `vit`: patch_size {} does not divide the image shape [{}, {}, {}] (height {}, width {})", p,
-                  channels, height, width, height, width);
-    }
     // A convolution with kernel = stride = patch size is the paper's linear
     // projection E of each flattened patch, applied to every patch at once.
     patch_embedding_ =
@@ -68,6 +61,20 @@ class Vit : public Model {
     head_ = register_module("head", torch::nn::Linear(h, args.num_classes));
   }
 
+  /// The parameters the constructor makes, from the options and the data's
+  /// shape alone (attune refuses a model too big for the machine with it).
+  static int64_t parameter_count(const Options& options, const ModelArgs& args) {
+    check_args(options, args);
+    const int64_t channels = args.image_shape[0], height = args.image_shape[1], width = args.image_shape[2];
+    const int64_t p = options.patch_size, h = options.hidden_dim;
+    const int64_t prefix = options.pooling == "cls" ? 1 : 0;
+    const ParameterCount patches = ParameterCount(height / p) * (width / p);
+    const ParameterCount patch_embedding = ParameterCount(channels) * p * p * h + h;  // conv weight and bias
+    return (patch_embedding + ParameterCount(prefix) * h + (patches + prefix) * h +
+            TransformerEncoderImpl::parameter_count(options) + linear_parameters(h, args.num_classes))
+        .value();
+  }
+
   torch::Tensor forward(const Batch& batch) override {
     if (!batch.pixels.defined()) input_error("model `vit` got a batch without images");
     // [B, C, H, W] -> [B, hidden, H/p, W/p] -> [B, patches, hidden], patches in row-major order.
@@ -80,6 +87,20 @@ class Vit : public Model {
   }
 
  private:
+  static void check_args(const Options& options, const ModelArgs& args) {
+    if (args.image_shape.size() != 3) {
+      input_error(
+          "model `vit` needs image data ([channels, height, width]), such as `data: {{type: "
+          "image_classification}}`; for text use `transformer_classifier`");
+    }
+    const int64_t channels = args.image_shape[0], height = args.image_shape[1], width = args.image_shape[2];
+    const int64_t p = options.patch_size;
+    if (height % p != 0 || width % p != 0) {
+      input_error("model `vit`: patch_size {} does not divide the image shape [{}, {}, {}] (height {}, width {})", p,
+                  channels, height, width, height, width);
+    }
+  }
+
   Options options_;
   torch::nn::Conv2d patch_embedding_{nullptr};
   torch::Tensor cls_token_, position_embedding_;

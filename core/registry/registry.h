@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/config/schema.h"
@@ -25,11 +26,25 @@ struct RegistryEntry {
   std::shared_ptr<const config::SchemaBase> schema;
   std::function<std::shared_ptr<typename Kind::Base>(const YAML::Node& options, const typename Kind::Args& args)>
       create;
+  /// How many parameters `create` would make, from the options and args
+  /// alone, without allocating any (models: attune refuses one too big for
+  /// the machine before building it). Empty when the class has no static
+  /// `int64_t parameter_count(const Options&, const Args&)`, which plugins
+  /// need not write; counts too large for int64_t read INT64_MAX.
+  std::function<int64_t(const YAML::Node& options, const typename Kind::Args& args)> parameter_count;
 };
 
 namespace detail {
 /// The context for re-reading options that were already validated.
 config::Context resolved_context(const std::string& what);
+/// Whether Class has a static `parameter_count(const Options&, const Args&)`.
+template <class Class, class Options, class Args, class = void>
+struct has_parameter_count : std::false_type {};
+template <class Class, class Options, class Args>
+struct has_parameter_count<
+    Class, Options, Args,
+    std::void_t<decltype(Class::parameter_count(std::declval<const Options&>(), std::declval<const Args&>()))>>
+    : std::true_type {};
 /// The origin that registrations made now get: "built-in" or a plugin path.
 const std::string& current_origin();
 /// A registration waiting for its module to be accepted (see plugin_loader).
@@ -60,6 +75,8 @@ class Registry {
 
   /// Adds `Class` under `name`: Class::Options is its option struct, and it is
   /// built with `Class(options, args)` or `Class::create(options, args)`.
+  /// A static `Class::parameter_count(options, args)`, where there is one,
+  /// becomes the entry's parameter_count.
   template <class Class>
   void add(const std::string& name, const std::string& help) {
     using Options = typename Class::Options;
@@ -77,6 +94,12 @@ class Registry {
         return Class::create(parsed, args);
       }
     };
+    if constexpr (detail::has_parameter_count<Class, Options, Args>::value) {
+      entry.parameter_count = [name](const YAML::Node& options, const Args& args) -> int64_t {
+        const Options parsed = config::Schema<Options>::instance().parse(options, detail::resolved_context(name));
+        return Class::parameter_count(parsed, args);
+      };
+    }
     add(std::move(entry));
   }
 

@@ -3,6 +3,8 @@
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
+#include "core/train/model_size.h"
+
 namespace attune {
 
 torch::Device resolve_device(const std::string& device) {
@@ -43,7 +45,7 @@ Experiment build_experiment(const LoadedExperiment& loaded, const BuildOptions& 
   e.loaded = loaded;
   const ExperimentConfig& config = loaded.config;
   configure_threads(config.threads);
-  e.device = resolve_device(config.device);
+  e.device = options.on_cpu ? torch::Device(torch::kCPU) : resolve_device(config.device);
   e.distributed = options.distributed;
   if (e.distributed && e.device.is_cuda() && !e.device.has_index()) {
     e.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(e.distributed->local_rank()));
@@ -66,6 +68,8 @@ Experiment build_experiment(const LoadedExperiment& loaded, const BuildOptions& 
   if (e.train_data.size() == 0) input_error("data: the training split is empty");
   if (e.valid_data.size() == 0) input_error("data: the validation split is empty");
 
+  // Refuse a model too big for where it would train before any of it exists.
+  check_model_fits(config, e.data->spec(), options.on_cpu ? device_if_present(config.device) : e.device);
   e.model = config.model.create(e.data->spec());
   e.init_report = apply_init_rules(*e.model, config.init, e.model->default_init_rules());
   e.model->to(e.device);

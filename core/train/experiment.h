@@ -45,6 +45,10 @@ struct BuildOptions {
   /// per rank, the model starts from rank 0's weights, and each CUDA rank
   /// takes the device of its LOCAL_RANK.
   std::shared_ptr<Distributed> distributed;
+  /// Build everything on the CPU whatever `device:` says, needing no CUDA
+  /// (`attune check`); the device is still validated, and the model's size
+  /// checked against it, where this machine has it.
+  bool on_cpu = false;
 };
 
 /// Joins the data-parallel job described by torchrun's environment variables

@@ -140,6 +140,15 @@ std::vector<BadInput> cases() {
       {"yaml_zero_batch_size",
        [](const TempDir& d) { return train_edited(d, "batch_size: 16", "batch_size: 0"); },
        {"bad.yaml:", "train.batch_size", "> 0"}},
+      // --- a model too big for the machine: refused before any of it is built
+      // (the tiny model: 489,186 parameters, and 2,224 per layer)
+      {"model_too_big",
+       [](const TempDir& d) { return train(d, {"model.num_layers=1000000000000"}); },
+       {"2,224,000,000,489,186 parameters", "35,584,000,007,826,976 bytes", "this machine has",
+        "num_layers: 1000000000000"}},
+      {"model_count_beyond_int64",
+       [](const TempDir& d) { return train(d, {"model.hidden_dim=1099511627776"}); },
+       {"more than 9,223,372,036,854,775,806 parameters", "hidden_dim: 1099511627776"}},
       // --- key=value overrides
       {"override_unknown_key",
        [](const TempDir& d) { return train(d, {"train.epoch=3"}); },
