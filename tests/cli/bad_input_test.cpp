@@ -37,6 +37,13 @@ std::vector<std::string> train(const TempDir& dir, std::vector<std::string> over
   return args;
 }
 
+/// `attune check` of the tiny experiment with `overrides`.
+std::vector<std::string> check(const TempDir& dir, std::vector<std::string> overrides = {}) {
+  std::vector<std::string> args = {"check", dir.file("tiny.yaml")};
+  args.insert(args.end(), overrides.begin(), overrides.end());
+  return args;
+}
+
 /// The tiny experiment with `replace` swapped for `with` in its YAML, as bad.yaml.
 std::vector<std::string> train_edited(const TempDir& dir, const std::string& replace, const std::string& with,
                                       std::vector<std::string> overrides = {}) {
@@ -149,6 +156,26 @@ std::vector<BadInput> cases() {
       {"model_count_beyond_int64",
        [](const TempDir& d) { return train(d, {"model.hidden_dim=1099511627776"}); },
        {"more than 9,223,372,036,854,775,806 parameters", "hidden_dim: 1099511627776"}},
+      // --- `attune check` refuses what `train` would before its first step
+      {"check_model_too_big",
+       [](const TempDir& d) { return check(d, {"model.num_layers=1000000000000"}); },
+       {"2,224,000,000,489,186 parameters", "35,584,000,007,826,976 bytes", "this machine has"}},
+      {"check_init_rule_matches_nothing",
+       [](const TempDir& d) { return check(d, {"init=[{match: 'encoder.layer.*.weight', type: zeros}]"}); },
+       {"encoder.layer.*.weight", "matches no parameter"}},
+      {"check_param_group_matches_nothing",
+       [](const TempDir& d) {
+         return check(d, {"optimizer.param_groups=[{name: heads, match: ['classifier.*'], lr: 0.01}]"});
+       },
+       {"optimizer.param_groups", "`heads`", "classifier.*"}},
+      {"check_pretrained_names_do_not_fit",
+       [](const TempDir& d) {
+         // A 2-layer 8-wide checkpoint for the 1-layer 16-wide tiny model.
+         fs::copy_file(fixtures_dir() + "/tiny_model/model.safetensors", d.file("w.safetensors"));
+         return check(d,
+                      {"init=[{match: '*', type: pretrained, path: " + d.file("w.safetensors") + ", strict: true}]"});
+       },
+       {"w.safetensors", "strict", "shape mismatch"}},
       // --- key=value overrides
       {"override_unknown_key",
        [](const TempDir& d) { return train(d, {"train.epoch=3"}); },
