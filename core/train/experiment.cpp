@@ -81,11 +81,11 @@ Experiment build_experiment(const LoadedExperiment& loaded, const BuildOptions& 
     e.distributed->broadcast(state);
   }
 
-  std::vector<std::pair<std::string, torch::Tensor>> named;
-  for (const auto& param : e.model->named_parameters()) {
-    if (param.value().requires_grad()) named.emplace_back(param.key(), param.value());
+  std::vector<std::pair<ParamInfo, torch::Tensor>> trainable;
+  for (auto& described : describe_parameters(*e.model)) {
+    if (described.second.requires_grad()) trainable.push_back(std::move(described));
   }
-  const OptimizerArgs groups = assign_param_groups(config.optimizer, named);
+  const OptimizerArgs groups = assign_param_groups(config.optimizer, trainable);
   e.group_names = group_names(groups);
   e.optimizer = build_optimizer(config.optimizer, groups);
 
@@ -96,7 +96,8 @@ Experiment build_experiment(const LoadedExperiment& loaded, const BuildOptions& 
     input_error("train.batch_size {} with drop_last leaves no batch from {} training examples", config.train.batch_size,
                 e.train_data.size());
   }
-  e.schedule = std::make_unique<LrSchedule>(config.scheduler, *e.optimizer, e.steps_per_epoch, config.train.epochs);
+  e.schedule = std::make_unique<LrSchedule>(config.scheduler, *e.optimizer, e.steps_per_epoch, config.train.epochs,
+                                            config.train.early_stopping.metric);
   return e;
 }
 
