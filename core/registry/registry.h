@@ -137,9 +137,10 @@ Registry<Kind>& registry();
     return *instance;                                       \
   }
 
-/// Bumped whenever a change to attune's headers breaks compiled plugins.
+/// Bumped whenever a change to attune's headers breaks compiled plugins
+/// (2: registry entries count a model's parameters; `kind:` selectors).
 #ifndef ATTUNE_PLUGIN_API_VERSION
-#define ATTUNE_PLUGIN_API_VERSION 1
+#define ATTUNE_PLUGIN_API_VERSION 2
 #endif
 
 #define ATTUNE_CONCAT_INNER(a, b) a##b

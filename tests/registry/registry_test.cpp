@@ -144,7 +144,7 @@ TEST_F(Plugins, FileThatIsNoLibraryIsRejected) {
 TEST_F(Plugins, OtherApiVersionIsRejectedBeforeRegistering) {
   const auto result = testing::run_attune({"check", experiment(testing::plugin_path("test_wrong_version_plugin"))});
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.err.find("was built against attune plugin API version 999, but this attune has version 1; "
+  EXPECT_NE(result.err.find("was built against attune plugin API version 999, but this attune has version 2; "
                             "rebuild the plugin"),
             std::string::npos)
       << result.err;
