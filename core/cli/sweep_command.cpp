@@ -13,7 +13,9 @@ CommandRunner add_sweep_command(CLI::App& app) {
   };
   auto args = std::make_shared<Arguments>();
   auto* command = app.add_subcommand(
-      "sweep", "hyperparameter search over the experiment's `search:` section (resumable: run it again)");
+      "sweep",
+      "hyperparameter search over the experiment's `search:` section (run it again to resume it, or with more "
+      "trials or grid values to grow it)");
   add_experiment_arguments(*command, args->experiment);
   command->add_option("--sweep-dir", args->sweep_dir, "where the sweep writes (default: sweeps/<name>)");
   command->add_option("--workers", args->workers, "trials run at once as processes (default: search.workers)")

@@ -25,7 +25,9 @@ void SearchConfig::declare(config::Schema<SearchConfig>& s) {
   s.field("cv_folds", &S::cv_folds,
           "stratified k-fold cross-validation over the training split; 0 = use the valid split")
       .at_least(0);
-  s.field("refit", &S::refit, "train the best configuration on the whole training split and evaluate it on valid");
+  s.field("refit", &S::refit,
+          "then train the best trial on the whole training split, stopped at the median of its folds' best epochs, "
+          "and score that last epoch on valid");
   s.field("metric", &S::metric, "what scores a fold (its best evaluation) and ranks trials")
       .one_of(ranked_metric_names());
   s.field("mode", &S::mode, "`auto` (the metric's own direction: losses min, accuracy max), `min` or `max`")

@@ -30,15 +30,22 @@ std::string number(const std::optional<T>& value) {
 
 /// `params` in the order of the space's keys (a grown sweep's earlier trials
 /// may have been stored with the keys written in another order).
-TrialParams in_space_order(const SweepSpec& spec, TrialParams params) {
+TrialParams in_space_order(const SweepSpec& spec, const TrialParams& params) {
+  // Copies only: assigning a YAML::Node over another (as erasing from the
+  // middle of a vector would) writes into the node it refers to.
   TrialParams ordered;
+  std::vector<bool> taken(params.size(), false);
   for (const auto& d : spec.search().space.dimensions) {
-    const auto it = std::find_if(params.begin(), params.end(), [&](const auto& p) { return p.first == d.key; });
-    if (it == params.end()) continue;
-    ordered.push_back(*it);
-    params.erase(it);
+    for (size_t i = 0; i < params.size(); ++i) {
+      if (taken[i] || params[i].first != d.key) continue;
+      ordered.push_back(params[i]);
+      taken[i] = true;
+      break;
+    }
   }
-  ordered.insert(ordered.end(), params.begin(), params.end());
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (!taken[i]) ordered.push_back(params[i]);
+  }
   return ordered;
 }
 

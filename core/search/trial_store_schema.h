@@ -77,9 +77,10 @@ inline nlohmann::json numbers_as_doubles(const nlohmann::json& value) {
 }
 
 /// A JSON text the store holds or is given, parsed; InputError naming the store otherwise.
-inline nlohmann::json parse_json(const std::string& store, const std::string& what, const std::string& text) {
+template <typename Json = nlohmann::json>
+Json parse_json(const std::string& store, const std::string& what, const std::string& text) {
   try {
-    return nlohmann::json::parse(text);
+    return Json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     input_error("{}: {} is not JSON ({}): the store comes from another program or attune version; use another store",
                 store, what, e.what());
@@ -123,9 +124,11 @@ inline std::vector<std::pair<int64_t, std::string>> trials_to_add(
 /// setting that differs, with both values, and how many others do.
 inline void check_meaning(const std::string& store, const std::string& sweep, const std::string& stored_json,
                           const std::string& current_json) {
-  const auto stored = detail::parse_json(store, "the sweep's settings", stored_json);
-  const auto current = detail::parse_json(store, "this run's settings", current_json);
-  auto text = [](const nlohmann::json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); };
+  // In the order written: the settings that say most (the searched keys) come first.
+  using Ordered = nlohmann::ordered_json;
+  const auto stored = detail::parse_json<Ordered>(store, "the sweep's settings", stored_json);
+  const auto current = detail::parse_json<Ordered>(store, "this run's settings", current_json);
+  auto text = [](const Ordered& value) { return value.is_string() ? value.get<std::string>() : value.dump(); };
   std::vector<std::string> changed;  // keys, in the stored order, then the new ones
   std::string first;
   for (const auto& [key, value] : stored.items()) {
