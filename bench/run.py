@@ -25,7 +25,7 @@ def run_json_lines(cmd):
 
 
 def bench_bert_load(build, repeats, work):
-    """Issue 5: a BERT-base-sized (110M parameters) HuggingFace folder loaded into
+    """A BERT-base-sized (110M parameters) HuggingFace folder loaded into
     attune's BertModel: config, modules, weights, from safetensors (memory-mapped)
     and from torch.save's pytorch_model.bin; baseline: Python's torch.load of the
     .bin alone (no model built)."""
@@ -93,7 +93,7 @@ def demo_subset(work, rows):
 
 
 def bench_train_throughput(build, repeats, work):
-    """Issue 8.1: the demo model's training throughput, attune against the same
+    """The demo model's training throughput, attune against the same
     model, weights, batches, optimizer, scheduler and clipping in PyTorch's
     Python API (Debian's python3-torch, the same LibTorch), alternating runs."""
     import yaml
@@ -130,7 +130,7 @@ def bench_train_throughput(build, repeats, work):
 
 
 def bench_encoder_stack(build, repeats, work, layers=12, steps=3):
-    """Issue 8.2: a BERT-base-sized encoder stack (768 wide, 12 heads, ff 3072,
+    """A BERT-base-sized encoder stack (768 wide, 12 heads, ff 3072,
     seq 128, batch 8), forward + backward: FLOP/s, against the sgemm rate
     measured in the same process (model FLOPs utilisation), and against the
     same stack in Python."""
@@ -165,7 +165,7 @@ def bench_encoder_stack(build, repeats, work, layers=12, steps=3):
 
 
 def bench_data_prep(build, repeats, work):
-    """Issue 8.3: reading and tokenizing SST-2's 67,349 training phrases (and
+    """Reading and tokenizing SST-2's 67,349 training phrases (and
     the dev set) with attune's WordPiece tokenizer, and collating one epoch of
     batches, as a share of the demo's epoch time (its samples/s from
     train_throughput's attune runs, or measured here if that did not run)."""
@@ -189,7 +189,7 @@ def bench_data_prep(build, repeats, work):
 
 
 def bench_sweep_overhead(build, repeats, work):
-    """Issue 8.4: N short trials through `attune sweep` (one worker, no CV, no
+    """N short trials through `attune sweep` (one worker, no CV, no
     pruning) against the same N trainings run one after another by `attune train`."""
     demo = os.path.join(ROOT, "experiments", "sweep_digits.yaml")
     lrs = [3.0e-4, 1.0e-3, 3.0e-3, 1.0e-2]
@@ -248,7 +248,7 @@ def main():
             print(f"  {'PASS' if ok else 'FAIL'}: {check}")
     by_name = {r["name"]: r for r in results["benchmarks"]}
     if "data_prep" in by_name and "train_throughput" in by_name:
-        # Issue 8: tokenizing and batching against a whole demo epoch at attune's measured rate.
+        # Tokenizing and batching against a whole demo epoch at attune's measured rate.
         prep = by_name["data_prep"]
         epoch = prep["train_examples"] / by_name["train_throughput"]["median"]["attune"]
         share = (prep["load_and_tokenize_seconds"] + prep["collate_epoch_seconds"]) / epoch

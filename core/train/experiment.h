@@ -12,7 +12,7 @@
 namespace attune {
 
 /// Everything one training needs, built from a loaded config in the order
-/// DESIGN.md gives: data -> model -> init rules -> optimizer -> scheduler.
+/// the flow runs: data -> model -> init rules -> optimizer -> scheduler.
 struct Experiment {
   LoadedExperiment loaded;
   torch::Device device = torch::kCPU;
