@@ -63,18 +63,26 @@ CommandRunner add_train_command(CLI::App& app) {
       if (!args->experiment.experiment.empty() || !args->experiment.overrides.empty()) {
         input_error("--resume continues a run with its own config.yaml: give no experiment file or overrides");
       }
-      Experiment experiment = load_run(args->resume, args->experiment.plugins, /*join_job=*/true);
+      // A rank that cannot read the run tells the others waiting for it at the rendezvous.
+      Experiment experiment =
+          report_failure_to_job([&] { return load_run(args->resume, args->experiment.plugins, /*join_job=*/true); });
       return train(experiment, args->resume, /*resume=*/true);
     }
     if (args->experiment.experiment.empty()) input_error("train: give an experiment YAML or --resume RUN_DIR");
-    const auto loaded =
-        load_experiment(args->experiment.experiment, args->experiment.overrides, args->experiment.plugins);
+    // A rank that cannot read the experiment tells the others waiting for it at the rendezvous.
+    const auto loaded = report_failure_to_job([&] {
+      return load_experiment(args->experiment.experiment, args->experiment.overrides, args->experiment.plugins);
+    });
     BuildOptions options;
     options.distributed = join_distributed_job(loaded.config);
     Experiment experiment = build_experiment(loaded, options);
+    if (options.distributed) {
+      // Rank 0 names the folder for all (the ranks' clocks may differ); a
+      // restarted torchrun attempt continues its job's run.
+      const auto folder = options.distributed->run_folder(args->run_dir, loaded.config.name);
+      return train(experiment, folder.path, folder.resume);
+    }
     std::string run_dir = args->run_dir.empty() ? RunDirectory::default_path(loaded.config.name) : args->run_dir;
-    // The ranks' clocks may name different default folders: rank 0's wins.
-    if (options.distributed) run_dir = options.distributed->share_from_main("run_dir", run_dir);
     return train(experiment, run_dir, /*resume=*/false);
   };
 }

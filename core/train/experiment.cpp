@@ -34,10 +34,13 @@ void configure_threads(int64_t threads) {
 }
 
 std::shared_ptr<Distributed> join_distributed_job(const ExperimentConfig& config) {
-  const auto environment = distributed_environment();
-  if (!environment) return nullptr;
-  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(config.distributed.timeout_seconds * 1000));
-  return Distributed::connect(*environment, resolve_device(config.device), config.distributed.backend, timeout);
+  // A rank that cannot join (its environment, its device) tells the others waiting for it.
+  return report_failure_to_job([&]() -> std::shared_ptr<Distributed> {
+    const auto environment = distributed_environment();
+    if (!environment) return nullptr;
+    const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(config.distributed.timeout_seconds * 1000));
+    return Distributed::connect(*environment, resolve_device(config.device), config.distributed.backend, timeout);
+  });
 }
 
 Experiment build_experiment(const LoadedExperiment& loaded, const BuildOptions& options) {
