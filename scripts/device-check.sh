@@ -60,4 +60,63 @@ s = json.load(open(f"/tmp/device-{sys.argv[1]}/summary.json"))
 print(f"{sys.argv[1]:5s} samples/s {s['samples_per_second']:10.1f}  val_accuracy {s['final']['val_accuracy']:.4f}  device {s['device']}")
 PY
 done
+# torchrun runs attune as-is: pip's real torchrun (static rendezvous: its agent
+# serves the store, TORCHELASTIC_USE_AGENT_STORE=True) and `attune launch` train
+# one small experiment with two ranks; both must exit 0 with the same
+# metrics.csv (wall-time columns aside). Two ranks need Gloo (CPU) or a GPU
+# each: NCCL refuses two ranks on one GPU, and pip's LibTorch has no Gloo headers.
+TR=/tmp/device-torchrun
+rm -rf $TR && mkdir -p $TR
+gpus=$(python3 -c 'import torch; print(torch.cuda.device_count())')
+tr_device=""
+if ! grep -q "gloo headers not found" ${OUT:-/tmp}/device-configure.log; then tr_device=cpu
+elif [ "$gpus" -ge 2 ]; then tr_device=cuda; fi
+if [ -z "$tr_device" ]; then
+  echo "torchrun: skipped: two ranks need Gloo (this build has none) or two GPUs for NCCL (this machine has $gpus)"
+else
+  { head -n 1 data/sst2/dev.tsv; sed -n 2,201p data/sst2/dev.tsv; } > $TR/train.tsv
+  { head -n 1 data/sst2/dev.tsv; sed -n 202,265p data/sst2/dev.tsv; } > $TR/valid.tsv
+  cat > $TR/tiny.yaml <<YAML
+name: tiny
+seed: 3
+device: $tr_device
+data:
+  type: text_classification
+  train: $TR/train.tsv
+  valid: $TR/valid.tsv
+  tokenizer: {type: wordpiece, vocab: $PWD/data/vocab/bert-base-uncased.txt}
+  max_length: 48
+model: {type: transformer_classifier, hidden_dim: 16, num_heads: 2, num_layers: 1, ff_dim: 32, dropout: 0.1}
+optimizer: {type: adamw, lr: 0.003}
+train: {epochs: 2, batch_size: 8, progress: none}
+YAML
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  # One thread per rank in both (torchrun's default), so that both compute alike.
+  if ! OMP_NUM_THREADS=1 timeout 600 $BUILD/attune launch --nproc 2 train $TR/tiny.yaml --run-dir $TR/launch \
+      > $TR/launch.log 2>&1; then
+    echo "torchrun: attune launch FAILED"; tail -20 $TR/launch.log
+  elif ! OMP_NUM_THREADS=1 timeout 600 python3 -m torch.distributed.run --nproc_per_node 2 --master_port "$port" \
+      --no_python $BUILD/attune train $TR/tiny.yaml --run-dir $TR/torchrun > $TR/torchrun.log 2>&1; then
+    echo "torchrun: FAILED"; tail -30 $TR/torchrun.log
+  else
+    python3 - $TR $tr_device <<'PY' || true
+import csv, sys
+root, device = sys.argv[1], sys.argv[2]
+def rows(run):
+    with open(f"{root}/{run}/metrics.csv") as f:
+        return [{k: float(v) for k, v in r.items() if "second" not in k and "time" not in k and v != ""}
+                for r in csv.DictReader(f)]
+a, b = rows("launch"), rows("torchrun")
+# CPU (Gloo) computes alike to the bit; NCCL's reductions may round differently.
+tolerance = 0.0 if device == "cpu" else 1e-5
+same = len(a) == len(b) > 0 and all(x.keys() == y.keys() and all(abs(x[k] - y[k]) <= tolerance for k in x)
+                                    for x, y in zip(a, b))
+print(f"torchrun ({device}): exit 0; metrics {'equal' if same else 'DIFFER from'} attune launch's "
+      f"({len(b)} epochs, final val_loss {b[-1]['val_loss'] if b else 'none'})")
+if not same:
+    print("launch:  ", a, "\ntorchrun:", b)
+PY
+  fi
+fi
+
 echo "total: $(( $(date +%s) - start )) s"
