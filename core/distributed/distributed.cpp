@@ -301,8 +301,8 @@ std::shared_ptr<Distributed> Distributed::connect(const DistributedEnvironment& 
   // Everything this rank can find wrong on its own is found before it
   // arrives: once all have arrived, the others are inside the backend's own
   // rendezvous and would only learn of a failure by its timeout.
-  const bool cuda = device.is_cuda();
 #ifdef ATTUNE_WITH_NCCL
+  const bool cuda = device.is_cuda();
   if (backend == "nccl" && !cuda) {
     input_error("distributed.backend `nccl` needs `device: cuda`; on CPU use `gloo` (or `auto`)");
   }
