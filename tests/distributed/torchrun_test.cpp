@@ -385,6 +385,17 @@ TEST(Torchrun, ARestartedAttemptContinuesTheRun) {
     if (!v.folder.empty()) EXPECT_EQ(runs[0].filename().string(), v.folder);
     expect_same_run(dir.file("reference"), runs[0].string());
   }
+
+  // A new job with that run id is no restart: it stops rather than write over
+  // the run, and rank 1 stops with rank 0's message.
+  const int again = start_job(agent_launcher({"--nproc", "2", "--no-stop", "--run-id", "job7"}), args,
+                              dir.file("torchrun-c10d"), dir.file("again.log"));
+  const auto code = wait_for_exit(again, 120);
+  const std::string log = testing::read_text(dir.file("again.log"));
+  EXPECT_EQ(code, std::optional<int>(1)) << log;
+  EXPECT_TRUE(contains(log, "(named after torchrun's run id, TORCHELASTIC_RUN_ID=job7) already holds a run")) << log;
+  EXPECT_TRUE(contains(log, "rank 1 of 2: stopping, because rank 0 failed while choosing the run folder")) << log;
+  EXPECT_TRUE(contains(log, "local rank 0 exited with 2")) << log;
 }
 
 // Each variable is checked against the others and named when wrong.
