@@ -14,6 +14,7 @@ struct TrainArguments {
   ExperimentArguments experiment;
   std::string run_dir;
   std::string resume;
+  std::string device;
 };
 
 std::vector<std::string> read_labels(const std::string& run_dir) {
@@ -38,15 +39,19 @@ int train(Experiment& experiment, const std::string& run_dir, bool resume) {
 
 }  // namespace
 
-/// Loads a run folder's config.yaml and labels, as `--resume` and `eval` need.
-Experiment load_run(const std::string& run_dir, const std::vector<std::string>& plugins, bool join_job) {
+/// Loads a run folder's config.yaml and labels, as `--resume` and `eval` need,
+/// on `device` when given (a run trained on a GPU, on another machine).
+Experiment load_run(const std::string& run_dir, const std::vector<std::string>& plugins, bool join_job,
+                    const std::string& device) {
   const std::string config_path = run_dir + "/config.yaml";
   if (!std::filesystem::exists(config_path)) {
     input_error("{}: not a run folder (no config.yaml)", run_dir);
   }
   BuildOptions options;
   options.label_names = read_labels(run_dir);
-  const auto loaded = load_experiment(config_path, {}, plugins);
+  std::vector<std::string> overrides;
+  if (!device.empty()) overrides.push_back("device=" + device);
+  const auto loaded = load_experiment(config_path, overrides, plugins);
   if (join_job) options.distributed = join_distributed_job(loaded.config);
   return build_experiment(loaded, options);
 }
@@ -57,6 +62,8 @@ CommandRunner add_train_command(CLI::App& app) {
   add_experiment_arguments(*command, args->experiment, /*required=*/false);
   command->add_option("--run-dir", args->run_dir, "where the run writes (default: runs/<name>-<date>-<time>)");
   command->add_option("--resume", args->resume, "continue the run in this folder from its last checkpoint");
+  command->add_option("--device", args->device,
+                      "with --resume: continue on this device (cpu, cuda, cuda:N) instead of the run's own");
   return [args]() {
     args->experiment.split();
     if (!args->resume.empty()) {
@@ -64,11 +71,13 @@ CommandRunner add_train_command(CLI::App& app) {
         input_error("--resume continues a run with its own config.yaml: give no experiment file or overrides");
       }
       // A rank that cannot read the run tells the others waiting for it at the rendezvous.
-      Experiment experiment =
-          report_failure_to_job([&] { return load_run(args->resume, args->experiment.plugins, /*join_job=*/true); });
+      Experiment experiment = report_failure_to_job(
+          [&] { return load_run(args->resume, args->experiment.plugins, /*join_job=*/true, args->device); });
       return train(experiment, args->resume, /*resume=*/true);
     }
     if (args->experiment.experiment.empty()) input_error("train: give an experiment YAML or --resume RUN_DIR");
+    if (!args->device.empty())
+      input_error("--device is for --resume; for a new run, override it: device={}", args->device);
     // A rank that cannot read the experiment tells the others waiting for it at the rendezvous.
     const auto loaded = report_failure_to_job([&] {
       return load_experiment(args->experiment.experiment, args->experiment.overrides, args->experiment.plugins);
