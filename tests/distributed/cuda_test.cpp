@@ -73,14 +73,11 @@ TEST(Cuda, CheckpointsWrittenOnTheGpuLoadOnTheCpuAndBack) {
   const auto g = nlohmann::json::parse(gpu.out), c = nlohmann::json::parse(cpu.out);
   EXPECT_NEAR(g["val_loss"].get<double>(), c["val_loss"].get<double>(), 1e-4);
   // A GPU run resumed on the CPU, and a CPU run resumed on the GPU.
-  std::string config = testing::read_text(run + "/config.yaml");
-  config.replace(config.find("  epochs: 1\n"), 12, "  epochs: 2\n");
-  testing::write_text(run + "/config.yaml", config);
+  testing::set_train_epochs(run, 2);
   const auto on_cpu = testing::run_attune({"train", "--resume", run, "--device", "cpu"});
   ASSERT_EQ(on_cpu.exit_code, 0) << on_cpu.err;
   EXPECT_EQ(nlohmann::json::parse(testing::read_text(run + "/summary.json"))["device"], "cpu");
-  config.replace(config.find("  epochs: 2\n"), 12, "  epochs: 3\n");
-  testing::write_text(run + "/config.yaml", config);
+  testing::set_train_epochs(run, 3);
   const auto on_gpu = testing::run_attune({"train", "--resume", run, "--device", "cuda:0"});
   ASSERT_EQ(on_gpu.exit_code, 0) << on_gpu.err;
   EXPECT_EQ(nlohmann::json::parse(testing::read_text(run + "/summary.json"))["device"], "cuda:0");

@@ -33,19 +33,6 @@ std::vector<std::string> rank_env(int rank, int port) {
   return env;
 }
 
-/// Waits up to `seconds` for `pid`; its exit code, or nullopt if still running.
-std::optional<int> wait_for_exit(int pid, double seconds) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return std::nullopt;
-}
-
 bool wait_for_file(const std::string& path, double seconds) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -148,7 +135,7 @@ TEST(DataParallel, AKilledRankMakesTheOtherExitWithinAMinute) {
   ASSERT_TRUE(wait_for_file(dir.file("run/metrics.csv"), 120)) << testing::read_text(dir.file("rank0.log"));
   kill(pids[1], SIGKILL);
   // The bound: stopped within 60 s instead of hanging (a deadline, not a speed).
-  const auto code = wait_for_exit(pids[0], 60);
+  const auto code = testing::wait_for_exit(pids[0], 60);
   if (!code) kill(pids[0], SIGKILL);
   ASSERT_TRUE(code.has_value()) << "rank 0 still runs 60 s after rank 1 died";
   EXPECT_NE(*code, 0);
@@ -170,7 +157,7 @@ TEST(DataParallel, TheLauncherStopsTheJobWhenARankDies) {
   for (int pid = 0; children >> pid;) ranks.push_back(pid);
   ASSERT_EQ(ranks.size(), 2u);
   kill(ranks.back(), SIGKILL);
-  const auto code = wait_for_exit(launcher, 60);
+  const auto code = testing::wait_for_exit(launcher, 60);
   if (!code) kill(-launcher, SIGKILL);
   ASSERT_TRUE(code.has_value()) << "the job still runs 60 s after a rank died";
   EXPECT_EQ(*code, 128 + SIGKILL);

@@ -121,22 +121,6 @@ bool kill_worker_once(const std::string& pattern, int launcher, int local_rank, 
   return false;
 }
 
-/// Waits up to `seconds` for `pid`; its exit code, or nullopt (and its
-/// process group killed) if it still ran. A bound on a hang, not a speed.
-std::optional<int> wait_for_exit(int pid, double seconds) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  kill(-pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
-  return std::nullopt;
-}
-
 /// metrics.csv as column -> values, without the columns of wall time (which
 /// no two runs share).
 std::map<std::string, std::vector<std::string>> read_metrics(const std::string& path) {
@@ -220,7 +204,7 @@ TEST(Torchrun, JobsStartedByTorchrunTrainAsAttuneLaunchDoes) {
   for (const auto& [name, launcher] : launchers) {
     SCOPED_TRACE(name);
     const int job = start_job(launcher, train(name), "", dir.file(name + ".log"));
-    const auto code = wait_for_exit(job, 300);
+    const auto code = testing::wait_for_exit(job, 300);
     const std::string log = testing::read_text(dir.file(name + ".log"));
     ASSERT_EQ(code, std::optional<int>(0)) << log;
     expect_same_run(dir.file("launch"), dir.file(name));
@@ -260,7 +244,7 @@ TEST_P(TorchrunJoinFailure, TheOtherRankStopsWithItsMessage) {
       agent_launcher(options),
       {"train", dir.file("exp${local_rank}.yaml"), "distributed.timeout_seconds=600", "--run-dir", dir.file("run")}, "",
       dir.file("agent.log"));
-  const auto code = wait_for_exit(agent, 120);
+  const auto code = testing::wait_for_exit(agent, 120);
   const std::string log = testing::read_text(dir.file("agent.log"));
   ASSERT_TRUE(code.has_value()) << "the job still ran after 120 s:\n" << log;
   // The failed rank exits 2 (bad input), the other 1, by itself (--no-stop).
@@ -317,8 +301,8 @@ TEST(Torchrun, WhereRankZeroServesTheStoreAFailedRankStopsTheOtherToo) {
                                             "distributed.timeout_seconds=600", "--run-dir", dir.file("run")},
                                            dir.file(fmt::format("rank{}.log", rank)), env));
     }
-    const auto failed_code = wait_for_exit(pids[failed], 120);
-    const auto survivor_code = wait_for_exit(pids[1 - failed], 120);
+    const auto failed_code = testing::wait_for_exit(pids[failed], 120);
+    const auto survivor_code = testing::wait_for_exit(pids[1 - failed], 120);
     const std::string survivor_log = testing::read_text(dir.file(fmt::format("rank{}.log", 1 - failed)));
     EXPECT_EQ(failed_code, std::optional<int>(2)) << testing::read_text(dir.file(fmt::format("rank{}.log", failed)));
     ASSERT_EQ(survivor_code, std::optional<int>(1)) << survivor_log;
@@ -375,7 +359,7 @@ TEST(Torchrun, ARestartedAttemptContinuesTheRun) {
     if (!v.killed_by_launcher) {
       EXPECT_TRUE(kill_worker_once(checkpoint(v.name), job, 1, 300)) << testing::read_text(log_path);
     }
-    const auto code = wait_for_exit(job, 300);
+    const auto code = testing::wait_for_exit(job, 300);
     const std::string log = testing::read_text(log_path);
     ASSERT_EQ(code, std::optional<int>(0)) << log;
     // Attempt 1 took over from a checkpoint (had attempt 0 finished first, it would not have run).
@@ -390,7 +374,7 @@ TEST(Torchrun, ARestartedAttemptContinuesTheRun) {
   // the run, and rank 1 stops with rank 0's message.
   const int again = start_job(agent_launcher({"--nproc", "2", "--no-stop", "--run-id", "job7"}), args,
                               dir.file("torchrun-c10d"), dir.file("again.log"));
-  const auto code = wait_for_exit(again, 120);
+  const auto code = testing::wait_for_exit(again, 120);
   const std::string log = testing::read_text(dir.file("again.log"));
   EXPECT_EQ(code, std::optional<int>(1)) << log;
   EXPECT_TRUE(contains(log, "(named after torchrun's run id, TORCHELASTIC_RUN_ID=job7) already holds a run")) << log;
@@ -435,7 +419,7 @@ TEST(Torchrun, TheEnvironmentIsCheckedVariableByVariable) {
                                          dir.file(fmt::format("case{}.log", i)), env));
   }
   for (size_t i = 0; i < cases.size(); ++i) {
-    const auto code = wait_for_exit(pids[i], 120);
+    const auto code = testing::wait_for_exit(pids[i], 120);
     const std::string log = testing::read_text(dir.file(fmt::format("case{}.log", i)));
     EXPECT_EQ(code, std::optional<int>(2)) << log;
     EXPECT_TRUE(contains(log, cases[i].message)) << cases[i].message << "\n" << log;

@@ -4,12 +4,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <signal.h>
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace attune::testing {
 
@@ -98,6 +103,29 @@ int wait_attune(int pid) {
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::optional<int> wait_for_exit(int pid, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  kill(-pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  return std::nullopt;
+}
+
+void set_train_epochs(const std::string& run_dir, int64_t epochs) {
+  const std::string path = run_dir + "/config.yaml";
+  YAML::Node config = YAML::LoadFile(path);
+  config["train"]["epochs"] = epochs;
+  YAML::Emitter out;
+  out << config;
+  write_text(path, std::string(out.c_str()) + "\n");
 }
 
 CommandResult run_attune(const std::vector<std::string>& args, const std::string& working_dir,

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,5 +55,14 @@ int start_attune(const std::vector<std::string>& args, const std::string& log,
 /// Waits for a process started by start_attune; returns its exit code (128 +
 /// signal when killed).
 int wait_attune(int pid);
+
+/// Waits up to `seconds` for a process started by start_attune: its exit code
+/// (128 + signal when killed), or nullopt, its process group killed, if it
+/// still ran. A bound on a hang, not a speed.
+std::optional<int> wait_for_exit(int pid, double seconds);
+
+/// Sets `train.epochs` in a run folder's config.yaml, so that `--resume`
+/// has epochs left to train.
+void set_train_epochs(const std::string& run_dir, int64_t epochs);
 
 }  // namespace attune::testing

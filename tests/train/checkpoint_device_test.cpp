@@ -29,14 +29,6 @@ void copy_as_written_on(const std::string& run, const std::string& copy, const s
   }
 }
 
-void set_epochs(const std::string& run, int epochs) {
-  std::string config = read_text(run + "/config.yaml");
-  const auto at = config.find("  epochs: 1\n");
-  ASSERT_NE(at, std::string::npos) << config;
-  config.replace(at, 12, "  epochs: " + std::to_string(epochs) + "\n");
-  testing::write_text(run + "/config.yaml", config);
-}
-
 class CheckpointDevice : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -67,7 +59,7 @@ TEST_F(CheckpointDevice, EvalReadsAGpuCheckpointOnTheCpu) {
 }
 
 TEST_F(CheckpointDevice, ResumeFromAGpuCheckpointEndsAsFromTheCpuOne) {
-  for (const char* run : {"cpu", "gpu"}) set_epochs(dir_.file(run), 2);
+  for (const char* run : {"cpu", "gpu"}) testing::set_train_epochs(dir_.file(run), 2);
   for (const char* run : {"cpu", "gpu"}) {
     const auto resumed = run_attune({"train", "--resume", dir_.file(run)});
     ASSERT_EQ(resumed.exit_code, 0) << run << ": " << resumed.err;

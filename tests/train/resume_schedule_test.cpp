@@ -17,22 +17,13 @@ using testing::run_attune;
 
 const std::vector<std::string> kEnv = {"OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1"};
 
-void set_epochs(const std::string& run, int from, int to) {
-  std::string config = read_text(run + "/config.yaml");
-  const std::string old = "  epochs: " + std::to_string(from) + "\n";
-  const auto at = config.find(old);
-  ASSERT_NE(at, std::string::npos) << config;
-  config.replace(at, old.size(), "  epochs: " + std::to_string(to) + "\n");
-  testing::write_text(run + "/config.yaml", config);
-}
-
 TEST(ResumeSchedule, AnotherNumberOfRanksIsRefusedNamingBoth) {
   testing::TempDir dir;
   const auto yaml = testing::write_tiny_experiment(dir, 64);
   const std::string run = dir.file("run");
   const auto two = run_attune({"launch", "--nproc", "2", "train", yaml, "train.epochs=1", "--run-dir", run}, "", kEnv);
   ASSERT_EQ(two.exit_code, 0) << two.err;
-  set_epochs(run, 1, 2);
+  testing::set_train_epochs(run, 2);
   const auto one = run_attune({"train", "--resume", run}, "", kEnv);
   EXPECT_EQ(one.exit_code, 2) << one.err;
   EXPECT_NE(one.err.find("trained by 2 process(es)"), std::string::npos) << one.err;
@@ -48,7 +39,7 @@ TEST(ResumeSchedule, ADataSetOfAnotherSizeIsRefused) {
   const auto yaml = testing::write_tiny_experiment(dir, 64);
   const std::string run = dir.file("run");
   ASSERT_EQ(run_attune({"train", yaml, "train.epochs=1", "--run-dir", run}).exit_code, 0);
-  set_epochs(run, 1, 2);
+  testing::set_train_epochs(run, 2);
   // The training file loses half its rows: 2 steps an epoch instead of 4.
   std::istringstream rows(read_text(dir.file("train.tsv")));
   std::string kept, line;
