@@ -6,6 +6,7 @@ bench/results.json. Ratios matter, not absolute times: the machines are noisy.
 Usage: bench/run.py BUILD_DIR [--only NAME ...] [--repeats N]
 """
 import argparse
+import ctypes
 import json
 import os
 import statistics
@@ -227,6 +228,27 @@ BENCHMARKS = {"train_throughput": bench_train_throughput, "encoder_stack": bench
               "data_prep": bench_data_prep, "sweep_overhead": bench_sweep_overhead, "bert_load": bench_bert_load}
 
 
+def fitting_blas_kernels():
+    """What attune does at start (core/system/blas_core.h), for every program
+    the benchmarks run, baselines included: where Debian's OpenBLAS fell back
+    to its Prescott kernels for a CPU newer than itself, the kernels the CPU
+    can run. Both sides of every comparison then use the same kernels."""
+    if os.environ.get("OPENBLAS_CORETYPE"):
+        return os.environ["OPENBLAS_CORETYPE"]
+    try:
+        blas = ctypes.CDLL("libopenblas.so.0")
+        blas.openblas_get_corename.restype = ctypes.c_char_p
+        core = blas.openblas_get_corename().decode()
+    except OSError:
+        return "not OpenBLAS"
+    flags = set(open("/proc/cpuinfo").read().split())
+    if core == "Prescott" and "avx512f" in flags:
+        core = os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
+    elif core == "Prescott" and {"avx2", "fma"} <= flags:
+        core = os.environ["OPENBLAS_CORETYPE"] = "Haswell"
+    return core
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("build")
@@ -235,7 +257,9 @@ def main():
     args = parser.parse_args()
     work = os.path.join(tempfile.gettempdir(), "attune-bench")
     os.makedirs(work, exist_ok=True)
-    results = {"machine": {"cpus": os.cpu_count()}, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "benchmarks": []}
+    blas = fitting_blas_kernels()
+    print(f"OpenBLAS kernels: {blas}", flush=True)
+    results = {"machine": {"cpus": os.cpu_count(), "openblas_kernels": blas}, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "benchmarks": []}
     for name, fn in BENCHMARKS.items():
         if args.only and name not in args.only:
             continue

@@ -8,6 +8,7 @@
 
 #include "core/cli/commands.h"
 #include "core/error.h"
+#include "core/system/blas_core.h"
 
 namespace {
 
@@ -44,6 +45,7 @@ void unmark_every_option(CLI::App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  attune::restart_with_fitting_blas_kernels(argv);
   CLI::App app{"attune: train and tune self-attention models from one YAML file", "attune"};
   app.set_version_flag("--version", "attune 0.1.0");
   app.require_subcommand(1);

@@ -11,6 +11,7 @@
 
 #include "core/data/permutation.h"
 #include "core/metrics/metric_goal.h"
+#include "core/system/blas_core.h"
 #include "core/tensorboard/event_writer.h"
 #include "core/train/autocast.h"
 #include "core/train/checkpoint.h"
@@ -442,6 +443,7 @@ nlohmann::json Trainer::summary(const State& state) const {
   json["steps"] = state.step;
   json["seconds"] = state.total_seconds;
   json["device"] = e_.device.str();
+  json["blas"] = openblas_core().empty() ? "not OpenBLAS" : "OpenBLAS " + openblas_core();
   json["world_size"] = world_size();
   json["samples_per_second"] =
       state.train_seconds > 0 ? static_cast<double>(state.train_samples) / state.train_seconds : 0.0;
