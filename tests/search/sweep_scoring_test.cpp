@@ -160,23 +160,5 @@ TEST(SweepScoring, WithoutCrossValidationTheRefitIsTheBestTrialAtItsBestEpoch) {
       << result.out;
 }
 
-TEST(SweepScoring, ALossIsRankedAndPrunedDownwardWithoutAMode) {
-  testing::TempDir dir;
-  // A learning rate of 1e-9 never lowers the loss: ASHA, comparing losses
-  // downward by itself, stops it at a rung and keeps the other.
-  const auto yaml =
-      sweep_experiment(dir, "{type: asha, min_epochs: 1, reduction_factor: 2}", "{optimizer.lr: [0.01, 1.0e-9]}");
-  const auto result = testing::run_attune({"sweep", yaml, "train.epochs=9", "search.cv_folds=0",
-                                           "search.metric=val_loss", "--sweep-dir", dir.file("sweep")},
-                                          "", kEnv);
-  ASSERT_EQ(result.exit_code, 0) << result.err;
-  const auto rows = read_csv(dir.file("sweep/results.csv"));
-  ASSERT_EQ(rows.size(), 2u);
-  EXPECT_EQ(rows[0].at("status"), "complete");
-  EXPECT_EQ(rows[0].at("rank"), "1");
-  EXPECT_EQ(rows[1].at("status"), "pruned");
-  EXPECT_EQ(read_csv(dir.file("sweep/trials/trial_0000/fold_0/metrics.csv")).size(), 9u);
-}
-
 }  // namespace
 }  // namespace attune

@@ -160,13 +160,13 @@ TEST(Sweep, TwentySigkillsAtRandomMomentsLoseNothing) {
 
 TEST(Sweep, PrunedTrialsAreMarkedNotLost) {
   testing::TempDir dir;
-  // A learning rate of 1e-9 never lowers the loss: ASHA stops it at a rung.
+  // A learning rate of 1e-9 never lowers the loss: ASHA, comparing losses
+  // downward without being told (no search.mode), stops it at a rung.
   const auto yaml =
       sweep_experiment(dir, "{type: asha, min_epochs: 1, reduction_factor: 2}", "{optimizer.lr: [0.01, 1.0e-9]}");
-  const auto result =
-      testing::run_attune({"sweep", yaml, "train.epochs=9", "search.cv_folds=0", "search.metric=val_loss",
-                           "search.mode=min", "--sweep-dir", dir.file("sweep")},
-                          "", kEnv);
+  const auto result = testing::run_attune({"sweep", yaml, "train.epochs=9", "search.cv_folds=0",
+                                           "search.metric=val_loss", "--sweep-dir", dir.file("sweep")},
+                                          "", kEnv);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto rows = read_csv(dir.file("sweep/results.csv"));
   ASSERT_EQ(rows.size(), 2u);
@@ -174,6 +174,7 @@ TEST(Sweep, PrunedTrialsAreMarkedNotLost) {
   EXPECT_EQ(rows[0].at("rank"), "1");
   EXPECT_EQ(rows[1].at("status"), "pruned");
   EXPECT_FALSE(rows[1].at("fold_0_val_loss").empty());  // its last value is kept
+  EXPECT_EQ(read_csv(dir.file("sweep/trials/trial_0000/fold_0/metrics.csv")).size(), 9u);
   EXPECT_LT(read_csv(dir.file("sweep/trials/trial_0001/fold_0/metrics.csv")).size(), 9u);
 }
 
