@@ -1,20 +1,29 @@
-// Follows the README's "Write your own scheduler" word for word: the files it
-// shows, the commands it gives, against this build of attune.
+// Follows "Write your own scheduler" in docs/plugins.md (the page the
+// README links for plugins) word for word: the files it shows, the commands
+// it gives, against this build of attune.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <regex>
+#include <sstream>
 
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace readme_plugin_test {
 
-std::string section(const std::string& readme, const std::string& heading) {
-  const size_t begin = readme.find(heading);
-  const size_t end = readme.find("\n## ", begin + heading.size());
-  return readme.substr(begin, end - begin);
+/// The page's walk-through.
+constexpr const char* kPage = "docs/plugins.md";
+constexpr const char* kHeading = "\n## Write your own scheduler\n";
+
+/// The section of `text` under `heading` (a line of its own), up to the next
+/// heading of its level; empty when there is no such heading.
+std::string section(const std::string& text, const std::string& heading) {
+  const size_t begin = text.find(heading);
+  if (begin == std::string::npos) return "";
+  const size_t end = text.find("\n## ", begin + heading.size());
+  return text.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
 }
 
 /// The code blocks of `text` in order, with their language, indentation removed.
@@ -46,12 +55,15 @@ std::vector<std::string> lrs_at(const std::string& csv, int tick) {
 }
 
 TEST(ReadmePlugin, WriteYourOwnSchedulerWorksAsWritten) {
-  const auto blocks =
-      code_blocks(section(testing::read_text(testing::source_dir() + "/README.md"), "## Write your own scheduler"));
-  ASSERT_EQ(blocks.size(), 4u);
-  ASSERT_EQ(blocks[1].first, "cpp");
-  ASSERT_EQ(blocks[2].first, "cmake");
-  ASSERT_EQ(blocks[3].first, "sh");
+  const std::string walkthrough = section(testing::read_text(testing::source_dir() + "/" + kPage), kHeading);
+  ASSERT_FALSE(walkthrough.empty()) << kPage << ": no section \"## Write your own scheduler\"";
+  const auto blocks = code_blocks(walkthrough);
+  ASSERT_EQ(blocks.size(), 4u) << kPage << ": \"Write your own scheduler\" shows " << blocks.size()
+                               << " code blocks; this test follows 4: sh (export), cpp, cmake, sh";
+  ASSERT_EQ(blocks[0].first, "sh") << kPage << ": the walk-through's 1st code block is not `sh`";
+  ASSERT_EQ(blocks[1].first, "cpp") << kPage << ": the walk-through's 2nd code block is not `cpp`";
+  ASSERT_EQ(blocks[2].first, "cmake") << kPage << ": the walk-through's 3rd code block is not `cmake`";
+  ASSERT_EQ(blocks[3].first, "sh") << kPage << ": the walk-through's 4th code block is not `sh`";
   testing::TempDir dir;
   testing::write_text(dir.file("halving.cpp"), blocks[1].second);
   testing::write_text(dir.file("CMakeLists.txt"), blocks[2].second);
@@ -74,19 +86,22 @@ TEST(ReadmePlugin, WriteYourOwnSchedulerWorksAsWritten) {
       outputs += testing::read_text(dir.file("out" + std::to_string(i) + ".txt"));
     }
   }
-  ASSERT_EQ(status, 0) << outputs;
+  ASSERT_EQ(status, 0) << kPage << ": the walk-through's steps fail:\n" << outputs;
   const std::string listed = testing::read_text(dir.file("out2.txt"));
-  EXPECT_NE(listed.find("halving"), std::string::npos) << listed;
-  EXPECT_NE(listed.find("[plugin " + dir.file("build/libhalving.so") + "]"), std::string::npos) << listed;
+  EXPECT_NE(listed.find("halving"), std::string::npos) << kPage << ": `attune list schedulers` shows no halving:\n"
+                                                       << listed;
+  EXPECT_NE(listed.find("[plugin " + dir.file("build/libhalving.so") + "]"), std::string::npos)
+      << kPage << ": `attune list schedulers` does not name the plugin's path:\n"
+      << listed;
   const std::string schedule = testing::read_text(dir.file("out3.txt"));
   // Every param group's lr (the demo has a no-decay group besides the default one).
   for (const auto& [tick, lr] : {std::pair<int, std::string>{299, "0.002"}, {300, "0.001"}, {1000, "0.00025"}}) {
     const auto lrs = lrs_at(schedule, tick);
-    EXPECT_FALSE(lrs.empty()) << "no tick " << tick << " in\n" << schedule.substr(0, 400);
-    for (const auto& value : lrs) EXPECT_EQ(value, lr) << "tick " << tick;
+    EXPECT_FALSE(lrs.empty()) << kPage << ": no tick " << tick << " in\n" << schedule.substr(0, 400);
+    for (const auto& value : lrs) EXPECT_EQ(value, lr) << kPage << ": the halving schedule at tick " << tick;
   }
-  EXPECT_TRUE(std::filesystem::exists(dir.file("halving.svg")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("halving.svg"))) << kPage << ": `--plot halving.svg` drew nothing";
 }
 
-}  // namespace
+}  // namespace readme_plugin_test
 }  // namespace attune

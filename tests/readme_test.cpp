@@ -1,9 +1,11 @@
-// The README tells the truth. Its YAML reference is `attune docs` verbatim;
-// every YAML snippet, command line, inline override and search dimension it
-// shows is run through the real `attune` as a user would paste it; every
-// schedule it shows keeps a usable lr through the first half of the run; the
-// option names and files it cites exist; it names no internal issue; the
-// LICENSE is there and names the shipped data's own licences.
+// The README and the reference pages it links to (docs/*.md) tell the truth.
+// The YAML reference (docs/yaml-reference.md) is `attune docs` verbatim;
+// every YAML snippet, command line, inline override and search dimension they
+// show is run through the real `attune` as a user would paste it; every
+// schedule they show keeps a usable lr through the first half of the run; the
+// option names, files and links they cite exist; every page is linked from
+// the README; they name no internal issue; the LICENSE is there and names the
+// shipped data's own licences. A failure names the file and line.
 //
 // Placeholders are filled with real things: `path/to/bert` is the bert-tiny
 // fixture, `path/to/run` and the run folders of `eval`, `--resume` and `plot`
@@ -26,12 +28,12 @@
 #include <set>
 #include <sstream>
 
-#include "core/config/experiment_config.h"
-#include "core/search/sweep_spec.h"
+#include "core/experiment/experiment_config.h"
+#include "core/sweep/sweep_spec.h"
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace readme_test {
 
 namespace fs = std::filesystem;
 
@@ -44,6 +46,17 @@ std::string readme_path() {
   return other && *other ? other : testing::source_dir() + "/README.md";
 }
 
+/// The reference pages the README links to: docs/*.md of the repository, by name.
+std::vector<std::string> doc_pages() {
+  std::vector<std::string> pages;
+  for (const auto& entry : fs::directory_iterator(testing::source_dir() + "/docs")) {
+    if (entry.is_regular_file() && entry.path().extension() == ".md")
+      pages.push_back("docs/" + entry.path().filename().string());
+  }
+  std::sort(pages.begin(), pages.end());
+  return pages;
+}
+
 struct CodeBlock {
   std::string language;  // "" for a plain ``` block
   std::string code;      // indentation of the fence removed
@@ -51,10 +64,14 @@ struct CodeBlock {
   std::string section;   // the heading above it
 };
 
-/// The README split into its code blocks and its prose. Generated regions
-/// (`<!-- X:begin -->` ... `<!-- X:end -->`) belong to neither: their text is
-/// checked by the tests of what generates them.
+/// A markdown file (the README or a docs/ page) split into its code blocks
+/// and its prose. Generated regions (`<!-- X:begin -->` ... `<!-- X:end -->`)
+/// belong to neither: their text is checked by the tests of what generates them.
 struct Readme {
+  /// Its path in the repository (`README.md`, `docs/sweeps.md`): what messages name.
+  std::string file;
+  /// The repository's folder it lies in, absolute: where its relative links start.
+  std::string folder;
   std::string text;
   std::vector<CodeBlock> blocks;
   /// The text with code blocks and generated regions blanked (line numbers kept).
@@ -68,8 +85,11 @@ struct Readme {
   const std::string& section_of(int line) const { return sections.at(static_cast<size_t>(line - 1)); }
 };
 
-Readme read_readme(const std::string& path) {
+/// `path` read as the repository's `file`.
+Readme read_readme(const std::string& path, const std::string& file) {
   Readme readme;
+  readme.file = file;
+  readme.folder = (fs::path(testing::source_dir()) / file).parent_path().lexically_normal().string();
   readme.text = testing::read_text(path);
   std::istringstream lines(readme.text);
   std::string line, section;
@@ -112,6 +132,13 @@ Readme read_readme(const std::string& path) {
     }
   }
   return readme;
+}
+
+/// The README, then every docs/ page in name order.
+std::vector<Readme> read_markdown() {
+  std::vector<Readme> files = {read_readme(readme_path(), "README.md")};
+  for (const auto& page : doc_pages()) files.push_back(read_readme(testing::source_dir() + "/" + page, page));
+  return files;
 }
 
 /// Inline code spans of the prose, whitespace inside them collapsed to one
@@ -306,15 +333,15 @@ class Report {
     for (const auto& item : checked_) std::cout << "  checked  " << item << "\n";
     for (const auto& item : skipped_) std::cout << "  skipped  " << item << "\n";
   }
-  void checked(int line, const std::string& text, const std::string& how) {
-    checked_.push_back(where(line, text) + " -> " + how);
+  void checked(const std::string& file, int line, const std::string& text, const std::string& how) {
+    checked_.push_back(where(file, line, text) + " -> " + how);
   }
-  void skipped(int line, const std::string& text, const std::string& why) {
-    skipped_.push_back(where(line, text) + ": " + why);
+  void skipped(const std::string& file, int line, const std::string& text, const std::string& why) {
+    skipped_.push_back(where(file, line, text) + ": " + why);
   }
   size_t checked_count() const { return checked_.size(); }
-  static std::string where(int line, const std::string& text) {
-    return "README.md:" + std::to_string(line) + ": `" + text + "`";
+  static std::string where(const std::string& file, int line, const std::string& text) {
+    return file + ":" + std::to_string(line) + ": `" + text + "`";
   }
 
  private:
@@ -376,15 +403,24 @@ bool starts_with(const std::string& text, const std::string& prefix) {
 // ---------------------------------------------------------------- tests
 
 TEST(Readme, YamlReferenceIsTheOutputOfAttuneDocs) {
-  const std::string readme = testing::read_text(readme_path());
+  const std::string page = "docs/yaml-reference.md";
+  const std::string text = testing::read_text(testing::source_dir() + "/" + page);
   const std::string begin = "<!-- yaml-reference:begin -->\n", end = "<!-- yaml-reference:end -->";
-  const size_t from = readme.find(begin), to = readme.find(end);
-  ASSERT_NE(from, std::string::npos);
-  ASSERT_NE(to, std::string::npos);
+  const size_t from = text.find(begin), to = text.find(end);
+  ASSERT_NE(from, std::string::npos) << page << ": no `" << trim(begin) << "` marker";
+  ASSERT_NE(to, std::string::npos) << page << ": no `" << end << "` marker";
+  ASSERT_LT(from, to) << page << ": the reference's end marker comes before its begin marker";
   const auto docs = testing::run_attune({"docs"});
   ASSERT_EQ(docs.exit_code, 0);
-  EXPECT_TRUE(readme.substr(from + begin.size(), to - from - begin.size()) == docs.out)
-      << "the README's YAML reference is stale: run scripts/update-readme-reference.sh";
+  EXPECT_TRUE(text.substr(from + begin.size(), to - from - begin.size()) == docs.out)
+      << page << ":" << std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(from), '\n') + 1
+      << ": the YAML reference is stale: run scripts/update-readme-reference.sh";
+  // One copy of it: no other markdown file holds a second one that nothing updates.
+  for (const auto& markdown : read_markdown()) {
+    if (markdown.file == page) continue;
+    EXPECT_EQ(markdown.text.find(trim(begin)), std::string::npos)
+        << markdown.file << ": holds a copy of the YAML reference; it lives in " << page;
+  }
 }
 
 /// Placeholders of YAML snippets: the bert-tiny fixture for `path/to/bert`,
@@ -407,82 +443,94 @@ std::string base_experiment(const YAML::Node& snippet, const std::string& text) 
   return "sst2_transformer.yaml";
 }
 
-TEST(Readme, YamlSnippetsPassAttuneCheck) {
-  const Readme readme = read_readme(readme_path());
-  Sandbox sandbox;
-  Report report("YAML snippets");
-  for (const auto& block : readme.blocks) {
-    if (block.language != "yaml") continue;
-    const std::string shown = trim(block.code.substr(0, block.code.find('\n')) + " ...");
-    std::string problem;
-    const std::string text = fill_yaml_placeholders(block.code, sandbox, problem);
-    ASSERT_EQ(problem, "");
-    if (text.find("path/to/") != std::string::npos) {
-      report.skipped(block.line, shown, "a `path/to/...` placeholder this test has nothing for");
-      continue;
-    }
-    YAML::Node snippet;
-    try {
-      snippet = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-      ADD_FAILURE() << "README.md:" << block.line << ": the YAML snippet is not valid YAML: " << e.what() << "\n"
-                    << block.code;
-      continue;
-    }
-    if (!snippet.IsMap()) {
-      ADD_FAILURE() << "README.md:" << block.line << ": the YAML snippet is not a map of sections\n" << block.code;
-      continue;
-    }
-    // A partial snippet is pasted over a whole experiment: each section it
-    // gives replaces that section, as a user replacing theirs.
-    const std::string base = base_experiment(snippet, block.code);
-    YAML::Node experiment = YAML::LoadFile(testing::source_dir() + "/experiments/" + base);
-    for (auto it = snippet.begin(); it != snippet.end(); ++it) experiment[it->first.Scalar()] = it->second;
-    const std::string file = "experiments/readme-line" + std::to_string(block.line) + ".yaml";
-    YAML::Emitter out;
-    out << experiment;
-    testing::write_text(sandbox.path(file), std::string(out.c_str()) + "\n");
-    // The bert-tiny fixture has 64 positions where a real BERT has 512.
-    std::vector<std::string> overrides;
-    if (block.code.find("path/to/bert") != std::string::npos) overrides.push_back("data.max_length=64");
-
-    std::vector<std::string> args = {"check", file, "--init"};
-    args.insert(args.end(), overrides.begin(), overrides.end());
-    const auto result = sandbox.run(args);
-    EXPECT_EQ(result.exit_code, 0) << "README.md:" << block.line << ": the YAML snippet, pasted over experiments/"
-                                   << base << ", fails `attune check --init`:\n"
-                                   << block.code << outputs(result);
-    std::string how = "attune check --init (over experiments/" + base + ")";
-    if (snippet["scheduler"]) {
-      std::vector<std::string> experiment_args = {file};
-      experiment_args.insert(experiment_args.end(), overrides.begin(), overrides.end());
-      const auto problem_found = schedule_problem(sandbox, experiment_args);
-      if (problem_found) {
-        EXPECT_EQ(*problem_found, "") << "README.md:" << block.line << ": the YAML snippet's schedule\n" << block.code;
-        how += ", attune schedule";
-      }
-    }
-    if (snippet["search"] && snippet["search"]["space"]) {
-      // Every trial the search makes is a valid experiment (as `attune sweep` checks first).
-      try {
-        SweepSpec spec;
-        spec.experiment = sandbox.path(file);
-        spec.overrides = overrides;
-        spec.prepare();
-        how += ", its " + std::to_string(spec.trials().size()) + " trials";
-      } catch (const std::exception& e) {
-        ADD_FAILURE() << "README.md:" << block.line << ": the search's trials are not valid experiments: " << e.what()
-                      << "\n"
-                      << block.code;
-      }
-    }
-    report.checked(block.line, shown, how);
-  }
-  EXPECT_GE(report.checked_count(), 4u) << "the README's YAML snippets were not found";
+/// `docs/sweeps.md` -> `docs-sweeps-md`: a file's name where a file name is made of it.
+std::string slug(const std::string& file) {
+  std::string text = file;
+  std::replace_if(
+      text.begin(), text.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '-');
+  return text;
 }
 
-/// Runs one command line of the README (words after `attune`), as pasted
-/// where it can, as `attune check` where it would train or search.
+TEST(Readme, YamlSnippetsPassAttuneCheck) {
+  Sandbox sandbox;
+  Report report("YAML snippets");
+  for (const Readme& readme : read_markdown()) {
+    const std::string& where = readme.file;
+    for (const auto& block : readme.blocks) {
+      if (block.language != "yaml") continue;
+      const std::string shown = trim(block.code.substr(0, block.code.find('\n')) + " ...");
+      std::string problem;
+      const std::string text = fill_yaml_placeholders(block.code, sandbox, problem);
+      ASSERT_EQ(problem, "");
+      if (text.find("path/to/") != std::string::npos) {
+        report.skipped(where, block.line, shown, "a `path/to/...` placeholder this test has nothing for");
+        continue;
+      }
+      YAML::Node snippet;
+      try {
+        snippet = YAML::Load(text);
+      } catch (const YAML::Exception& e) {
+        ADD_FAILURE() << where << ":" << block.line << ": the YAML snippet is not valid YAML: " << e.what() << "\n"
+                      << block.code;
+        continue;
+      }
+      if (!snippet.IsMap()) {
+        ADD_FAILURE() << where << ":" << block.line << ": the YAML snippet is not a map of sections\n" << block.code;
+        continue;
+      }
+      // A partial snippet is pasted over a whole experiment: each section it
+      // gives replaces that section, as a user replacing theirs.
+      const std::string base = base_experiment(snippet, block.code);
+      YAML::Node experiment = YAML::LoadFile(testing::source_dir() + "/experiments/" + base);
+      for (auto it = snippet.begin(); it != snippet.end(); ++it) experiment[it->first.Scalar()] = it->second;
+      const std::string file = "experiments/readme-" + slug(where) + "-line" + std::to_string(block.line) + ".yaml";
+      YAML::Emitter out;
+      out << experiment;
+      testing::write_text(sandbox.path(file), std::string(out.c_str()) + "\n");
+      // The bert-tiny fixture has 64 positions where a real BERT has 512.
+      std::vector<std::string> overrides;
+      if (block.code.find("path/to/bert") != std::string::npos) overrides.push_back("data.max_length=64");
+
+      std::vector<std::string> args = {"check", file, "--init"};
+      args.insert(args.end(), overrides.begin(), overrides.end());
+      const auto result = sandbox.run(args);
+      EXPECT_EQ(result.exit_code, 0) << where << ":" << block.line << ": the YAML snippet, pasted over experiments/"
+                                     << base << ", fails `attune check --init`:\n"
+                                     << block.code << outputs(result);
+      std::string how = "attune check --init (over experiments/" + base + ")";
+      if (snippet["scheduler"]) {
+        std::vector<std::string> experiment_args = {file};
+        experiment_args.insert(experiment_args.end(), overrides.begin(), overrides.end());
+        const auto problem_found = schedule_problem(sandbox, experiment_args);
+        if (problem_found) {
+          EXPECT_EQ(*problem_found, "") << where << ":" << block.line << ": the YAML snippet's schedule\n"
+                                        << block.code;
+          how += ", attune schedule";
+        }
+      }
+      if (snippet["search"] && snippet["search"]["space"]) {
+        // Every trial the search makes is a valid experiment (as `attune sweep` checks first).
+        try {
+          SweepSpec spec;
+          spec.experiment = sandbox.path(file);
+          spec.overrides = overrides;
+          spec.prepare();
+          how += ", its " + std::to_string(spec.trials().size()) + " trials";
+        } catch (const std::exception& e) {
+          ADD_FAILURE() << where << ":" << block.line << ": the search's trials are not valid experiments: " << e.what()
+                        << "\n"
+                        << block.code;
+        }
+      }
+      report.checked(where, block.line, shown, how);
+    }
+  }
+  EXPECT_GE(report.checked_count(), 4u) << "the YAML snippets of the README and docs/ were not found";
+}
+
+/// Runs one command line of the README or a docs/ page (words after
+/// `attune`), as pasted where it can, as `attune check` where it would train
+/// or search.
 class CommandChecker {
  public:
   CommandChecker(Sandbox& sandbox, Report& report) : sandbox_(sandbox), report_(report) {
@@ -492,7 +540,9 @@ class CommandChecker {
     fs::copy_file(sandbox_.path("small/valid.tsv"), sandbox_.path("other.tsv"));
   }
 
-  void check(int line, const std::string& shown, std::vector<std::string> words, const std::string& section) {
+  void check(const std::string& file, int line, const std::string& shown, std::vector<std::string> words,
+             const std::string& section) {
+    file_ = file;
     // Placeholders.
     const std::string bert = testing::fixtures_dir() + "/bert-tiny";
     const bool sweep = std::find(words.begin(), words.end(), "sweep") != words.end();
@@ -512,15 +562,15 @@ class CommandChecker {
       if (word.find("...") != std::string::npos || word.find("path/to/") != std::string::npos ||
           (word.size() > 1 &&
            std::all_of(word.begin(), word.end(), [](char c) { return std::isupper(c) || c == '_'; }))) {
-        return report_.skipped(line, shown, "the placeholder `" + word + "` names nothing this test has");
+        return report_.skipped(file_, line, shown, "the placeholder `" + word + "` names nothing this test has");
       }
-      if (starts_with(word, "[")) return report_.skipped(line, shown, "a synopsis (optional parts in brackets)");
+      if (starts_with(word, "[")) return report_.skipped(file_, line, shown, "a synopsis (optional parts in brackets)");
     }
     for (size_t i = 0; i + 1 < words.size(); ++i) {
       if (words[i] == "--plugin" && !fs::exists(fs::path(sandbox_.root()) / words[i + 1]) &&
           section.find("Write your own") != std::string::npos) {
         return report_.skipped(
-            line, shown,
+            file_, line, shown,
             "loads the plugin the walk-through builds; ReadmePlugin.WriteYourOwnSchedulerWorksAsWritten"
             " runs these steps word for word");
       }
@@ -565,7 +615,7 @@ class CommandChecker {
       }
       if (!resume.empty()) {
         const std::string problem = sandbox_.ensure_run(resume, ranks);
-        if (!problem.empty()) return (void)(ADD_FAILURE() << Report::where(line, shown) << ": " << problem);
+        if (!problem.empty()) return (void)(ADD_FAILURE() << Report::where(file_, line, shown) << ": " << problem);
         auto args = launch;
         args.insert(args.end(), words.begin(), words.end());
         return run_as_is(line, shown, args, "", false);
@@ -588,7 +638,7 @@ class CommandChecker {
       if (words.size() > 1 && !starts_with(words[1], "-")) {
         const std::string problem =
             starts_with(words[1], "sweeps/") ? sandbox_.ensure_sweep(words[1]) : sandbox_.ensure_run(words[1]);
-        if (!problem.empty()) return (void)(ADD_FAILURE() << Report::where(line, shown) << ": " << problem);
+        if (!problem.empty()) return (void)(ADD_FAILURE() << Report::where(file_, line, shown) << ": " << problem);
       }
     }
     if (command == "eval" || command == "plot" || command == "check" || command == "schedule" || command == "list" ||
@@ -610,19 +660,19 @@ class CommandChecker {
   void run_as_is(int line, const std::string& shown, const std::vector<std::string>& args, std::string how,
                  bool schedule_sanity) {
     const auto result = sandbox_.run(args);
-    EXPECT_EQ(result.exit_code, 0) << Report::where(line, shown) << " fails as `attune " << join(args) << "`:\n"
+    EXPECT_EQ(result.exit_code, 0) << Report::where(file_, line, shown) << " fails as `attune " << join(args) << "`:\n"
                                    << outputs(result);
     if (how.empty()) how = "attune " + join(args);
     if (schedule_sanity && result.exit_code == 0) {
       const std::vector<std::string> experiment(args.begin() + 1, args.end());
       expect_sane_schedule(line, shown, experiment);
     }
-    report_.checked(line, shown, how);
+    report_.checked(file_, line, shown, how);
   }
 
   void expect_sane_schedule(int line, const std::string& shown, const std::vector<std::string>& experiment) {
     const auto problem = schedule_problem(sandbox_, experiment);
-    if (problem) EXPECT_EQ(*problem, "") << Report::where(line, shown);
+    if (problem) EXPECT_EQ(*problem, "") << Report::where(file_, line, shown);
   }
 
   void prepare_sweep(int line, const std::string& shown, const std::vector<std::string>& experiment,
@@ -639,167 +689,180 @@ class CommandChecker {
       for (const auto& plugin : plugins) spec.plugins.push_back(sandbox_.path(plugin));
       spec.prepare();
     } catch (const std::exception& e) {
-      ADD_FAILURE() << Report::where(line, shown) << ": the sweep's trials are not valid experiments: " << e.what();
+      ADD_FAILURE() << Report::where(file_, line, shown)
+                    << ": the sweep's trials are not valid experiments: " << e.what();
     }
   }
 
   Sandbox& sandbox_;
   Report& report_;
+  std::string file_;  // of the line being checked
 };
 
 TEST(Readme, CommandLinesWork) {
-  const Readme readme = read_readme(readme_path());
+  const std::vector<Readme> markdown = read_markdown();
   Sandbox sandbox;
   Report report("command lines");
   CommandChecker checker(sandbox, report);
   const std::string prefix = "build/attune ", plugin_prefix = "$ATTUNE/build/attune ";
-  for (const auto& block : readme.blocks) {
-    if (block.language != "sh" && block.language != "bash" && block.language != "console") continue;
-    std::istringstream lines(block.code);
-    std::string physical, line;
-    int at = 0;
-    for (int number = block.line + 1; std::getline(lines, physical); ++number) {
-      if (line.empty()) at = number;
-      line += physical;
-      if (!line.empty() && line.back() == '\\') {  // continued on the next line
-        line.pop_back();
-        continue;
-      }
-      const std::string text = trim(strip_comment(line));
-      line.clear();
-      if (text.empty()) continue;
-      if (starts_with(text, "torchrun ")) {
-        // torchrun's own options, as LibTorch's Python twin (torch 1.13) reads them.
-        const auto words = shell_words(text, sandbox.root());
-        ASSERT_TRUE(words);
-        const auto binary = std::find(words->begin(), words->end(), "build/attune");
-        ASSERT_NE(binary, words->end()) << "README.md:" << at << ": a torchrun line that does not run build/attune";
-        const std::string parse =
-            "/usr/bin/python3 -c 'import sys; from torch.distributed.run import get_args_parser as p; "
-            "p().parse_args(sys.argv[1:])' " +
-            text.substr(std::string("torchrun ").size()) + " > /dev/null 2>&1";
-        if (std::system("/usr/bin/python3 -c 'import torch.distributed.run' > /dev/null 2>&1") == 0) {
-          EXPECT_EQ(std::system(parse.c_str()), 0)
-              << "README.md:" << at << ": torchrun (torch.distributed.run) refuses the options of `" << text << "`";
-          report.checked(at, text, "torch.distributed.run's argument parser");
-        } else {
-          report.skipped(at, text, "torchrun's options: no Python torch here to parse them");
+  for (const Readme& readme : markdown) {
+    const std::string& where = readme.file;
+    for (const auto& block : readme.blocks) {
+      if (block.language != "sh" && block.language != "bash" && block.language != "console") continue;
+      std::istringstream lines(block.code);
+      std::string physical, line;
+      int at = 0;
+      for (int number = block.line + 1; std::getline(lines, physical); ++number) {
+        if (line.empty()) at = number;
+        line += physical;
+        if (!line.empty() && line.back() == '\\') {  // continued on the next line
+          line.pop_back();
+          continue;
         }
-        checker.check(at, text, std::vector<std::string>(binary + 1, words->end()), block.section);
-        continue;
+        const std::string text = trim(strip_comment(line));
+        line.clear();
+        if (text.empty()) continue;
+        if (starts_with(text, "torchrun ")) {
+          // torchrun's own options, as LibTorch's Python twin (torch 1.13) reads them.
+          const auto words = shell_words(text, sandbox.root());
+          ASSERT_TRUE(words);
+          const auto binary = std::find(words->begin(), words->end(), "build/attune");
+          ASSERT_NE(binary, words->end()) << where << ":" << at << ": a torchrun line that does not run build/attune";
+          const std::string parse =
+              "/usr/bin/python3 -c 'import sys; from torch.distributed.run import get_args_parser as p; "
+              "p().parse_args(sys.argv[1:])' " +
+              text.substr(std::string("torchrun ").size()) + " > /dev/null 2>&1";
+          if (std::system("/usr/bin/python3 -c 'import torch.distributed.run' > /dev/null 2>&1") == 0) {
+            EXPECT_EQ(std::system(parse.c_str()), 0)
+                << where << ":" << at << ": torchrun (torch.distributed.run) refuses the options of `" << text << "`";
+            report.checked(where, at, text, "torch.distributed.run's argument parser");
+          } else {
+            report.skipped(where, at, text, "torchrun's options: no Python torch here to parse them");
+          }
+          checker.check(where, at, text, std::vector<std::string>(binary + 1, words->end()), block.section);
+          continue;
+        }
+        std::string rest;
+        if (starts_with(text, prefix)) {
+          rest = text.substr(prefix.size());
+        } else if (starts_with(text, plugin_prefix)) {
+          rest = text.substr(plugin_prefix.size());
+        } else {
+          report.skipped(where, at, text, "not an attune command (make, cmake, export: the build itself)");
+          continue;
+        }
+        const auto words = shell_words(rest, sandbox.root());
+        if (!words) {
+          report.skipped(where, at, text, "uses shell features this test does not expand");
+          continue;
+        }
+        checker.check(where, at, text, *words, block.section);
       }
-      std::string rest;
-      if (starts_with(text, prefix)) {
-        rest = text.substr(prefix.size());
-      } else if (starts_with(text, plugin_prefix)) {
-        rest = text.substr(plugin_prefix.size());
-      } else {
-        report.skipped(at, text, "not an attune command (make, cmake, export: the build itself)");
-        continue;
-      }
-      const auto words = shell_words(rest, sandbox.root());
+    }
+    // `attune ...` in the prose.
+    for (const auto& [span, offset] : inline_spans(readme.prose)) {
+      if (!starts_with(span, "attune ")) continue;
+      const int line = readme.line_of(offset);
+      const auto words = shell_words(span.substr(7), sandbox.root());
       if (!words) {
-        report.skipped(at, text, "uses shell features this test does not expand");
+        report.skipped(where, line, span, "uses shell features this test does not expand");
         continue;
       }
-      checker.check(at, text, *words, block.section);
+      checker.check(where, line, span, *words, readme.section_of(line));
     }
   }
-  // `attune ...` in the prose.
-  for (const auto& [span, offset] : inline_spans(readme.prose)) {
-    if (!starts_with(span, "attune ")) continue;
-    const int line = readme.line_of(offset);
-    const auto words = shell_words(span.substr(7), sandbox.root());
-    if (!words) {
-      report.skipped(line, span, "uses shell features this test does not expand");
-      continue;
-    }
-    checker.check(line, span, *words, readme.section_of(line));
-  }
-  EXPECT_GE(report.checked_count(), 20u) << "the README's command lines were not found";
+  EXPECT_GE(report.checked_count(), 20u) << "the command lines of the README and docs/ were not found";
 
-  // The run folder's metrics.csv has the columns the README lists, and an
-  // `lr_<group>` column for each extra param group.
+  // The run folder's metrics.csv has the columns the run-folder table lists,
+  // and an `lr_<group>` column for each extra param group.
   ASSERT_EQ(sandbox.ensure_run("runs/a"), "");
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(readme.prose, m, std::regex(R"(\| `metrics\.csv` \|[^\n]*?`([a-z_,]+)`)")))
-      << "the README's run-folder table has no metrics.csv row";
+  const std::regex metrics_row(R"(\| `metrics\.csv` \|[^\n]*?`([a-z_,]+)`)");
+  const auto table = std::find_if(markdown.begin(), markdown.end(), [&](const Readme& readme) {
+    return std::regex_search(readme.prose, m, metrics_row);
+  });
+  ASSERT_NE(table, markdown.end())
+      << "neither the README nor a docs/ page has a run-folder table with a metrics.csv row";
   const std::string metrics = testing::read_text(sandbox.path("runs/a/metrics.csv"));
   const std::string header = metrics.substr(0, metrics.find('\n'));
-  EXPECT_EQ(std::regex_replace(header, std::regex(",lr_[A-Za-z0-9_]+"), ""), m[1].str()) << header;
+  EXPECT_EQ(std::regex_replace(header, std::regex(",lr_[A-Za-z0-9_]+"), ""), m[1].str())
+      << table->file << ":" << table->line_of(static_cast<size_t>(m.position(1)))
+      << ": the run-folder table's metrics.csv columns are not the run's: " << header;
 }
 
 TEST(Readme, InlineOverridesAndSearchDimensionsWork) {
-  const Readme readme = read_readme(readme_path());
   Sandbox sandbox;
   Report report("inline overrides and search dimensions");
   const std::regex override_span(R"(^[a-z_][a-z0-9_]*(\.[a-z0-9_]+)*=\S.*$)");
   const std::regex dimension_span(R"(^([a-z_][a-z0-9_]*(\.[a-z0-9_]+)+): (\[.*\]|\{.*\})$)");
   const std::string demo = "experiments/sst2_transformer.yaml";
   int dimension = 0;
-  for (const auto& [span, offset] : inline_spans(readme.prose)) {
-    const int line = readme.line_of(offset);
-    std::smatch m;
-    if (std::regex_match(span, override_span)) {
-      const std::string key = span.substr(0, span.find('='));
-      if (key == "key" || span.find("...") != std::string::npos) {
-        report.skipped(line, span, "a placeholder");
-        continue;
-      }
-      const bool refused = says_refused(sentence_at(readme.prose, offset));
-      const auto result = sandbox.run({"check", demo, span});
-      EXPECT_EQ(result.exit_code, refused ? 2 : 0)
-          << Report::where(line, span) << (refused ? " is shown as refused" : "") << " (`attune check " << demo << " "
-          << span << "`):\n"
-          << outputs(result);
-      if (!refused && starts_with(key, "scheduler")) {
-        const auto problem = schedule_problem(sandbox, {demo, span});
-        if (problem) EXPECT_EQ(*problem, "") << Report::where(line, span);
-      }
-      report.checked(line, span, std::string("attune check ") + demo + (refused ? " (exit 2)" : ""));
-    } else if (std::regex_match(span, m, dimension_span)) {
-      // A search dimension: searched over the digits sweep, every trial valid
-      // and, for a scheduler, with a usable schedule.
-      const std::string key = m[1];
-      YAML::Node values;
-      try {
-        values = YAML::Load(m[3].str());
-      } catch (const YAML::Exception& e) {
-        ADD_FAILURE() << Report::where(line, span) << ": not valid YAML: " << e.what();
-        continue;
-      }
-      YAML::Node experiment = YAML::LoadFile(testing::source_dir() + "/experiments/sweep_digits.yaml");
-      YAML::Node space(YAML::NodeType::Map);
-      space[key] = values;
-      experiment["search"]["space"] = space;
-      if (values.IsMap()) {  // a distribution: random search draws from it
-        experiment["search"]["strategy"] = "random";
-        experiment["search"]["trials"] = 3;
-      }
-      const std::string file = "experiments/readme-dimension" + std::to_string(++dimension) + ".yaml";
-      YAML::Emitter out;
-      out << experiment;
-      testing::write_text(sandbox.path(file), std::string(out.c_str()) + "\n");
-      try {
-        SweepSpec spec;
-        spec.experiment = sandbox.path(file);
-        spec.prepare();
-        for (size_t t = 0; t < spec.trials().size(); ++t) {
-          if (!starts_with(key, "scheduler")) continue;
-          const auto trial = spec.trial_experiment(spec.trials()[t], static_cast<int64_t>(t));
-          const std::string trial_file =
-              "experiments/readme-dimension" + std::to_string(dimension) + "-trial" + std::to_string(t) + ".yaml";
-          testing::write_text(sandbox.path(trial_file), to_yaml(trial.resolved));
-          const auto problem = schedule_problem(sandbox, {trial_file});
-          if (problem) EXPECT_EQ(*problem, "") << Report::where(line, span) << ", trial " << t;
+  for (const Readme& readme : read_markdown()) {
+    const std::string& where = readme.file;
+    for (const auto& [span, offset] : inline_spans(readme.prose)) {
+      const int line = readme.line_of(offset);
+      std::smatch m;
+      if (std::regex_match(span, override_span)) {
+        const std::string key = span.substr(0, span.find('='));
+        if (key == "key" || span.find("...") != std::string::npos) {
+          report.skipped(where, line, span, "a placeholder");
+          continue;
         }
-        report.checked(line, span, "searched over experiments/sweep_digits.yaml");
-      } catch (const std::exception& e) {
-        ADD_FAILURE() << Report::where(line, span) << ": its trials are not valid experiments: " << e.what();
+        const bool refused = says_refused(sentence_at(readme.prose, offset));
+        const auto result = sandbox.run({"check", demo, span});
+        EXPECT_EQ(result.exit_code, refused ? 2 : 0)
+            << Report::where(where, line, span) << (refused ? " is shown as refused" : "") << " (`attune check " << demo
+            << " " << span << "`):\n"
+            << outputs(result);
+        if (!refused && starts_with(key, "scheduler")) {
+          const auto problem = schedule_problem(sandbox, {demo, span});
+          if (problem) EXPECT_EQ(*problem, "") << Report::where(where, line, span);
+        }
+        report.checked(where, line, span, std::string("attune check ") + demo + (refused ? " (exit 2)" : ""));
+      } else if (std::regex_match(span, m, dimension_span)) {
+        // A search dimension: searched over the digits sweep, every trial valid
+        // and, for a scheduler, with a usable schedule.
+        const std::string key = m[1];
+        YAML::Node values;
+        try {
+          values = YAML::Load(m[3].str());
+        } catch (const YAML::Exception& e) {
+          ADD_FAILURE() << Report::where(where, line, span) << ": not valid YAML: " << e.what();
+          continue;
+        }
+        YAML::Node experiment = YAML::LoadFile(testing::source_dir() + "/experiments/sweep_digits.yaml");
+        YAML::Node space(YAML::NodeType::Map);
+        space[key] = values;
+        experiment["search"]["space"] = space;
+        if (values.IsMap()) {  // a distribution: random search draws from it
+          experiment["search"]["strategy"] = "random";
+          experiment["search"]["trials"] = 3;
+        }
+        const std::string file = "experiments/readme-dimension" + std::to_string(++dimension) + ".yaml";
+        YAML::Emitter out;
+        out << experiment;
+        testing::write_text(sandbox.path(file), std::string(out.c_str()) + "\n");
+        try {
+          SweepSpec spec;
+          spec.experiment = sandbox.path(file);
+          spec.prepare();
+          for (size_t t = 0; t < spec.trials().size(); ++t) {
+            if (!starts_with(key, "scheduler")) continue;
+            const auto trial = spec.trial_experiment(spec.trials()[t], static_cast<int64_t>(t));
+            const std::string trial_file =
+                "experiments/readme-dimension" + std::to_string(dimension) + "-trial" + std::to_string(t) + ".yaml";
+            testing::write_text(sandbox.path(trial_file), to_yaml(trial.resolved));
+            const auto problem = schedule_problem(sandbox, {trial_file});
+            if (problem) EXPECT_EQ(*problem, "") << Report::where(where, line, span) << ", trial " << t;
+          }
+          report.checked(where, line, span, "searched over experiments/sweep_digits.yaml");
+        } catch (const std::exception& e) {
+          ADD_FAILURE() << Report::where(where, line, span) << ": its trials are not valid experiments: " << e.what();
+        }
       }
     }
   }
-  EXPECT_GE(report.checked_count(), 3u);
+  EXPECT_GE(report.checked_count(), 3u) << "the inline overrides of the README and docs/ were not found";
 }
 
 /// Every file under the folders attune's own code lives in.
@@ -828,10 +891,10 @@ bool has_word(const std::string& text, const std::string& word) {
 }
 
 TEST(Readme, NamesItCitesExist) {
-  // A snake_case name in the README's prose (an option, a summary.json field,
-  // a fuzz target, a PyTorch function) is one attune declares (`attune docs`)
-  // or one its sources use: not an option that was never written.
-  const Readme readme = read_readme(readme_path());
+  // A snake_case name in the prose of the README or a docs/ page (an option,
+  // a summary.json field, a fuzz target, a PyTorch function) is one attune
+  // declares (`attune docs`) or one its sources use: not an option that was
+  // never written.
   const auto docs = testing::run_attune({"docs"});
   ASSERT_EQ(docs.exit_code, 0);
   const std::string sources = attune_sources();
@@ -840,11 +903,13 @@ TEST(Readme, NamesItCitesExist) {
       "pickle_load",  // LibTorch's torch::pickle_load
   };
   const std::regex snake("[a-z][a-z0-9]*(_[a-z0-9]+)+");
-  for (const auto& [span, offset] : inline_spans(readme.prose)) {
-    if (!std::regex_match(span, snake) || elsewhere.count(span)) continue;
-    EXPECT_TRUE(has_word(docs.out, span) || has_word(sources, span))
-        << Report::where(readme.line_of(offset), span)
-        << ": attune neither declares this name (`attune docs`) nor uses it anywhere in its sources";
+  for (const Readme& readme : read_markdown()) {
+    for (const auto& [span, offset] : inline_spans(readme.prose)) {
+      if (!std::regex_match(span, snake) || elsewhere.count(span)) continue;
+      EXPECT_TRUE(has_word(docs.out, span) || has_word(sources, span))
+          << Report::where(readme.file, readme.line_of(offset), span)
+          << ": attune neither declares this name (`attune docs`) nor uses it anywhere in its sources";
+    }
   }
 }
 
@@ -875,53 +940,71 @@ void check_markdown(const std::string& file, const std::string& text, const std:
   }
 }
 
+/// Where `target`, a path relative to `readme`'s folder (a link's), leads:
+/// the absolute path, or nullopt when it leads out of the repository.
+std::optional<fs::path> in_repository(const Readme& readme, const std::string& target) {
+  fs::path root = fs::absolute(testing::source_dir()).lexically_normal();
+  if (!root.has_filename()) root = root.parent_path();  // a trailing slash
+  const fs::path resolved = (fs::absolute(readme.folder) / target).lexically_normal();
+  const fs::path relative = resolved.lexically_relative(root);
+  if (relative.empty() || *relative.begin() == "..") return std::nullopt;
+  return resolved;
+}
+
+/// The anchors of a markdown file's headings.
+std::set<std::string> anchors_of(const Readme& readme) {
+  std::set<std::string> anchors;
+  for (const auto& section : readme.sections) {
+    if (!section.empty()) anchors.insert(anchor_of(section));
+  }
+  return anchors;
+}
+
 TEST(Readme, CitesOnlyFilesInTheRepositoryAndNoInternalIssues) {
   const std::string root = testing::source_dir();
-  const Readme readme = read_readme(readme_path());
+  const std::vector<Readme> markdown = read_markdown();
   // Paths into the repository's own folders exist (build/ is this build).
+  // Paths in the prose are the repository's (commands run from its root);
+  // one that starts with `../` is relative to the file's own folder.
   std::set<std::string> tracked;
   for (const auto& entry : fs::directory_iterator(root)) tracked.insert(entry.path().filename().string());
   tracked.erase("build");
   const std::string build = fs::path(testing::attune_binary()).parent_path().string();
   const std::regex path_like(R"((?:^|[\s(`\[])((?:\.\./)*[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.{},<>*-]+)+/?))");
-  for (std::sregex_iterator it(readme.prose.begin(), readme.prose.end(), path_like), end; it != end; ++it) {
-    std::string path = (*it)[1];
-    while (!path.empty() && std::string(".,;:").find(path.back()) != std::string::npos) path.pop_back();
-    const int line = readme.line_of(static_cast<size_t>(it->position(1)));
-    if (starts_with(path, "../")) continue;  // below
-    const std::string first = path.substr(0, path.find('/'));
-    if (path.find_first_of("{}<>*") != std::string::npos || path.find("...") != std::string::npos) continue;
-    if (first == "build") {
-      EXPECT_TRUE(fs::exists(build + path.substr(5))) << Report::where(line, path) << ": not in this build";
-    } else if (tracked.count(first)) {
-      EXPECT_TRUE(fs::exists(root + "/" + path)) << Report::where(line, path) << ": no such file in the repository";
+  const std::regex outside(R"((?:^|[\s(`\[])(\.\./[^\s`)#]*))");
+  for (const Readme& readme : markdown) {
+    for (std::sregex_iterator it(readme.prose.begin(), readme.prose.end(), path_like), end; it != end; ++it) {
+      std::string path = (*it)[1];
+      while (!path.empty() && std::string(".,;:").find(path.back()) != std::string::npos) path.pop_back();
+      const int line = readme.line_of(static_cast<size_t>(it->position(1)));
+      if (starts_with(path, "../")) continue;  // below
+      const std::string first = path.substr(0, path.find('/'));
+      if (path.find_first_of("{}<>*") != std::string::npos || path.find("...") != std::string::npos) continue;
+      if (first == "build") {
+        EXPECT_TRUE(fs::exists(build + path.substr(5)))
+            << Report::where(readme.file, line, path) << ": not in this build";
+      } else if (tracked.count(first)) {
+        EXPECT_TRUE(fs::exists(root + "/" + path))
+            << Report::where(readme.file, line, path) << ": no such file in the repository";
+      }
+    }
+    // Nothing outside the repository (a sibling folder of the developers').
+    for (std::sregex_iterator it(readme.prose.begin(), readme.prose.end(), outside), end; it != end; ++it) {
+      std::string path = (*it)[1];
+      while (!path.empty() && std::string(".,;:").find(path.back()) != std::string::npos) path.pop_back();
+      const int line = readme.line_of(static_cast<size_t>(it->position(1)));
+      const auto resolved = in_repository(readme, path);
+      if (!resolved) {
+        ADD_FAILURE() << Report::where(readme.file, line, path) << ": a path outside the repository";
+      } else if (path.find_first_of("{}<>*") == std::string::npos && path.find("...") == std::string::npos) {
+        EXPECT_TRUE(fs::exists(*resolved)) << Report::where(readme.file, line, path)
+                                           << ": no such file in the repository (from " << readme.file << "'s folder)";
+      }
     }
   }
-  // Nothing outside the repository (a sibling folder of the developers').
-  const std::regex outside(R"((?:^|[\s(`\[])(\.\./[^\s`)]*))");
-  for (std::sregex_iterator it(readme.prose.begin(), readme.prose.end(), outside), end; it != end; ++it) {
-    ADD_FAILURE() << Report::where(readme.line_of(static_cast<size_t>(it->position(1))), (*it)[1])
-                  << ": a path outside the repository";
-  }
-  // Markdown links: files exist, anchors are headings.
-  std::set<std::string> anchors;
-  for (const auto& section : readme.sections) {
-    if (!section.empty()) anchors.insert(anchor_of(section));
-  }
-  const std::regex link(R"(\]\(([^)\s]+)\))");
-  for (std::sregex_iterator it(readme.prose.begin(), readme.prose.end(), link), end; it != end; ++it) {
-    const std::string target = (*it)[1];
-    const int line = readme.line_of(static_cast<size_t>(it->position(1)));
-    if (starts_with(target, "http://") || starts_with(target, "https://")) continue;
-    if (starts_with(target, "#")) {
-      EXPECT_TRUE(anchors.count(target.substr(1))) << Report::where(line, target) << ": no such heading";
-    } else {
-      EXPECT_TRUE(fs::exists(root + "/" + target)) << Report::where(line, target) << ": no such file";
-    }
-  }
-  // Every README in the repository: no internal issue numbers, no notes that
-  // are not shipped (an UPPERCASE.md that is not there).
-  check_markdown("README.md", readme.text, root);
+  // Every markdown file in the repository: no internal issue numbers, no
+  // notes that are not shipped (an UPPERCASE.md that is not there).
+  check_markdown("README.md", markdown.front().text, root);
   for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
     const auto& entry = *it;
     const std::string name = entry.path().filename().string();
@@ -933,6 +1016,65 @@ TEST(Readme, CitesOnlyFilesInTheRepositoryAndNoInternalIssues) {
     const std::string file = fs::relative(entry.path(), root).string();
     if (file == "README.md") continue;  // checked above (it may be another version of it)
     check_markdown(file, testing::read_text(entry.path().string()), entry.path().parent_path().string());
+  }
+}
+
+TEST(Readme, LinksLeadToFilesAndHeadings) {
+  // Every relative link of the README and the docs/ pages (images included)
+  // leads, from the file's own folder, to a file of the repository; an
+  // anchor (`#x`, `page.md#x`) names a heading of the page it leads to.
+  const std::vector<Readme> markdown = read_markdown();
+  const std::regex link(R"(\]\(([^)\s]+)\))");
+  size_t links = 0;
+  for (const Readme& readme : markdown) {
+    for (std::sregex_iterator it(readme.prose.begin(), readme.prose.end(), link), end; it != end; ++it) {
+      const std::string target = (*it)[1];
+      const int line = readme.line_of(static_cast<size_t>(it->position(1)));
+      if (starts_with(target, "http://") || starts_with(target, "https://") || starts_with(target, "mailto:")) continue;
+      ++links;
+      const size_t hash = target.find('#');
+      const std::string path = target.substr(0, hash),
+                        anchor = hash == std::string::npos ? "" : target.substr(hash + 1);
+      if (path.empty()) {
+        EXPECT_TRUE(anchors_of(readme).count(anchor))
+            << Report::where(readme.file, line, target) << ": no such heading in " << readme.file;
+        continue;
+      }
+      const auto resolved = in_repository(readme, path);
+      if (!resolved) {
+        ADD_FAILURE() << Report::where(readme.file, line, target) << ": leads out of the repository";
+        continue;
+      }
+      if (!fs::exists(*resolved)) {
+        ADD_FAILURE() << Report::where(readme.file, line, target) << ": no such file (links start from " << readme.file
+                      << "'s folder)";
+        continue;
+      }
+      if (anchor.empty()) continue;
+      ASSERT_EQ(resolved->extension(), ".md")
+          << Report::where(readme.file, line, target) << ": an anchor into a file that is not markdown";
+      const std::string name = resolved->lexically_relative(fs::absolute(testing::source_dir())).string();
+      const Readme page = read_readme(resolved->string(), name);
+      EXPECT_TRUE(anchors_of(page).count(anchor))
+          << Report::where(readme.file, line, target) << ": " << name << " has no heading `#" << anchor << "`";
+    }
+  }
+  EXPECT_GE(links, markdown.size()) << "the links of the README and docs/ were not found";
+}
+
+TEST(Readme, LinksEveryDocPage) {
+  // The README is the front door: every page of docs/ is linked from it.
+  const Readme readme = read_readme(readme_path(), "README.md");
+  std::set<std::string> linked;
+  const std::regex link(R"(\]\(([^)\s#]+)(#[^)\s]*)?\))");
+  for (std::sregex_iterator it(readme.prose.begin(), readme.prose.end(), link), end; it != end; ++it) {
+    linked.insert(fs::path((*it)[1].str()).lexically_normal().string());
+  }
+  const auto pages = doc_pages();
+  EXPECT_FALSE(pages.empty()) << "docs/ holds no page";
+  for (const auto& page : pages) {
+    EXPECT_TRUE(linked.count(page)) << "README.md: does not link to " << page << " (add `[...](" << page
+                                    << ")` to its list of documentation)";
   }
 }
 
@@ -955,5 +1097,5 @@ TEST(Readme, LicenseIsBsd3AndShippedDataKeepTheirOwn) {
   }
 }
 
-}  // namespace
+}  // namespace readme_test
 }  // namespace attune
