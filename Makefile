@@ -12,10 +12,13 @@ BUILD_PACKAGES := cmake make g++ pkg-config libtorch-dev libopenblas0-pthread li
                   libcli11-dev nlohmann-json3-dev libutf8proc-dev zlib1g-dev libsqlite3-dev libpqxx-dev libgloo-dev \
                   libprotobuf-dev protobuf-compiler
 # Tests also compare against Python's PyTorch and start a real PostgreSQL server.
-TEST_PACKAGES := $(BUILD_PACKAGES) libgtest-dev python3-torch postgresql
+TEST_PACKAGES := $(BUILD_PACKAGES) libgtest-dev python3-torch postgresql clang-format git
 BENCH_PACKAGES := $(BUILD_PACKAGES) python3-torch
+# One format for the C++ (.clang-format); Debian 12's clang-format is version 14.
+FORMAT_PACKAGES := clang-format git
 
-.PHONY: all deps test-deps bench-deps configure test-configure build demo test bench clean test-asan fuzz asan-build
+.PHONY: all deps test-deps bench-deps format-deps configure test-configure build demo test bench clean test-asan fuzz asan-build \
+        format format-check
 
 all: build
 
@@ -27,6 +30,17 @@ test-deps:
 
 bench-deps:
 	@scripts/install-deps.sh $(BENCH_PACKAGES)
+
+format-deps:
+	@scripts/install-deps.sh $(FORMAT_PACKAGES)
+
+# `make format` rewrites the files that differ from .clang-format;
+# `make format-check` (run by CI) lists them and fails.
+format: format-deps
+	scripts/format.sh
+
+format-check: format-deps
+	scripts/format.sh --check
 
 # A first configure for the demo or the bench builds no tests (GoogleTest may
 # not be installed yet); one that exists is kept as it is.
