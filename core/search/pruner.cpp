@@ -40,11 +40,15 @@ bool MedianPruner::should_prune(int64_t epoch, double value, const std::vector<d
 }
 
 std::unique_ptr<Pruner> make_pruner(const PrunerConfig& config, MetricGoal goal, int64_t epochs) {
-  if (config.type == "asha") {
-    return std::make_unique<AshaPruner>(config.min_epochs, config.reduction_factor,
-                                        config.max_epochs > 0 ? config.max_epochs : epochs, goal);
+  switch (config.type) {
+    case PrunerType::none:
+      return nullptr;
+    case PrunerType::asha:
+      return std::make_unique<AshaPruner>(config.min_epochs, config.reduction_factor,
+                                          config.max_epochs > 0 ? config.max_epochs : epochs, goal);
+    case PrunerType::median:
+      return std::make_unique<MedianPruner>(config.min_epochs, config.startup_trials, goal);
   }
-  if (config.type == "median") return std::make_unique<MedianPruner>(config.min_epochs, config.startup_trials, goal);
   return nullptr;
 }
 

@@ -5,8 +5,7 @@
 namespace attune {
 
 void PrunerConfig::declare(config::Schema<PrunerConfig>& s) {
-  s.field("type", &PrunerConfig::type, "`asha` (asynchronous successive halving), `median`, or `none`")
-      .one_of({"none", "asha", "median"});
+  s.field("type", &PrunerConfig::type, "`asha` (asynchronous successive halving), `median`, or `none`");
   s.field("min_epochs", &PrunerConfig::min_epochs,
           "epochs every trial trains before it can be stopped (ASHA's first rung)")
       .greater_than(0);
@@ -18,8 +17,7 @@ void PrunerConfig::declare(config::Schema<PrunerConfig>& s) {
 
 void SearchConfig::declare(config::Schema<SearchConfig>& s) {
   using S = SearchConfig;
-  s.field("strategy", &S::strategy, "`grid`: every combination of the lists; `random`: `trials` samples")
-      .one_of({"grid", "random"});
+  s.field("strategy", &S::strategy, "`grid`: every combination of the lists; `random`: `trials` samples");
   s.field("trials", &S::trials, "random: how many trials").greater_than(0);
   s.field("seed", &S::seed, "random: sampling seed (-1 = the experiment's seed)");
   s.field("cv_folds", &S::cv_folds,
@@ -30,8 +28,7 @@ void SearchConfig::declare(config::Schema<SearchConfig>& s) {
           "and score that last epoch on valid");
   s.field("metric", &S::metric, "what scores a fold (its best evaluation) and ranks trials")
       .one_of(ranked_metric_names());
-  s.field("mode", &S::mode, "`auto` (the metric's own direction: losses min, accuracy max), `min` or `max`")
-      .one_of(metric_mode_names());
+  s.field("mode", &S::mode, "`auto` (the metric's own direction: losses min, accuracy max), `min` or `max`");
   s.field("pruner", &S::pruner, "early stopping of weak trials");
   s.field("workers", &S::workers, "trials run at once as processes on this machine").greater_than(0);
   s.field("storage", &S::storage,

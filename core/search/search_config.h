@@ -4,13 +4,22 @@
 
 #include "core/config/schema.h"
 #include "core/metrics/metric_goal.h"
+#include "core/metrics/metric_names.h"
 #include "core/search/search_space.h"
 
 namespace attune {
 
+/// `search.pruner.type`: which trials stop early, if any.
+enum class PrunerType { none, asha, median };
+inline const config::EnumNames<PrunerType>& enum_names(PrunerType) {
+  static const config::EnumNames<PrunerType> names = {
+      {PrunerType::none, "none"}, {PrunerType::asha, "asha"}, {PrunerType::median, "median"}};
+  return names;
+}
+
 /// `search.pruner`: stopping weak trials early.
 struct PrunerConfig {
-  std::string type = "none";
+  PrunerType type = PrunerType::none;
   int64_t min_epochs = 1;
   int64_t reduction_factor = 3;
   int64_t max_epochs = 0;
@@ -18,15 +27,23 @@ struct PrunerConfig {
   static void declare(config::Schema<PrunerConfig>& s);
 };
 
+/// `search.strategy`: how the trials are drawn from the search space.
+enum class SearchStrategy { grid, random };
+inline const config::EnumNames<SearchStrategy>& enum_names(SearchStrategy) {
+  static const config::EnumNames<SearchStrategy> names = {{SearchStrategy::grid, "grid"},
+                                                          {SearchStrategy::random, "random"}};
+  return names;
+}
+
 /// The `search:` section, read by `attune sweep` (and ignored by `attune train`).
 struct SearchConfig {
-  std::string strategy = "grid";
+  SearchStrategy strategy = SearchStrategy::grid;
   int64_t trials = 10;
   int64_t seed = -1;
   int64_t cv_folds = 0;
   bool refit = false;
-  std::string metric = "val_accuracy";
-  std::string mode = "auto";
+  std::string metric = metric::val_accuracy;
+  MetricMode mode = MetricMode::automatic;
   PrunerConfig pruner;
   int64_t workers = 1;
   std::string storage;

@@ -5,6 +5,21 @@
 #include "core/text/suggest.h"
 
 namespace attune::config {
+namespace {
+
+/// The distribution `kind` names; fails naming the known ones otherwise.
+Distribution parse_distribution(const YAML::Node& kind, const Context& at) {
+  const std::string name = parse_string(kind, at);
+  for (const auto& [value, text] : enum_names(Distribution{})) {
+    if (text == name) return value;
+  }
+  const std::vector<std::string> kinds = enum_choices<Distribution>();
+  at.fail(kind, fmt::format("unknown distribution `{}`{}", name, did_you_mean(name, kinds)),
+          "; one of " + quoted_list(kinds));
+  return Distribution::choice;
+}
+
+}  // namespace
 
 SearchSpace Codec<SearchSpace>::parse(const YAML::Node& node, const Context& ctx) {
   SearchSpace space;
@@ -25,26 +40,21 @@ SearchSpace Codec<SearchSpace>::parse(const YAML::Node& node, const Context& ctx
       if (spec.size() == 0) at.fail(spec, "an empty list searches nothing");
       for (const auto& value : spec) d.values.push_back(YAML::Clone(value));
     } else if (spec.IsMap() && spec["distribution"].IsDefined()) {
-      static const std::vector<std::string> kinds = {"choice", "uniform", "log_uniform", "int_uniform"};
       const YAML::Node kind = spec["distribution"];
-      d.distribution = parse_string(kind, at.child("distribution", kind));
-      if (std::find(kinds.begin(), kinds.end(), d.distribution) == kinds.end()) {
-        at.child("distribution", kind)
-            .fail(kind, fmt::format("unknown distribution `{}`{}", d.distribution, did_you_mean(d.distribution, kinds)),
-                  "; one of " + quoted_list(kinds));
-      }
+      d.distribution = parse_distribution(kind, at.child("distribution", kind));
+      const std::string& distribution = name_of(d.distribution);
+      const bool choice = d.distribution == Distribution::choice;
       for (auto field = spec.begin(); field != spec.end(); ++field) {
         const std::string name = field->first.Scalar();
-        const std::vector<std::string> allowed = d.distribution == "choice"
-                                                     ? std::vector<std::string>{"distribution", "values"}
-                                                     : std::vector<std::string>{"distribution", "low", "high"};
+        const std::vector<std::string> allowed = choice ? std::vector<std::string>{"distribution", "values"}
+                                                        : std::vector<std::string>{"distribution", "low", "high"};
         if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
           at.child(name, field->first)
               .fail(field->first, "unknown key" + did_you_mean(name, allowed),
-                    "; a " + d.distribution + " takes " + quoted_list(allowed));
+                    "; a " + distribution + " takes " + quoted_list(allowed));
         }
       }
-      if (d.distribution == "choice") {
+      if (choice) {
         const YAML::Node values = spec["values"];
         if (!values.IsSequence() || values.size() == 0) {
           at.child("values", values).fail(values.IsDefined() ? values : spec, "choice needs a non-empty list `values`");
@@ -52,20 +62,21 @@ SearchSpace Codec<SearchSpace>::parse(const YAML::Node& node, const Context& ctx
         for (const auto& value : values) d.values.push_back(YAML::Clone(value));
       } else {
         for (const char* bound : {"low", "high"}) {
-          if (!spec[bound].IsDefined()) at.fail(spec, fmt::format("{} needs `{}`", d.distribution, bound));
+          if (!spec[bound].IsDefined()) at.fail(spec, fmt::format("{} needs `{}`", distribution, bound));
         }
         const YAML::Node low = spec["low"], high = spec["high"];
-        if (d.distribution == "int_uniform") {
+        const bool integer = d.distribution == Distribution::int_uniform;
+        if (integer) {
           d.low = static_cast<double>(parse_int(low, at.child("low", low)));
           d.high = static_cast<double>(parse_int(high, at.child("high", high)));
         } else {
           d.low = parse_double(low, at.child("low", low));
           d.high = parse_double(high, at.child("high", high));
         }
-        if (d.high < d.low || (d.distribution != "int_uniform" && d.high == d.low)) {
+        if (d.high < d.low || (!integer && d.high == d.low)) {
           at.child("high", high).fail(high, fmt::format("high ({}) must be greater than low ({})", d.high, d.low));
         }
-        if (d.distribution == "log_uniform" && d.low <= 0) {
+        if (d.distribution == Distribution::log_uniform && d.low <= 0) {
           at.child("low", low).fail(low, fmt::format("log_uniform needs low > 0, got {}", d.low));
         }
       }

@@ -9,13 +9,23 @@
 
 namespace attune {
 
+/// A searched key's `distribution:`. A plain list is a `choice` among its values.
+enum class Distribution { choice, uniform, log_uniform, int_uniform };
+inline const config::EnumNames<Distribution>& enum_names(Distribution) {
+  static const config::EnumNames<Distribution> names = {{Distribution::choice, "choice"},
+                                                        {Distribution::uniform, "uniform"},
+                                                        {Distribution::log_uniform, "log_uniform"},
+                                                        {Distribution::int_uniform, "int_uniform"}};
+  return names;
+}
+
 /// One searched key: a list of values (grid, or `choice`) or a distribution.
 struct SearchDimension {
-  std::string key;                 // dotted config key: `optimizer.lr`, `scheduler`, ...
-  std::string distribution;        // "" (a list), choice, uniform, log_uniform, int_uniform
-  std::vector<YAML::Node> values;  // the list, or choice's values
-  double low = 0, high = 0;        // uniform, log_uniform, int_uniform (inclusive)
-  YAML::Node source;               // as written, for emitting and messages
+  std::string key;                                   // dotted config key: `optimizer.lr`, `scheduler`, ...
+  Distribution distribution = Distribution::choice;  // a list is a choice
+  std::vector<YAML::Node> values;                    // the list, or choice's values
+  double low = 0, high = 0;                          // uniform, log_uniform, int_uniform (inclusive)
+  YAML::Node source;                                 // as written, for emitting and messages
 };
 
 /// `search.space`: searched keys in the order written. A value is any YAML

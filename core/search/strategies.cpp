@@ -53,9 +53,9 @@ std::string describe_value(const YAML::Node& value) {
 
 std::vector<TrialParams> grid_trials(const SearchSpace& space) {
   for (const auto& d : space.dimensions) {
-    if (!d.distribution.empty() && d.distribution != "choice") {
+    if (d.distribution != Distribution::choice) {
       input_error("search.space.{}: a {} distribution has no grid; give a list, or use strategy: random", d.key,
-                  d.distribution);
+                  config::name_of(d.distribution));
     }
   }
   std::vector<TrialParams> trials(1);
@@ -82,16 +82,23 @@ std::vector<TrialParams> random_trials(const SearchSpace& space, int64_t count, 
     for (const auto& d : space.dimensions) {
       const double u = random.uniform();
       YAML::Node value;
-      if (d.distribution.empty() || d.distribution == "choice") {
-        value = d.values[std::min(d.values.size() - 1, static_cast<size_t>(u * static_cast<double>(d.values.size())))];
-      } else if (d.distribution == "uniform") {
-        value = YAML::Node(fmt::format("{}", d.low + u * (d.high - d.low)));
-      } else if (d.distribution == "log_uniform") {
-        value = YAML::Node(fmt::format("{}", std::exp(std::log(d.low) + u * (std::log(d.high) - std::log(d.low)))));
-      } else {  // int_uniform, both ends included
-        const auto span = static_cast<int64_t>(d.high - d.low) + 1;
-        value = YAML::Node(std::to_string(static_cast<int64_t>(d.low) +
-                                          std::min(span - 1, static_cast<int64_t>(u * static_cast<double>(span)))));
+      switch (d.distribution) {
+        case Distribution::choice:
+          value =
+              d.values[std::min(d.values.size() - 1, static_cast<size_t>(u * static_cast<double>(d.values.size())))];
+          break;
+        case Distribution::uniform:
+          value = YAML::Node(fmt::format("{}", d.low + u * (d.high - d.low)));
+          break;
+        case Distribution::log_uniform:
+          value = YAML::Node(fmt::format("{}", std::exp(std::log(d.low) + u * (std::log(d.high) - std::log(d.low)))));
+          break;
+        case Distribution::int_uniform: {  // both ends included
+          const auto span = static_cast<int64_t>(d.high - d.low) + 1;
+          value = YAML::Node(std::to_string(static_cast<int64_t>(d.low) +
+                                            std::min(span - 1, static_cast<int64_t>(u * static_cast<double>(span)))));
+          break;
+        }
       }
       params.emplace_back(d.key, value);
     }

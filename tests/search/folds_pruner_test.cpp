@@ -8,7 +8,7 @@
 #include "core/search/pruner.h"
 
 namespace attune {
-namespace {
+namespace folds_pruner_test {
 
 TEST(StratifiedFolds, AreDisjointCoverEverythingAndKeepClassProportions) {
   // Uneven classes: 50 / 30 / 7 examples.
@@ -93,5 +93,5 @@ TEST(MedianPruner, StopsTrialsBelowTheMedianAfterStartup) {
   EXPECT_FALSE(median.should_prune(2, 0.83, {0.9, 0.8, 0.7, 0.85}));
 }
 
-}  // namespace
+}  // namespace folds_pruner_test
 }  // namespace attune

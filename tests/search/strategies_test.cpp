@@ -8,7 +8,7 @@
 #include "core/search/strategies.h"
 
 namespace attune {
-namespace {
+namespace strategies_test {
 
 SearchSpace parse_space(const std::string& yaml) {
   const config::Context ctx("<test>", std::filesystem::current_path());
@@ -128,5 +128,5 @@ TEST(SearchSpace, BadSpacesAreClearErrors) {
             std::string::npos);
 }
 
-}  // namespace
+}  // namespace strategies_test
 }  // namespace attune

@@ -5,11 +5,11 @@
 
 #include <filesystem>
 
-#include "core/search/trial_store.h"
-#include "tests/search/sweep_support.h"
+#include "core/sweep/trial_store.h"
+#include "tests/sweep/sweep_support.h"
 
 namespace attune {
-namespace {
+namespace sweep_growth_test {
 
 using testing::read_csv;
 using testing::sweep_experiment;
@@ -124,5 +124,5 @@ TEST(SweepGrowth, RaisingRandomTrialsKeepsTheFirstSamplesAndTheirResults) {
     EXPECT_NE(after[i].find(" complete | fold 0 "), std::string::npos) << after[i];
 }
 
-}  // namespace
+}  // namespace sweep_growth_test
 }  // namespace attune

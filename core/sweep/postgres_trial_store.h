@@ -4,7 +4,7 @@
 #include <mutex>
 #include <string>
 
-#include "core/search/trial_store.h"
+#include "core/sweep/trial_store.h"
 
 namespace attune {
 

@@ -10,13 +10,13 @@
 #include <memory>
 
 #include "core/error.h"
-#include "core/search/postgres_trial_store.h"
-#include "core/search/trial_store.h"
+#include "core/sweep/postgres_trial_store.h"
+#include "core/sweep/trial_store.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace trial_store_errors_test {
 
 using testing::TempDir;
 
@@ -156,5 +156,5 @@ TEST_F(TrialStorePostgres, NoSuchDatabase) {
   EXPECT_CONTAINS(open_error(url), "attune_test_missing");
 }
 
-}  // namespace
+}  // namespace trial_store_errors_test
 }  // namespace attune

@@ -1,4 +1,4 @@
-#include "core/search/sweep_worker.h"
+#include "core/sweep/sweep_worker.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/metrics/metric_names.h"
 #include "core/search/folds.h"
 #include "core/search/pruner.h"
 #include "core/train/trainer.h"
@@ -129,7 +130,7 @@ TrialStatus run_trial(const SweepSpec& spec, TrialStore& store, int64_t trial, c
     const bool resume = std::filesystem::exists(run.last_checkpoint());
     Trainer trainer(experiment, run);
     trainer.on_epoch_end([&](const MetricsRow& row) {
-      const auto epoch = static_cast<int64_t>(row.get("epoch"));
+      const auto epoch = static_cast<int64_t>(row.get(metric::epoch));
       const double value = row.get(search.metric);
       store.report_intermediate({trial, fold, epoch, value});
       if (!pruner) return false;
@@ -140,8 +141,8 @@ TrialStatus run_trial(const SweepSpec& spec, TrialStore& store, int64_t trial, c
       return pruner->should_prune(epoch, value, others);
     });
     const auto summary = trainer.fit(resume);
-    const bool pruned = summary.value("pruned", false);
-    const auto epochs = summary.at("epochs").get<int64_t>();
+    const bool pruned = summary.pruned;
+    const int64_t epochs = summary.epochs;
     // Scored by the search's own metric and direction over every evaluation
     // of the fold (those before a resume included, which the store has), not
     // at the epoch the early-stopping metric preferred. Epochs past this

@@ -1,4 +1,4 @@
-#include "core/search/sweep_results.h"
+#include "core/sweep/sweep_results.h"
 
 #include <fmt/ranges.h>
 #include <algorithm>
@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/io/atomic_file.h"
+#include "core/metrics/metric_names.h"
 #include "core/plot/svg_heatmap.h"
 #include "core/plot/svg_plot.h"
 #include "core/train/trainer.h"
@@ -294,12 +295,12 @@ void refit_best(const SweepSpec& spec, const SweepResults& results) {
   Trainer trainer(experiment, run);
   trainer.stop_after_epoch(epochs);
   const auto summary = trainer.fit(fs::exists(run.last_checkpoint()));
-  const auto final_row = summary.at("final");
+  const MetricsRow& final_row = summary.last.value();
   fmt::print(
       "refit of trial {} on the whole training split, stopped after epoch {} (the median of its folds' best "
       "epochs {}): {} {:.4f} on the valid split at that epoch, {} ({})\n",
-      best.trial, final_row.at("epoch").get<int64_t>(), fmt::join(fold_epochs, ", "), search.metric,
-      final_row.at(search.metric).get<double>(),
+      best.trial, static_cast<int64_t>(final_row.get(metric::epoch)), fmt::join(fold_epochs, ", "), search.metric,
+      final_row.get(search.metric),
       search.cv_folds >= 2 ? "which nothing was tuned on"
                            : "the split the trials were ranked on (cv_folds 0), so no held-out estimate: "
                              "use cv_folds >= 2 for one",

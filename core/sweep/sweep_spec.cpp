@@ -1,4 +1,4 @@
-#include "core/search/sweep_spec.h"
+#include "core/sweep/sweep_spec.h"
 
 #include <fmt/ranges.h>
 #include <cctype>
@@ -65,14 +65,20 @@ std::string meaning_of(const LoadedExperiment& base) {
   meaning["search.cv_folds"] = std::to_string(search.cv_folds);
   meaning["search.metric"] = search.metric;
   meaning["search.mode"] = to_mode(search.goal());  // `auto` and its direction written out mean the same
-  meaning["search.pruner.type"] = search.pruner.type;
-  if (search.pruner.type != "none") meaning["search.pruner.min_epochs"] = std::to_string(search.pruner.min_epochs);
-  if (search.pruner.type == "asha") {
-    meaning["search.pruner.reduction_factor"] = std::to_string(search.pruner.reduction_factor);
-    meaning["search.pruner.max_epochs"] = std::to_string(search.pruner.max_epochs);
-  }
-  if (search.pruner.type == "median") {
-    meaning["search.pruner.startup_trials"] = std::to_string(search.pruner.startup_trials);
+  const PrunerConfig& pruner = search.pruner;
+  meaning["search.pruner.type"] = config::name_of(pruner.type);
+  switch (pruner.type) {
+    case PrunerType::none:
+      break;
+    case PrunerType::asha:
+      meaning["search.pruner.min_epochs"] = std::to_string(pruner.min_epochs);
+      meaning["search.pruner.reduction_factor"] = std::to_string(pruner.reduction_factor);
+      meaning["search.pruner.max_epochs"] = std::to_string(pruner.max_epochs);
+      break;
+    case PrunerType::median:
+      meaning["search.pruner.min_epochs"] = std::to_string(pruner.min_epochs);
+      meaning["search.pruner.startup_trials"] = std::to_string(pruner.startup_trials);
+      break;
   }
   // The rest of the experiment, less what every trial sets for itself.
   YAML::Node resolved = YAML::Clone(base.resolved);
@@ -152,7 +158,14 @@ void SweepSpec::prepare() {
                 experiment);
   }
   const auto seed = static_cast<uint64_t>(s.seed >= 0 ? s.seed : base_.config.seed);
-  trials_ = s.strategy == "grid" ? grid_trials(s.space) : random_trials(s.space, s.trials, seed);
+  switch (s.strategy) {
+    case SearchStrategy::grid:
+      trials_ = grid_trials(s.space);
+      break;
+    case SearchStrategy::random:
+      trials_ = random_trials(s.space, s.trials, seed);
+      break;
+  }
   for (size_t i = 0; i < trials_.size(); ++i) {
     trial_experiment(trials_[i], static_cast<int64_t>(i));  // every trial must be a valid experiment
   }

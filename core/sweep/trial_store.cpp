@@ -1,10 +1,10 @@
-#include "core/search/trial_store.h"
+#include "core/sweep/trial_store.h"
 
 #include <cctype>
 
 #include "core/error.h"
-#include "core/search/postgres_trial_store.h"
-#include "core/search/sqlite_trial_store.h"
+#include "core/sweep/postgres_trial_store.h"
+#include "core/sweep/sqlite_trial_store.h"
 
 namespace attune {
 

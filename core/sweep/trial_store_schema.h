@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "core/search/trial_store.h"
+#include "core/sweep/trial_store.h"
 
 namespace attune::trial_store_schema {
 

@@ -1,11 +1,11 @@
-#include "core/train/model_size.h"
+#include "core/experiment/model_size.h"
 
 #include <torch/cuda.h>
 
 #include <limits>
 
+#include "core/experiment/experiment.h"
 #include "core/system/memory.h"
-#include "core/train/experiment.h"
 #include "models/parameter_count.h"
 
 namespace attune {
@@ -62,7 +62,7 @@ TrainingFootprint training_footprint(const ExperimentConfig& config, const std::
   TrainingFootprint f;
   f.model_type = model_type;
   f.parameters = parameters;
-  const auto& optimizer = config.optimizer.optimizer;
+  const auto& optimizer = config.optimizer.component;
   const YAML::Node& options = optimizer.options;
   if (optimizer.type == "adam" || optimizer.type == "adamw") {
     const bool amsgrad = options["amsgrad"] && options["amsgrad"].as<bool>();

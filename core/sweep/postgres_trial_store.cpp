@@ -1,4 +1,4 @@
-#include "core/search/postgres_trial_store.h"
+#include "core/sweep/postgres_trial_store.h"
 
 #include <cmath>
 #include <limits>
@@ -6,7 +6,7 @@
 #include <pqxx/pqxx>
 
 #include "core/error.h"
-#include "core/search/trial_store_schema.h"
+#include "core/sweep/trial_store_schema.h"
 
 namespace attune {
 

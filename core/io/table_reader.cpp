@@ -1,4 +1,4 @@
-#include "core/data/table_reader.h"
+#include "core/io/table_reader.h"
 
 #include <zlib.h>
 
@@ -52,75 +52,100 @@ std::string read_file_maybe_gzip(const std::string& path) {
   return content;
 }
 
-Table Table::read(const std::string& path, const std::string& format, bool has_header) {
+namespace {
+
+/// Where a reader is in a file's text, and on which line (from 1).
+struct Cursor {
+  const std::string& text;
+  size_t pos = 0;
+  size_t line = 1;
+};
+
+/// The fields of the TSV row at the cursor; none for a blank line.
+std::vector<std::string> next_tsv_row(Cursor& at) {
+  size_t end = at.text.find('\n', at.pos);
+  if (end == std::string::npos) end = at.text.size();
+  std::string_view line(at.text.data() + at.pos, end - at.pos);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  at.pos = end + 1;
+  ++at.line;
+  return line.empty() ? std::vector<std::string>{} : split_tsv(line);
+}
+
+/// The fields of the CSV row at the cursor (RFC 4180: quoted fields may hold
+/// delimiters, newlines and "" quotes); none for a blank line.
+std::vector<std::string> next_csv_row(Cursor& at, const std::string& path) {
+  const std::string& text = at.text;
+  const size_t row_line = at.line;
+  std::vector<std::string> fields;
+  std::string field;
+  bool quoted = false, any = false;
+  while (at.pos < text.size()) {
+    const char c = text[at.pos];
+    if (quoted) {
+      if (c == '"' && at.pos + 1 < text.size() && text[at.pos + 1] == '"') {
+        field += '"';
+        at.pos += 2;
+        continue;
+      }
+      if (c == '"') {
+        quoted = false;
+      } else {
+        if (c == '\n') ++at.line;
+        field += c;
+      }
+      ++at.pos;
+      continue;
+    }
+    if (c == '"' && field.empty()) {
+      quoted = any = true;
+      ++at.pos;
+    } else if (c == ',') {
+      fields.push_back(std::move(field));
+      field.clear();
+      any = true;
+      ++at.pos;
+    } else if (c == '\n' || c == '\r') {
+      at.pos += (c == '\r' && at.pos + 1 < text.size() && text[at.pos + 1] == '\n') ? 2 : 1;
+      ++at.line;
+      break;
+    } else {
+      field += c;
+      any = true;
+      ++at.pos;
+    }
+  }
+  if (quoted) input_error("{}:{}: unterminated quoted field", path, row_line);
+  if (!any && field.empty()) return {};
+  fields.push_back(std::move(field));
+  return fields;
+}
+
+bool reads_as_csv(const std::string& path, TableFormat format) {
+  switch (format) {
+    case TableFormat::automatic:
+      return ends_with(path, ".csv") || ends_with(path, ".csv.gz");
+    case TableFormat::tsv:
+      return false;
+    case TableFormat::csv:
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Table Table::read(const std::string& path, TableFormat format, bool has_header) {
   Table table;
   table.path_ = path;
-  std::string kind = format;
-  if (kind == "auto") {
-    kind = ends_with(path, ".csv") || ends_with(path, ".csv.gz") ? "csv" : "tsv";
-  }
+  const bool csv = reads_as_csv(path, format);
   const std::string content = read_file_maybe_gzip(path);
-  const bool csv = kind == "csv";
-  const char delimiter = csv ? ',' : '\t';
-
-  size_t line_number = 1;
-  size_t pos = 0;
+  Cursor at{content};
   bool first = true;
-  while (pos < content.size()) {
-    const size_t row_line = line_number;
-    std::vector<std::string> fields;
-    if (!csv) {
-      size_t end = content.find('\n', pos);
-      if (end == std::string::npos) end = content.size();
-      std::string_view line(content.data() + pos, end - pos);
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      pos = end + 1;
-      ++line_number;
-      if (line.empty()) continue;
-      fields = split_tsv(line);
-    } else {
-      // RFC 4180: quoted fields may hold delimiters, newlines and "" quotes.
-      std::string field;
-      bool quoted = false, any = false;
-      while (pos < content.size()) {
-        const char c = content[pos];
-        if (quoted) {
-          if (c == '"' && pos + 1 < content.size() && content[pos + 1] == '"') {
-            field += '"';
-            pos += 2;
-            continue;
-          }
-          if (c == '"') {
-            quoted = false;
-          } else {
-            if (c == '\n') ++line_number;
-            field += c;
-          }
-          ++pos;
-          continue;
-        }
-        if (c == '"' && field.empty()) {
-          quoted = any = true;
-          ++pos;
-        } else if (c == delimiter) {
-          fields.push_back(std::move(field));
-          field.clear();
-          any = true;
-          ++pos;
-        } else if (c == '\n' || c == '\r') {
-          pos += (c == '\r' && pos + 1 < content.size() && content[pos + 1] == '\n') ? 2 : 1;
-          ++line_number;
-          break;
-        } else {
-          field += c;
-          any = true;
-          ++pos;
-        }
-      }
-      if (quoted) input_error("{}:{}: unterminated quoted field", path, row_line);
-      if (!any && field.empty()) continue;  // blank line
-      fields.push_back(std::move(field));
-    }
+  while (at.pos < content.size()) {
+    const size_t row_line = at.line;
+    std::vector<std::string> fields = csv ? next_csv_row(at, path) : next_tsv_row(at);
+    if (fields.empty()) continue;  // a blank line
     if (first) {
       first = false;
       table.columns_ = fields.size();

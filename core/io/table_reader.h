@@ -2,21 +2,33 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace attune {
+
+/// A table file's format, as a dataset's `format:` option names it: `auto`
+/// (by extension), `tsv` or `csv`.
+enum class TableFormat { automatic, tsv, csv };
+/// Its YAML names, found by the config codec (core/config's
+/// config::EnumNames<TableFormat>, spelled out here: core/io is below core/config).
+inline const std::vector<std::pair<TableFormat, std::string>>& enum_names(TableFormat) {
+  static const std::vector<std::pair<TableFormat, std::string>> names = {
+      {TableFormat::automatic, "auto"}, {TableFormat::tsv, "tsv"}, {TableFormat::csv, "csv"}};
+  return names;
+}
 
 /// A delimited text table (TSV or CSV, optionally gzip-compressed), usually
 /// with a header row, read whole into memory.
 class Table {
  public:
-  /// `format` is "tsv", "csv" or "auto" (by extension: .tsv/.tsv.gz are TSV,
+  /// `format` is `tsv`, `csv` or `auto` (by extension: .tsv/.tsv.gz are TSV,
   /// .csv/.csv.gz are CSV). TSV fields are taken as they are; CSV follows
   /// RFC 4180 quoting. Throws InputError naming file and line on a ragged row,
   /// an unterminated quote or an unreadable file. Without a header
   /// (`has_header` false) every row must have as many fields as the first, and
   /// columns are addressed by index.
-  static Table read(const std::string& path, const std::string& format = "auto", bool has_header = true);
+  static Table read(const std::string& path, TableFormat format = TableFormat::automatic, bool has_header = true);
 
   /// The index of column `name`; an InputError listing the columns (and the
   /// closest one) when there is none. `role` names the option ("text_column").

@@ -1,4 +1,4 @@
-#include "core/train/run_directory.h"
+#include "core/io/run_directory.h"
 
 #include <ctime>
 #include <filesystem>

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "core/config/experiment_config.h"
+#include "core/experiment/experiment_config.h"
 
 namespace attune {
 

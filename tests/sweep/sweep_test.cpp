@@ -10,12 +10,12 @@
 #include <set>
 #include <thread>
 
-#include "core/search/trial_store.h"
-#include "tests/search/sweep_support.h"
+#include "core/sweep/trial_store.h"
 #include "tests/support/postgres_server.h"
+#include "tests/sweep/sweep_support.h"
 
 namespace attune {
-namespace {
+namespace sweep_test {
 
 using testing::read_csv;
 using testing::sweep_experiment;
@@ -274,5 +274,5 @@ TEST(Sweep, TrialsLongerThanTheStaleLimitAreNotTakenOver) {
   EXPECT_EQ(metrics.size(), 10u);
 }
 
-}  // namespace
+}  // namespace sweep_test
 }  // namespace attune

@@ -1,9 +1,9 @@
-#include "core/train/experiment.h"
+#include "core/experiment/experiment.h"
 
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
-#include "core/train/model_size.h"
+#include "core/experiment/model_size.h"
 
 namespace attune {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/config/experiment_config.h"
 #include "core/distributed/distributed.h"
+#include "core/experiment/experiment_config.h"
 
 namespace attune {
 

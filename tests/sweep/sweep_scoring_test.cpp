@@ -8,10 +8,10 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "tests/search/sweep_support.h"
+#include "tests/sweep/sweep_support.h"
 
 namespace attune {
-namespace {
+namespace sweep_scoring_test {
 
 using testing::read_csv;
 using testing::sweep_experiment;
@@ -160,5 +160,5 @@ TEST(SweepScoring, WithoutCrossValidationTheRefitIsTheBestTrialAtItsBestEpoch) {
       << result.out;
 }
 
-}  // namespace
+}  // namespace sweep_scoring_test
 }  // namespace attune

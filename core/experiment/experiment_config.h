@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "core/data/dataset.h"
+#include "core/distributed/backend.h"
+#include "core/metrics/metric_names.h"
 #include "core/optim/optimizer_config.h"
 #include "core/search/search_config.h"
 #include "initializers/init_rules.h"
@@ -16,12 +18,22 @@ namespace attune {
 
 /// `train.early_stopping`: also picks which checkpoint is best.pt.
 struct EarlyStoppingConfig {
-  std::string metric = "val_accuracy";
-  std::string mode = "auto";
+  std::string metric = metric::val_accuracy;
+  MetricMode mode = MetricMode::automatic;
   int64_t patience = 0;
   double min_delta = 0.0;
   static void declare(config::Schema<EarlyStoppingConfig>& s);
 };
+
+/// `train.progress`: how training shows its progress on stderr.
+enum class ProgressStyle { automatic, bar, lines, none };
+inline const config::EnumNames<ProgressStyle>& enum_names(ProgressStyle) {
+  static const config::EnumNames<ProgressStyle> names = {{ProgressStyle::automatic, "auto"},
+                                                         {ProgressStyle::bar, "bar"},
+                                                         {ProgressStyle::lines, "lines"},
+                                                         {ProgressStyle::none, "none"}};
+  return names;
+}
 
 /// `train:` the loop itself.
 struct TrainConfig {
@@ -33,7 +45,7 @@ struct TrainConfig {
   bool tensorboard = true;
   bool tensorboard_histograms = false;
   bool drop_last = false;
-  std::string progress = "auto";
+  ProgressStyle progress = ProgressStyle::automatic;
   EarlyStoppingConfig early_stopping;
   static void declare(config::Schema<TrainConfig>& s);
 };
@@ -41,17 +53,24 @@ struct TrainConfig {
 /// `distributed:` how data-parallel ranks (started by `attune launch` or
 /// torchrun) talk to each other.
 struct DistributedConfig {
-  std::string backend = "auto";
+  DistributedBackend backend = DistributedBackend::automatic;
   double timeout_seconds = 300;
   static void declare(config::Schema<DistributedConfig>& s);
 };
+
+/// `precision:` the dtype of forward passes.
+enum class Precision { fp32, bf16 };
+inline const config::EnumNames<Precision>& enum_names(Precision) {
+  static const config::EnumNames<Precision> names = {{Precision::fp32, "fp32"}, {Precision::bf16, "bf16"}};
+  return names;
+}
 
 /// A whole experiment YAML, typed. Built only by load_experiment.
 struct ExperimentConfig {
   std::string name = "experiment";
   int64_t seed = 0;
   std::string device = "auto";
-  std::string precision = "fp32";
+  Precision precision = Precision::fp32;
   int64_t threads = 0;
   std::vector<std::string> plugins;
   Component<DataKind> data;

@@ -1,4 +1,4 @@
-#include "core/search/sqlite_support.h"
+#include "core/sweep/sqlite_support.h"
 
 #include "core/error.h"
 

@@ -1,4 +1,4 @@
-#include "core/search/sweep_runner.h"
+#include "core/sweep/sweep_runner.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <thread>
 
+#include "core/experiment/experiment.h"
 #include "core/process/spawn_self.h"
-#include "core/search/sweep_results.h"
-#include "core/search/sweep_worker.h"
-#include "core/train/experiment.h"
+#include "core/sweep/sweep_results.h"
+#include "core/sweep/sweep_worker.h"
 #include "core/train/trainer.h"
 
 namespace attune {

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "core/config/experiment_config.h"
+#include "core/experiment/experiment_config.h"
 #include "core/search/strategies.h"
 
 namespace attune {

@@ -1,4 +1,4 @@
-#include "core/search/trial_store.h"
+#include "core/sweep/trial_store.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -17,7 +17,7 @@
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace trial_store_test {
 
 using testing::PostgresServer;
 using testing::TempDir;
@@ -508,5 +508,5 @@ TEST_P(TrialStoreTest, KilledWorkerLeavesAConsistentStore) {
 INSTANTIATE_TEST_SUITE_P(Backends, TrialStoreTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 
-}  // namespace
+}  // namespace trial_store_test
 }  // namespace attune

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "core/search/sweep_spec.h"
-#include "core/search/trial_store.h"
+#include "core/sweep/sweep_spec.h"
+#include "core/sweep/trial_store.h"
 
 namespace attune {
 

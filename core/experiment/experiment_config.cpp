@@ -1,4 +1,4 @@
-#include "core/config/experiment_config.h"
+#include "core/experiment/experiment_config.h"
 
 #include <regex>
 
@@ -12,8 +12,7 @@ void EarlyStoppingConfig::declare(config::Schema<EarlyStoppingConfig>& s) {
   using E = EarlyStoppingConfig;
   s.field("metric", &E::metric, "metric watched for early stopping and for best.pt").one_of(ranked_metric_names());
   s.field("mode", &E::mode,
-          "`auto`: the metric's own direction (losses fall, accuracy rises); `min` or `max` must agree with it")
-      .one_of(metric_mode_names());
+          "`auto`: the metric's own direction (losses fall, accuracy rises); `min` or `max` must agree with it");
   s.field("patience", &E::patience, "evaluations without improvement before stopping (0 = never stop)").at_least(0);
   s.field("min_delta", &E::min_delta, "smallest change that counts as an improvement").at_least(0);
   s.check("mode", [](const E& e) -> std::string {
@@ -38,15 +37,13 @@ void TrainConfig::declare(config::Schema<TrainConfig>& s) {
           "also a histogram of every parameter after each epoch");
   s.field("drop_last", &TrainConfig::drop_last, "drop the last incomplete batch of each epoch");
   s.field("progress", &TrainConfig::progress,
-          "`bar` (live, on a terminal), `lines` (a line every few seconds), `none`; auto = bar on a terminal")
-      .one_of({"auto", "bar", "lines", "none"});
+          "`bar` (live, on a terminal), `lines` (a line every few seconds), `none`; auto = bar on a terminal");
   s.field("early_stopping", &TrainConfig::early_stopping, "stop when the metric stops improving");
 }
 
 void DistributedConfig::declare(config::Schema<DistributedConfig>& s) {
   s.field("backend", &DistributedConfig::backend,
-          "`auto` (NCCL on CUDA where LibTorch has it, else Gloo), `gloo` or `nccl`")
-      .one_of({"auto", "gloo", "nccl"});
+          "`auto` (NCCL on CUDA where LibTorch has it, else Gloo), `gloo` or `nccl`");
   s.field("timeout_seconds", &DistributedConfig::timeout_seconds,
           "how long a collective waits for a silent rank before the run stops with an error")
       .greater_than(0);
@@ -58,9 +55,8 @@ void ExperimentConfig::declare(config::Schema<ExperimentConfig>& s) {
   s.field("seed", &E::seed, "seed for initialisation, shuffling, dropout and splits");
   s.field("device", &E::device, "`auto` (CUDA when available), `cpu`, `cuda` or `cuda:N`");
   s.field(
-       "precision", &E::precision,
-       "`fp32`, or `bf16`: forward passes under autocast to bfloat16 (weights, gradients and optimizer stay float32)")
-      .one_of({"fp32", "bf16"});
+      "precision", &E::precision,
+      "`fp32`, or `bf16`: forward passes under autocast to bfloat16 (weights, gradients and optimizer stay float32)");
   s.field("threads", &E::threads, "intra-op CPU threads (0 = LibTorch's default)").at_least(0);
   s.field("plugins", &E::plugins, "shared libraries that register components, relative to this file").path();
   s.field("data", &E::data, "dataset: {type: text_classification, ...}").required();

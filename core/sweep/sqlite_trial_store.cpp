@@ -1,4 +1,4 @@
-#include "core/search/sqlite_trial_store.h"
+#include "core/sweep/sqlite_trial_store.h"
 
 #include <sqlite3.h>
 
@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "core/error.h"
-#include "core/search/sqlite_support.h"
-#include "core/search/trial_store_schema.h"
+#include "core/sweep/sqlite_support.h"
+#include "core/sweep/trial_store_schema.h"
 
 namespace attune {
 
