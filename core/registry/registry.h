@@ -159,12 +159,15 @@ Registry<Kind>& registry();
 
 /// Registers CLASS under NAME in the registry of KIND, from a built-in source
 /// file or a plugin alike. Use the per-kind forms (ATTUNE_REGISTER_SCHEDULER...).
-#define ATTUNE_REGISTER(KIND, NAME, CLASS, HELP)                                        \
-  ATTUNE_PLUGIN_ENTRY_POINT                                                             \
-  namespace {                                                                           \
-  void ATTUNE_CONCAT(attune_register_, __LINE__)() {                                    \
-    ::attune::registry<KIND>().template add<CLASS>(NAME, HELP);                         \
-  }                                                                                     \
-  [[maybe_unused]] const bool ATTUNE_CONCAT(attune_registered_, __LINE__) =             \
-      ::attune::detail::defer_registration(&ATTUNE_CONCAT(attune_register_, __LINE__)); \
+/// The names it defines are numbered by __COUNTER__, unique also where several
+/// sources are compiled as one (unity builds).
+#define ATTUNE_REGISTER(KIND, NAME, CLASS, HELP) ATTUNE_REGISTER_NUMBERED(KIND, NAME, CLASS, HELP, __COUNTER__)
+#define ATTUNE_REGISTER_NUMBERED(KIND, NAME, CLASS, HELP, ID)                     \
+  ATTUNE_PLUGIN_ENTRY_POINT                                                       \
+  namespace {                                                                     \
+  void ATTUNE_CONCAT(attune_register_, ID)() {                                    \
+    ::attune::registry<KIND>().template add<CLASS>(NAME, HELP);                   \
+  }                                                                               \
+  [[maybe_unused]] const bool ATTUNE_CONCAT(attune_registered_, ID) =             \
+      ::attune::detail::defer_registration(&ATTUNE_CONCAT(attune_register_, ID)); \
   }
