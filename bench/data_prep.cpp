@@ -8,7 +8,7 @@
 
 #include "core/data/permutation.h"
 #include "core/error.h"
-#include "core/train/experiment.h"
+#include "core/experiment/experiment.h"
 
 int main(int argc, char** argv) {
   if (argc < 2) {

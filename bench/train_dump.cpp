@@ -14,7 +14,7 @@
 
 #include "core/data/permutation.h"
 #include "core/error.h"
-#include "core/train/experiment.h"
+#include "core/experiment/experiment.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 // repository's data/ and tests/.
 #include <filesystem>
 
-#include "core/config/experiment_config.h"
+#include "core/experiment/experiment_config.h"
 #include "fuzz/fuzz_support.h"
 
 #ifndef ATTUNE_SOURCE_DIR

@@ -1,5 +1,5 @@
 // The data readers' table layer: TSV and CSV (quotes, ragged rows, UTF-8), gzip.
-#include "core/data/table_reader.h"
+#include "core/io/table_reader.h"
 #include "fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -13,8 +13,7 @@ void InitRule::declare(config::Schema<InitRule>& s) {
   s.field("match", &InitRule::match, "glob over parameter names, e.g. `encoder.layers.*.attn.*.weight`");
   s.field("kind", &InitRule::kind,
           "only parameters of this kind, or of any of a list of kinds: a module kind, `norm` (any normalization), "
-          "`bias` (every bias); empty = any")
-      .one_of(parameter_kind_names());
+          "`bias` (every bias); empty = any");
 }
 
 namespace {
@@ -82,8 +81,7 @@ std::vector<InitReportRow> apply_init_rules(torch::nn::Module& model, const std:
     std::vector<std::string> names;
     for (const auto& param : params) names.push_back(param.info.name);
     input_error("{}: rule (match: `{}`{}) matches no parameter{}; parameters are named like `{}`", label(r),
-                rules[r].match,
-                rules[r].kind.empty() ? "" : fmt::format(", kind: {}", fmt::join(rules[r].kind.values, ", ")),
+                rules[r].match, rules[r].kind.empty() ? "" : fmt::format(", kind: {}", kind_names(rules[r].kind)),
                 did_you_mean(rules[r].match, names), names.empty() ? "" : names.front());
   }
   for (size_t i = 0; i < params.size(); ++i) {

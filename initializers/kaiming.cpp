@@ -6,31 +6,91 @@
 namespace attune {
 namespace {
 
+/// Whose variance the initialization preserves: the forward pass's or the backward pass's.
+enum class FanMode { fan_in, fan_out };
+const config::EnumNames<FanMode>& enum_names(FanMode) {
+  static const config::EnumNames<FanMode> names = {{FanMode::fan_in, "fan_in"}, {FanMode::fan_out, "fan_out"}};
+  return names;
+}
+
+/// The nonlinearities torch::nn::init's Kaiming initializers take (those of
+/// `gain`, less selu).
+enum class KaimingNonlinearity {
+  linear,
+  conv1d,
+  conv2d,
+  conv3d,
+  conv_transpose1d,
+  conv_transpose2d,
+  conv_transpose3d,
+  sigmoid,
+  tanh,
+  relu,
+  leaky_relu
+};
+const config::EnumNames<KaimingNonlinearity>& enum_names(KaimingNonlinearity) {
+  using N = KaimingNonlinearity;
+  static const config::EnumNames<N> names = {{N::linear, "linear"},
+                                             {N::conv1d, "conv1d"},
+                                             {N::conv2d, "conv2d"},
+                                             {N::conv3d, "conv3d"},
+                                             {N::conv_transpose1d, "conv_transpose1d"},
+                                             {N::conv_transpose2d, "conv_transpose2d"},
+                                             {N::conv_transpose3d, "conv_transpose3d"},
+                                             {N::sigmoid, "sigmoid"},
+                                             {N::tanh, "tanh"},
+                                             {N::relu, "relu"},
+                                             {N::leaky_relu, "leaky_relu"}};
+  return names;
+}
+
 struct KaimingOptions {
   double a = 0.0;
-  std::string mode = "fan_in";
-  std::string nonlinearity = "leaky_relu";
+  FanMode mode = FanMode::fan_in;
+  KaimingNonlinearity nonlinearity = KaimingNonlinearity::leaky_relu;
   static void declare(config::Schema<KaimingOptions>& s) {
     s.field("a", &KaimingOptions::a, "negative slope of the rectifier after this layer (leaky_relu)").at_least(0);
-    s.field("mode", &KaimingOptions::mode, "preserve the variance of the forward (`fan_in`) or backward pass")
-        .one_of({"fan_in", "fan_out"});
-    s.field("nonlinearity", &KaimingOptions::nonlinearity, "the nonlinearity after this layer")
-        .one_of({"linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-                 "sigmoid", "tanh", "relu", "leaky_relu"});
+    s.field("mode", &KaimingOptions::mode, "preserve the variance of the forward (`fan_in`) or backward pass");
+    s.field("nonlinearity", &KaimingOptions::nonlinearity, "the nonlinearity after this layer");
   }
 };
 
-torch::nn::init::NonlinearityType nonlinearity(const std::string& name) {
-  if (name == "linear") return torch::kLinear;
-  if (name == "conv1d") return torch::kConv1D;
-  if (name == "conv2d") return torch::kConv2D;
-  if (name == "conv3d") return torch::kConv3D;
-  if (name == "conv_transpose1d") return torch::kConvTranspose1D;
-  if (name == "conv_transpose2d") return torch::kConvTranspose2D;
-  if (name == "conv_transpose3d") return torch::kConvTranspose3D;
-  if (name == "sigmoid") return torch::kSigmoid;
-  if (name == "tanh") return torch::kTanh;
-  if (name == "relu") return torch::kReLU;
+torch::nn::init::FanModeType fan_mode(FanMode mode) {
+  switch (mode) {
+    case FanMode::fan_in:
+      return torch::kFanIn;
+    case FanMode::fan_out:
+      return torch::kFanOut;
+  }
+  return torch::kFanIn;
+}
+
+torch::nn::init::NonlinearityType nonlinearity(KaimingNonlinearity name) {
+  using N = KaimingNonlinearity;
+  switch (name) {
+    case N::linear:
+      return torch::kLinear;
+    case N::conv1d:
+      return torch::kConv1D;
+    case N::conv2d:
+      return torch::kConv2D;
+    case N::conv3d:
+      return torch::kConv3D;
+    case N::conv_transpose1d:
+      return torch::kConvTranspose1D;
+    case N::conv_transpose2d:
+      return torch::kConvTranspose2D;
+    case N::conv_transpose3d:
+      return torch::kConvTranspose3D;
+    case N::sigmoid:
+      return torch::kSigmoid;
+    case N::tanh:
+      return torch::kTanh;
+    case N::relu:
+      return torch::kReLU;
+    case N::leaky_relu:
+      return torch::kLeakyReLU;
+  }
   return torch::kLeakyReLU;
 }
 
@@ -41,8 +101,7 @@ class KaimingInitializer : public Initializer {
   KaimingInitializer(const Options& options, const InitializerArgs&) : options_(options) {}
   bool apply(torch::Tensor& param, const ParamInfo& info) override {
     require_matrix(param, info, kNormal ? "kaiming_normal" : "kaiming_uniform");
-    const torch::nn::init::FanModeType mode =
-        options_.mode == "fan_out" ? torch::nn::init::FanModeType(torch::kFanOut) : torch::kFanIn;
+    const torch::nn::init::FanModeType mode = fan_mode(options_.mode);
     if constexpr (kNormal) {
       torch::nn::init::kaiming_normal_(param, options_.a, mode, nonlinearity(options_.nonlinearity));
     } else {

@@ -25,7 +25,14 @@ ParameterCount EncoderLayerImpl::parameter_count(const EncoderLayerOptions& opti
 
 torch::Tensor EncoderLayerImpl::feed_forward(const torch::Tensor& x) {
   auto hidden = linear1(x);
-  hidden = options_.activation == "relu" ? torch::relu(hidden) : torch::gelu(hidden);
+  switch (options_.activation) {
+    case Activation::gelu:
+      hidden = torch::gelu(hidden);
+      break;
+    case Activation::relu:
+      hidden = torch::relu(hidden);
+      break;
+  }
   return linear2(dropout_(hidden));
 }
 

@@ -4,13 +4,19 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 
-#include <string>
-
+#include "core/config/codec.h"
 #include "models/attention.h"
 #include "models/dropout.h"
 #include "models/parameter_count.h"
 
 namespace attune {
+
+/// The feed-forward block's activation (`activation:` of the encoder models).
+enum class Activation { gelu, relu };
+inline const config::EnumNames<Activation>& enum_names(Activation) {
+  static const config::EnumNames<Activation> names = {{Activation::gelu, "gelu"}, {Activation::relu, "relu"}};
+  return names;
+}
 
 /// The shape of one transformer encoder layer.
 struct EncoderLayerOptions {
@@ -18,8 +24,8 @@ struct EncoderLayerOptions {
   int64_t num_heads = 4;
   int64_t ff_dim = 512;
   double dropout = 0.1;
-  std::string activation = "gelu";  // gelu | relu
-  bool norm_first = false;          // pre-norm (true) or post-norm (false)
+  Activation activation = Activation::gelu;
+  bool norm_first = false;  // pre-norm (true) or post-norm (false)
   double layer_norm_eps = 1e-5;
 };
 

@@ -10,11 +10,10 @@ namespace attune {
 namespace {
 
 struct TransformerClassifierOptions : EncoderOptions {
-  std::string pooling = "mean";
+  Pooling pooling = Pooling::mean;
   static void declare(config::Schema<TransformerClassifierOptions>& s) {
     declare_into(s);
-    s.field("pooling", &TransformerClassifierOptions::pooling, "`mean` of the real tokens, or the first (`cls`) token")
-        .one_of({"mean", "cls"});
+    s.field("pooling", &TransformerClassifierOptions::pooling, "`mean` of the real tokens, or the first (`cls`) token");
   }
 };
 
@@ -50,11 +49,15 @@ class TransformerClassifier : public Model {
     auto x = embedding_(batch.input_ids);
     x = encoder_(x, additive_padding_mask(batch.attention_mask, x.scalar_type()));
     torch::Tensor pooled;
-    if (options_.pooling == "cls") {
-      pooled = x.select(1, 0);
-    } else {
-      auto mask = batch.attention_mask.to(x.scalar_type()).unsqueeze(-1);
-      pooled = (x * mask).sum(1) / mask.sum(1).clamp_min(1.0);
+    switch (options_.pooling) {
+      case Pooling::mean: {
+        auto mask = batch.attention_mask.to(x.scalar_type()).unsqueeze(-1);
+        pooled = (x * mask).sum(1) / mask.sum(1).clamp_min(1.0);
+        break;
+      }
+      case Pooling::cls:
+        pooled = x.select(1, 0);
+        break;
     }
     return head_(pooled);
   }

@@ -9,6 +9,14 @@
 
 namespace attune {
 
+/// What a classifier's head reads: the mean of the real tokens (patches), or
+/// the first, class token.
+enum class Pooling { mean, cls };
+inline const config::EnumNames<Pooling>& enum_names(Pooling) {
+  static const config::EnumNames<Pooling> names = {{Pooling::mean, "mean"}, {Pooling::cls, "cls"}};
+  return names;
+}
+
 /// The options every encoder-based model shares (transformer_classifier,
 /// vit), declared once.
 struct EncoderOptions : EncoderLayerOptions {
@@ -41,7 +49,7 @@ void EncoderOptions::declare_into(config::Schema<T>& s) {
   s.template field<double>("dropout", &T::dropout, "dropout after embeddings, attention and feed-forward")
       .at_least(0)
       .less_than(1);
-  s.template field<std::string>("activation", &T::activation, "feed-forward activation").one_of({"gelu", "relu"});
+  s.template field<Activation>("activation", &T::activation, "feed-forward activation");
   s.template field<bool>("norm_first", &T::norm_first, "pre-norm layers (true) or post-norm (false)");
   s.template field<double>("layer_norm_eps", &T::layer_norm_eps, "LayerNorm epsilon").greater_than(0);
   s.check("hidden_dim", [](const T& o) -> std::string {

@@ -13,15 +13,25 @@
 namespace attune {
 namespace {
 
+/// Whether `pooling` needs a class token in front of the patches.
+bool has_class_token(Pooling pooling) {
+  switch (pooling) {
+    case Pooling::cls:
+      return true;
+    case Pooling::mean:
+      return false;
+  }
+  return false;
+}
+
 struct VitOptions : EncoderOptions {
   int64_t patch_size = 2;
-  std::string pooling = "cls";
+  Pooling pooling = Pooling::cls;
   static void declare(config::Schema<VitOptions>& s) {
     declare_into(s);
     s.field("patch_size", &VitOptions::patch_size, "side of the square patches; must divide the image height and width")
         .greater_than(0);
-    s.field("pooling", &VitOptions::pooling, "the class token (`cls`, as the paper) or the `mean` of the patch tokens")
-        .one_of({"cls", "mean"});
+    s.field("pooling", &VitOptions::pooling, "the class token (`cls`, as the paper) or the `mean` of the patch tokens");
   }
 };
 
@@ -47,7 +57,7 @@ class Vit : public Model {
     // projection E of each flattened patch, applied to every patch at once.
     patch_embedding_ =
         register_module("patch_embedding", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, h, p).stride(p)));
-    const int64_t prefix = options.pooling == "cls" ? 1 : 0;
+    const int64_t prefix = has_class_token(options.pooling) ? 1 : 0;
     if (prefix) cls_token_ = register_parameter("cls_token", torch::zeros({1, 1, h}));
     const int64_t patches = (height / p) * (width / p);
     position_embedding_ = register_parameter("position_embedding", torch::empty({1, prefix + patches, h}));
@@ -67,7 +77,7 @@ class Vit : public Model {
     check_args(options, args);
     const int64_t channels = args.image_shape[0], height = args.image_shape[1], width = args.image_shape[2];
     const int64_t p = options.patch_size, h = options.hidden_dim;
-    const int64_t prefix = options.pooling == "cls" ? 1 : 0;
+    const int64_t prefix = has_class_token(options.pooling) ? 1 : 0;
     const ParameterCount patches = ParameterCount(height / p) * (width / p);
     const ParameterCount patch_embedding = ParameterCount(channels) * p * p * h + h;  // conv weight and bias
     return (patch_embedding + ParameterCount(prefix) * h + (patches + prefix) * h +

@@ -9,12 +9,21 @@
 namespace attune {
 namespace {
 
+/// How the amplitude scales: constant, halved every cycle, or gamma^tick.
+enum class CyclicMode { triangular, triangular2, exp_range };
+const config::EnumNames<CyclicMode>& enum_names(CyclicMode) {
+  static const config::EnumNames<CyclicMode> names = {{CyclicMode::triangular, "triangular"},
+                                                      {CyclicMode::triangular2, "triangular2"},
+                                                      {CyclicMode::exp_range, "exp_range"}};
+  return names;
+}
+
 struct CyclicOptions {
   PerGroup base_lr;
   PerGroup max_lr;
   int64_t step_size_up = 2000;
   int64_t step_size_down = 0;
-  std::string mode = "triangular";
+  CyclicMode mode = CyclicMode::triangular;
   double gamma = 1.0;
   bool cycle_momentum = true;
   PerGroup base_momentum{{0.8}};
@@ -25,7 +34,7 @@ struct CyclicOptions {
     s.field("max_lr", &O::max_lr, "upper lr of the cycle (per group)").required().greater_than(0);
     s.field("step_size_up", &O::step_size_up, "ticks from base_lr up to max_lr").greater_than(0);
     s.field("step_size_down", &O::step_size_down, "ticks back down; 0 = step_size_up").at_least(0);
-    s.field("mode", &O::mode, "amplitude scaling per cycle").one_of({"triangular", "triangular2", "exp_range"});
+    s.field("mode", &O::mode, "amplitude scaling per cycle");
     s.field("gamma", &O::gamma, "exp_range: amplitude factor per tick").greater_than(0);
     s.field("cycle_momentum", &O::cycle_momentum, "cycle momentum (or Adam's beta1) inversely to the lr");
     s.field("base_momentum", &O::base_momentum, "momentum at the peak lr").at_least(0);
@@ -68,7 +77,7 @@ class CyclicScheduler : public Scheduler {
     const double cycle = std::floor(1 + epoch / total_size_);
     const double x = 1. + epoch / total_size_ - cycle;
     const double scale_factor = x <= step_ratio_ ? x / step_ratio_ : (x - 1) / (step_ratio_ - 1);
-    const double scale = options_.mode == "exp_range" ? scale_fn(epoch) : scale_fn(cycle);
+    const double scale = scale_fn(options_.mode == CyclicMode::exp_range ? epoch : cycle);
     std::vector<double> lrs;
     for (size_t g = 0; g < base_lrs_.size(); ++g) {
       const double base_height = (max_lrs_[g] - base_lrs_[g]) * scale_factor;
@@ -84,10 +93,17 @@ class CyclicScheduler : public Scheduler {
   }
 
  private:
+  // PyTorch's scale_fn: of the cycle, or of the tick for exp_range.
   double scale_fn(double x) const {
-    if (options_.mode == "triangular") return 1.;
-    if (options_.mode == "triangular2") return 1 / std::pow(2., x - 1);
-    return std::pow(options_.gamma, x);
+    switch (options_.mode) {
+      case CyclicMode::triangular:
+        return 1.;
+      case CyclicMode::triangular2:
+        return 1 / std::pow(2., x - 1);
+      case CyclicMode::exp_range:
+        return std::pow(options_.gamma, x);
+    }
+    return 1.;
   }
 
   Options options_;

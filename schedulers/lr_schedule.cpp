@@ -6,11 +6,10 @@
 namespace attune {
 
 void LrScheduleConfig::declare(config::Schema<LrScheduleConfig>& s) {
-  s.component(&LrScheduleConfig::scheduler);
+  s.component(&LrScheduleConfig::component);
   s.field("interval", &LrScheduleConfig::interval,
           "tick the scheduler after every optimizer `step` or every `epoch` (a metric-driven scheduler ticks after "
-          "every evaluation; its warmup at this interval)")
-      .one_of({"step", "epoch"});
+          "every evaluation; its warmup at this interval)");
   s.field("warmup_steps", &LrScheduleConfig::warmup_steps,
           "ticks of linear warmup before the scheduler starts (0 = none)")
       .at_least(0);
@@ -25,13 +24,13 @@ LrSchedule::LrSchedule(const LrScheduleConfig& config, torch::optim::Optimizer& 
   SchedulerArgs args;
   groups_ = args.groups = std::make_shared<ParamGroups>(optimizer);
   args.monitored_metric = monitored_metric;
-  per_step_ = config.interval == "step";
+  per_step_ = config.interval == ScheduleInterval::step;
   args.ticks_per_epoch = per_step_ ? steps_per_epoch : 1;
   total_ticks_ = args.ticks_per_epoch * epochs;
   args.total_ticks = std::max<int64_t>(total_ticks_ - config.warmup_steps, 1);
 
   if (config.warmup_steps == 0) {
-    scheduler_ = make_scheduler(config.scheduler, args);
+    scheduler_ = make_scheduler(config.component, args);
   } else {
     // Built in the order a PyTorch user builds them: the warmup, then the main one.
     LinearOptions warmup;
@@ -40,7 +39,7 @@ LrSchedule::LrSchedule(const LrScheduleConfig& config, torch::optim::Optimizer& 
     warmup.total_iters = config.warmup_steps;
     auto linear = std::make_shared<LinearScheduler>(warmup, args);
     linear->initialize();
-    auto main = make_scheduler(config.scheduler, args);
+    auto main = make_scheduler(config.component, args);
     if (main->needs_metric()) {
       // SequentialLR would tick it per step (PyTorch's cannot chain it either):
       // the warmup runs on its own, then the metric drives it.

@@ -8,12 +8,20 @@
 
 namespace attune {
 
+/// `scheduler.interval`: what a tick of the scheduler is.
+enum class ScheduleInterval { step, epoch };
+inline const config::EnumNames<ScheduleInterval>& enum_names(ScheduleInterval) {
+  static const config::EnumNames<ScheduleInterval> names = {{ScheduleInterval::step, "step"},
+                                                            {ScheduleInterval::epoch, "epoch"}};
+  return names;
+}
+
 /// The `scheduler:` section: a registered scheduler plus how it is driven.
 struct LrScheduleConfig {
-  std::string interval = "step";
+  ScheduleInterval interval = ScheduleInterval::step;
   int64_t warmup_steps = 0;
   double warmup_start_factor = 0.01;
-  Component<SchedulerKind> scheduler{"none"};
+  Component<SchedulerKind> component{"none"};  // `type:` and its options
   static void declare(config::Schema<LrScheduleConfig>& s);
 };
 

@@ -9,13 +9,21 @@
 namespace attune {
 namespace {
 
+/// The annealing curve between phases.
+enum class AnnealStrategy { cos, linear };
+const config::EnumNames<AnnealStrategy>& enum_names(AnnealStrategy) {
+  static const config::EnumNames<AnnealStrategy> names = {{AnnealStrategy::cos, "cos"},
+                                                          {AnnealStrategy::linear, "linear"}};
+  return names;
+}
+
 struct OneCycleOptions {
   PerGroup max_lr;
   int64_t total_steps = 0;
   int64_t epochs = 0;
   int64_t steps_per_epoch = 0;
   double pct_start = 0.3;
-  std::string anneal_strategy = "cos";
+  AnnealStrategy anneal_strategy = AnnealStrategy::cos;
   bool cycle_momentum = true;
   PerGroup base_momentum{{0.85}};
   PerGroup max_momentum{{0.95}};
@@ -29,7 +37,7 @@ struct OneCycleOptions {
     s.field("epochs", &O::epochs, "with steps_per_epoch, the cycle's length; 0 = the whole run").at_least(0);
     s.field("steps_per_epoch", &O::steps_per_epoch, "see epochs; 0 = the run's").at_least(0);
     s.field("pct_start", &O::pct_start, "share of the cycle spent raising the lr").at_least(0).at_most(1);
-    s.field("anneal_strategy", &O::anneal_strategy, "annealing curve").one_of({"cos", "linear"});
+    s.field("anneal_strategy", &O::anneal_strategy, "annealing curve");
     s.field("cycle_momentum", &O::cycle_momentum, "cycle momentum (or Adam's beta1) inversely to the lr");
     s.field("base_momentum", &O::base_momentum, "lowest momentum, reached at the peak lr").at_least(0);
     s.field("max_momentum", &O::max_momentum, "highest momentum, at the start and end").at_least(0);
@@ -139,9 +147,15 @@ class OneCycleScheduler : public Scheduler {
   }
 
   double anneal(double start, double end, double pct) const {
-    if (options_.anneal_strategy == "linear") return (end - start) * pct + start;
-    const double cos_out = std::cos(M_PI * pct) + 1;
-    return end + (start - end) / 2.0 * cos_out;
+    switch (options_.anneal_strategy) {
+      case AnnealStrategy::cos: {
+        const double cos_out = std::cos(M_PI * pct) + 1;
+        return end + (start - end) / 2.0 * cos_out;
+      }
+      case AnnealStrategy::linear:
+        return (end - start) * pct + start;
+    }
+    return end;
   }
 
   Options options_;

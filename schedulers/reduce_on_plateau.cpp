@@ -10,12 +10,19 @@
 namespace attune {
 namespace {
 
+/// How `threshold` compares a metric with the best so far.
+enum class ThresholdMode { rel, abs };
+const config::EnumNames<ThresholdMode>& enum_names(ThresholdMode) {
+  static const config::EnumNames<ThresholdMode> names = {{ThresholdMode::rel, "rel"}, {ThresholdMode::abs, "abs"}};
+  return names;
+}
+
 struct PlateauOptions {
-  std::string mode = "auto";
+  MetricMode mode = MetricMode::automatic;
   double factor = 0.1;
   int64_t patience = 10;
   double threshold = 1e-4;
-  std::string threshold_mode = "rel";
+  ThresholdMode threshold_mode = ThresholdMode::rel;
   int64_t cooldown = 0;
   PerGroup min_lr{{0.0}};
   double eps = 1e-8;
@@ -23,13 +30,11 @@ struct PlateauOptions {
     using O = PlateauOptions;
     s.field("mode", &O::mode,
             "`auto`: the direction of the metric it is fed (train.early_stopping.metric: losses fall, accuracy "
-            "rises); `min` or `max` must agree with it")
-        .one_of(metric_mode_names());
+            "rises); `min` or `max` must agree with it");
     s.field("factor", &O::factor, "lr factor at each reduction").greater_than(0).less_than(1);
     s.field("patience", &O::patience, "evaluations without improvement before reducing").at_least(0);
     s.field("threshold", &O::threshold, "smallest change that counts as an improvement").at_least(0);
-    s.field("threshold_mode", &O::threshold_mode, "threshold relative to the best value, or absolute")
-        .one_of({"rel", "abs"});
+    s.field("threshold_mode", &O::threshold_mode, "threshold relative to the best value, or absolute");
     s.field("cooldown", &O::cooldown, "evaluations to wait after a reduction").at_least(0);
     s.field("min_lr", &O::min_lr, "lowest lr (per group)").at_least(0);
     s.field("eps", &O::eps, "reductions smaller than this are skipped").at_least(0);
@@ -113,10 +118,14 @@ class PlateauScheduler : public Scheduler {
                                          : -std::numeric_limits<double>::infinity();
   }
   bool is_better(double a, double best) const {
-    const bool rel = options_.threshold_mode == "rel";
-    if (goal_ == MetricGoal::minimize)
-      return rel ? a < best * (1. - options_.threshold) : a < best - options_.threshold;
-    return rel ? a > best * (options_.threshold + 1.) : a > best + options_.threshold;
+    const bool minimize = goal_ == MetricGoal::minimize;
+    switch (options_.threshold_mode) {
+      case ThresholdMode::rel:
+        return minimize ? a < best * (1. - options_.threshold) : a > best * (options_.threshold + 1.);
+      case ThresholdMode::abs:
+        return minimize ? a < best - options_.threshold : a > best + options_.threshold;
+    }
+    return false;
   }
 
   Options options_;

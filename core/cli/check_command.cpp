@@ -4,10 +4,10 @@
 #include <memory>
 
 #include "core/cli/commands.h"
-#include "core/config/experiment_config.h"
+#include "core/experiment/experiment.h"
+#include "core/experiment/experiment_config.h"
+#include "core/experiment/model_size.h"
 #include "core/system/memory.h"
-#include "core/train/experiment.h"
-#include "core/train/model_size.h"
 
 namespace attune::cli {
 namespace {

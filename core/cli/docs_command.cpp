@@ -1,12 +1,12 @@
 // `attune docs`: the YAML reference in Markdown, generated from the same
-// declarations that validate configs (the README's reference is this output).
+// declarations that validate configs (docs/yaml-reference.md is this output).
 #include <fmt/format.h>
 
 #include <memory>
 
 #include "core/cli/commands.h"
 #include "core/cli/kinds.h"
-#include "core/config/experiment_config.h"
+#include "core/experiment/experiment_config.h"
 
 namespace attune::cli {
 namespace {

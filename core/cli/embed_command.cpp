@@ -47,6 +47,75 @@ bool lower_case(const std::string& folder) {
   return config.is_object() && config.contains("do_lower_case") ? config["do_lower_case"].get<bool>() : true;
 }
 
+/// A batch of BERT inputs; undefined token types or mask mean the model's defaults.
+struct BertInputs {
+  torch::Tensor ids, types, mask;
+};
+
+/// Inputs given as ids in a JSON file, checked against the model's vocabularies.
+BertInputs read_inputs(const std::string& file, const BertConfig& config) {
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(read_text_file(file));
+  } catch (const nlohmann::json::exception& e) {
+    input_error("{}: not valid JSON: {}", file, e.what());
+  }
+  if (!json.is_object() || !json.contains("input_ids")) input_error("{}: expected an object with input_ids", file);
+  BertInputs inputs;
+  inputs.ids = rows_to_tensor(json["input_ids"], "input_ids", file);
+  if (json.contains("token_type_ids")) inputs.types = rows_to_tensor(json["token_type_ids"], "token_type_ids", file);
+  if (json.contains("attention_mask")) inputs.mask = rows_to_tensor(json["attention_mask"], "attention_mask", file);
+  for (const auto& t : {inputs.types, inputs.mask}) {
+    if (t.defined() && t.sizes() != inputs.ids.sizes())
+      input_error("{}: all id lists must have input_ids' shape", file);
+  }
+  if ((inputs.ids < 0).any().item<bool>() || (inputs.ids >= config.vocab_size).any().item<bool>()) {
+    input_error("{}: input_ids must be in [0, {})", file, config.vocab_size);
+  }
+  const auto& types = inputs.types;
+  if (types.defined() && ((types < 0).any().item<bool>() || (types >= config.type_vocab_size).any().item<bool>())) {
+    input_error("{}: token_type_ids must be in [0, {})", file, config.type_vocab_size);
+  }
+  return inputs;
+}
+
+/// Texts tokenized with the model folder's vocabulary, padded to the longest.
+BertInputs tokenize_texts(const std::vector<std::string>& texts, const std::string& model_folder,
+                          const BertConfig& config) {
+  if (texts.empty()) input_error("embed: give --text TEXT ... or --input FILE.json");
+  BertTokenizerOptions options;
+  options.lowercase = lower_case(model_folder);
+  BertTokenizer tokenizer(Vocab::load((std::filesystem::path(model_folder) / "vocab.txt").string()), options);
+  std::vector<Encoding> encodings;
+  size_t longest = 0;
+  for (const auto& text : texts) {
+    encodings.push_back(tokenizer.encode(text, std::nullopt, config.max_position_embeddings));
+    longest = std::max(longest, encodings.back().input_ids.size());
+  }
+  BertInputs inputs;
+  inputs.ids = torch::full({static_cast<int64_t>(encodings.size()), static_cast<int64_t>(longest)}, tokenizer.pad_id());
+  inputs.mask = torch::zeros_like(inputs.ids);
+  for (size_t r = 0; r < encodings.size(); ++r) {
+    for (size_t t = 0; t < encodings[r].input_ids.size(); ++t) {
+      inputs.ids[r][t] = encodings[r].input_ids[t];
+      inputs.mask[r][t] = 1;
+    }
+  }
+  return inputs;
+}
+
+/// The BERT of a HuggingFace folder with every weight from `weights`, in eval mode.
+BertModel load_bert(const BertConfig& config, const std::string& weights) {
+  BertModel model(config);
+  const auto report =
+      apply_init_rules(*model, {}, bert_weight_rules(weights, config.initializer_range, {"classifier.*"}));
+  for (const auto& row : report) {
+    if (row.initializer != "pretrained") input_error("{}: the checkpoint has no weights for `{}`", weights, row.name);
+  }
+  model->eval();
+  return model;
+}
+
 }  // namespace
 
 CommandRunner add_embed_command(CLI::App& app) {
@@ -65,61 +134,11 @@ CommandRunner add_embed_command(CLI::App& app) {
   command->add_option("--output", args->output, "write the JSON here instead of standard output");
   return [args]() {
     const auto config = BertConfig::from_json_file((std::filesystem::path(args->model) / "config.json").string());
-    BertModel model(config);
-    const std::string weights = args->weights.empty() ? args->model : args->weights;
-    const auto report =
-        apply_init_rules(*model, {}, bert_weight_rules(weights, config.initializer_range, {"classifier.*"}));
-    for (const auto& row : report) {
-      if (row.initializer != "pretrained") input_error("{}: the checkpoint has no weights for `{}`", weights, row.name);
-    }
-    model->eval();
-
-    torch::Tensor ids, types, mask;
-    if (!args->input.empty()) {
-      nlohmann::json json;
-      try {
-        json = nlohmann::json::parse(read_text_file(args->input));
-      } catch (const nlohmann::json::exception& e) {
-        input_error("{}: not valid JSON: {}", args->input, e.what());
-      }
-      if (!json.is_object() || !json.contains("input_ids"))
-        input_error("{}: expected an object with input_ids", args->input);
-      ids = rows_to_tensor(json["input_ids"], "input_ids", args->input);
-      if (json.contains("token_type_ids"))
-        types = rows_to_tensor(json["token_type_ids"], "token_type_ids", args->input);
-      if (json.contains("attention_mask")) mask = rows_to_tensor(json["attention_mask"], "attention_mask", args->input);
-      for (const auto& t : {types, mask}) {
-        if (t.defined() && t.sizes() != ids.sizes())
-          input_error("{}: all id lists must have input_ids' shape", args->input);
-      }
-      if ((ids < 0).any().item<bool>() || (ids >= config.vocab_size).any().item<bool>()) {
-        input_error("{}: input_ids must be in [0, {})", args->input, config.vocab_size);
-      }
-      if (types.defined() && ((types < 0).any().item<bool>() || (types >= config.type_vocab_size).any().item<bool>())) {
-        input_error("{}: token_type_ids must be in [0, {})", args->input, config.type_vocab_size);
-      }
-    } else {
-      if (args->texts.empty()) input_error("embed: give --text TEXT ... or --input FILE.json");
-      BertTokenizerOptions options;
-      options.lowercase = lower_case(args->model);
-      BertTokenizer tokenizer(Vocab::load((std::filesystem::path(args->model) / "vocab.txt").string()), options);
-      std::vector<Encoding> encodings;
-      size_t longest = 0;
-      for (const auto& text : args->texts) {
-        encodings.push_back(tokenizer.encode(text, std::nullopt, config.max_position_embeddings));
-        longest = std::max(longest, encodings.back().input_ids.size());
-      }
-      ids = torch::full({static_cast<int64_t>(encodings.size()), static_cast<int64_t>(longest)}, tokenizer.pad_id());
-      mask = torch::zeros_like(ids);
-      for (size_t r = 0; r < encodings.size(); ++r) {
-        for (size_t t = 0; t < encodings[r].input_ids.size(); ++t) {
-          ids[r][t] = encodings[r].input_ids[t];
-          mask[r][t] = 1;
-        }
-      }
-    }
+    BertModel model = load_bert(config, args->weights.empty() ? args->model : args->weights);
+    const BertInputs inputs =
+        args->input.empty() ? tokenize_texts(args->texts, args->model, config) : read_inputs(args->input, config);
     torch::NoGradGuard no_grad;
-    const auto out = model->forward(ids, types, mask);
+    const auto out = model->forward(inputs.ids, inputs.types, inputs.mask);
     const nlohmann::json json{{"last_hidden_state", to_json(out.last_hidden_state)},
                               {"pooler_output", to_json(out.pooler_output)}};
     if (args->output.empty()) {

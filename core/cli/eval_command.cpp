@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "core/cli/commands.h"
+#include "core/metrics/metric_names.h"
 #include "core/train/checkpoint.h"
 #include "core/train/evaluate.h"
 #include "core/train/trainer.h"
@@ -43,7 +44,8 @@ CommandRunner add_eval_command(CLI::App& app) {
     }
     const auto result =
         evaluate(*experiment.model, subset, experiment.config().train.eval_batch_size, experiment.device);
-    nlohmann::json json{{"val_accuracy", result.accuracy}, {"val_loss", result.loss}, {"examples", result.examples}};
+    nlohmann::json json{
+        {metric::val_accuracy, result.accuracy}, {metric::val_loss, result.loss}, {"examples", result.examples}};
     fmt::print("{}\n", json.dump(2));
     return 0;
   };

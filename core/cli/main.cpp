@@ -1,6 +1,7 @@
 // `attune`: the command line. Only here do errors become messages and exit
 // codes (0 success, 1 failure, 2 bad input).
 #include <fmt/format.h>
+#include <signal.h>
 
 #include <iostream>
 #include <string>
@@ -46,6 +47,9 @@ void unmark_every_option(CLI::App& app) {
 
 int main(int argc, char** argv) {
   attune::restart_with_fitting_blas_kernels(argv);
+  // A data-parallel rank whose peer died must fail with c10d's error (and
+  // attune's message naming it), not die silently of SIGPIPE on the socket.
+  signal(SIGPIPE, SIG_IGN);
   CLI::App app{"attune: train and tune self-attention models from one YAML file", "attune"};
   app.set_version_flag("--version", "attune 0.1.0");
   app.require_subcommand(1);

@@ -6,7 +6,7 @@
 #include "core/cli/commands.h"
 #include "core/error.h"
 #include "core/plot/run_plots.h"
-#include "core/search/sweep_results.h"
+#include "core/sweep/sweep_results.h"
 
 namespace attune::cli {
 

@@ -6,12 +6,12 @@
 #include <sstream>
 
 #include "core/cli/commands.h"
-#include "core/config/experiment_config.h"
+#include "core/experiment/experiment.h"
+#include "core/experiment/experiment_config.h"
 #include "core/io/atomic_file.h"
 #include "core/plot/svg_plot.h"
 #include "core/text/suggest.h"
 #include "core/text/text_fields.h"
-#include "core/train/experiment.h"
 
 namespace attune::cli {
 namespace {
@@ -87,7 +87,7 @@ CommandRunner add_schedule_command(CLI::App& app) {
         input_error(
             "scheduler `{}` follows the validation metric: give --metrics FILE (a run's metrics.csv, or one "
             "number per evaluation)",
-            config.scheduler.scheduler.type);
+            config.scheduler.component.type);
       }
       metrics = read_metrics(args->metrics, config.train.early_stopping.metric);
       const auto evaluations = static_cast<int64_t>(metrics.size());
@@ -126,7 +126,7 @@ CommandRunner add_schedule_command(CLI::App& app) {
     fmt::print("{}", csv);
     if (!args->plot.empty()) {
       PlotOptions options;
-      options.title = fmt::format("{}: {} ({} ticks of one {})", config.name, config.scheduler.scheduler.type, ticks,
+      options.title = fmt::format("{}: {} ({} ticks of one {})", config.name, config.scheduler.component.type, ticks,
                                   schedule.per_step() ? "optimizer step" : "epoch");
       options.x_label = schedule.per_step() ? "optimizer step" : "epoch";
       options.y_label = "learning rate";

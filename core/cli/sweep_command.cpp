@@ -1,7 +1,7 @@
 #include <memory>
 
 #include "core/cli/commands.h"
-#include "core/search/sweep_runner.h"
+#include "core/sweep/sweep_runner.h"
 
 namespace attune::cli {
 

@@ -31,9 +31,9 @@ int train(Experiment& experiment, const std::string& run_dir, bool resume) {
   Trainer trainer(experiment, RunDirectory(run_dir));
   trainer.handle_interrupts(true);
   const auto summary = trainer.fit(resume);
-  if (!experiment.distributed || experiment.distributed->is_main()) fmt::print("{}\n", summary.dump(2));
+  if (!experiment.distributed || experiment.distributed->is_main()) fmt::print("{}\n", summary.to_json().dump(2));
   // Stopped by a signal (checkpoint written): exit as shells report it, 128 + signal.
-  if (summary.contains("interrupted")) return 128 + interrupt_requested();
+  if (summary.interrupted) return 128 + interrupt_requested();
   return 0;
 }
 

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "core/text/suggest.h"
+
 namespace attune::config {
 namespace {
 
@@ -72,5 +74,17 @@ YAML::Node emit_double(double value) {
   if (text.find_first_of(".eE") == std::string::npos) text += ".0";
   return YAML::Node(text);
 }
+
+namespace detail {
+
+void check_choice(const std::string& value, const std::vector<std::string>& choices, const YAML::Node& node,
+                  const Context& ctx) {
+  for (const auto& choice : choices) {
+    if (value == choice) return;
+  }
+  ctx.fail(node, fmt::format("`{}` is not one of {}{}", value, quoted_list(choices), did_you_mean(value, choices)));
+}
+
+}  // namespace detail
 
 }  // namespace attune::config

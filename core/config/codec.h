@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/config/context.h"
@@ -105,6 +106,65 @@ struct Codec<std::optional<T>> {
     return v ? Codec<T>::emit(*v) : YAML::Node(YAML::NodeType::Null);
   }
   static std::string type_name() { return Codec<T>::type_name() + " or null"; }
+};
+
+/// An enum option declares its YAML names once, beside the enum, with a
+/// function that argument-dependent lookup finds:
+///
+///     enum class Pooling { mean, cls };
+///     inline const config::EnumNames<Pooling>& enum_names(Pooling) {
+///       static const config::EnumNames<Pooling> names = {{Pooling::mean, "mean"}, {Pooling::cls, "cls"}};
+///       return names;
+///     }
+///
+/// Its codec reads and writes those names (an unknown one is an error with a
+/// suggestion), the schema documents them as "one of: ...", and name_of gives
+/// them back for messages. Code then switches on the enum: a typo in a name is
+/// a compile error, not a silent else branch.
+template <class E>
+using EnumNames = std::vector<std::pair<E, std::string>>;
+
+template <class E, class = void>
+struct has_enum_names : std::false_type {};
+template <class E>
+struct has_enum_names<E, std::void_t<decltype(enum_names(std::declval<E>()))>> : std::true_type {};
+
+/// The YAML names of enum E, in their declared order.
+template <class E>
+std::vector<std::string> enum_choices() {
+  std::vector<std::string> names;
+  for (const auto& entry : enum_names(E{})) names.push_back(entry.second);
+  return names;
+}
+
+/// The YAML name of an enum value.
+template <class E>
+const std::string& name_of(E value) {
+  for (const auto& entry : enum_names(value)) {
+    if (entry.first == value) return entry.second;
+  }
+  static const std::string unnamed = "?";
+  return unnamed;
+}
+
+namespace detail {
+/// Fails (naming the choices and the nearest one) unless `value` is among `choices`.
+void check_choice(const std::string& value, const std::vector<std::string>& choices, const YAML::Node& node,
+                  const Context& ctx);
+}  // namespace detail
+
+template <class E>
+struct Codec<E, std::enable_if_t<std::is_enum_v<E> && has_enum_names<E>::value>> {
+  static E parse(const YAML::Node& n, const Context& c) {
+    const std::string text = parse_string(n, c);
+    for (const auto& [value, name] : enum_names(E{})) {
+      if (name == text) return value;
+    }
+    detail::check_choice(text, enum_choices<E>(), n, c);  // throws: not a name
+    return E{};
+  }
+  static YAML::Node emit(E v) { return YAML::Node(name_of(v)); }
+  static std::string type_name() { return "string"; }
 };
 
 }  // namespace attune::config

@@ -42,14 +42,6 @@ void check_path(std::string& value, PathKind kind, const YAML::Node& node, const
   value = path.string();
 }
 
-void check_choice(const std::string& value, const std::vector<std::string>& choices, const YAML::Node& node,
-                  const Context& ctx) {
-  for (const auto& choice : choices) {
-    if (value == choice) return;
-  }
-  ctx.fail(node, fmt::format("`{}` is not one of {}{}", value, quoted_list(choices), did_you_mean(value, choices)));
-}
-
 std::string format_bound(const char* op, double bound) {
   return fmt::format("{} {}", op, bound);
 }

@@ -14,7 +14,7 @@
 
 namespace attune::config {
 
-/// One option as `attune docs` and the README's YAML reference show it.
+/// One option as `attune docs` and docs/yaml-reference.md show it.
 struct FieldDoc {
   std::string name;
   std::string type;
@@ -117,8 +117,6 @@ void for_each_string(M& value, Fn&& fn) {
 }
 
 void check_path(std::string& value, PathKind kind, const YAML::Node& node, const Context& ctx);
-void check_choice(const std::string& value, const std::vector<std::string>& choices, const YAML::Node& node,
-                  const Context& ctx);
 std::string format_bound(const char* op, double bound);
 std::string yaml_text(const YAML::Node& node);
 
@@ -129,7 +127,9 @@ template <class T, class M>
 class Field : public detail::FieldBase<T> {
  public:
   Field(std::string name, M T::*member, std::string help)
-      : name_(std::move(name)), member_(member), help_(std::move(help)) {}
+      : name_(std::move(name)), member_(member), help_(std::move(help)) {
+    if constexpr (has_enum_names<M>::value) constraints_.push_back("one of: " + join(enum_choices<M>()));
+  }
 
   /// The key must be given; there is no default.
   Field& required() {

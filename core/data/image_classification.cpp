@@ -10,7 +10,7 @@
 #include "core/data/dataset.h"
 #include "core/data/image_dataset.h"
 #include "core/data/label_names.h"
-#include "core/data/table_reader.h"
+#include "core/io/table_reader.h"
 #include "core/text/suggest.h"
 #include "core/text/text_fields.h"
 
@@ -21,7 +21,7 @@ struct ImageClassificationOptions {
   std::string train;
   std::string valid;
   double valid_fraction = 0.2;
-  std::string format = "auto";
+  TableFormat format = TableFormat::automatic;
   bool header = false;
   int64_t label_column = -1;
   std::vector<int64_t> image_shape = {1, 8, 8};
@@ -33,7 +33,7 @@ struct ImageClassificationOptions {
     s.field("valid_fraction", &O::valid_fraction, "share of train held out when there is no valid file")
         .greater_than(0)
         .less_than(1);
-    s.field("format", &O::format, "file format; auto = by extension").one_of({"auto", "tsv", "csv"});
+    s.field("format", &O::format, "file format; auto = by extension");
     s.field("header", &O::header, "whether the first row is a header (skipped)");
     s.field("label_column", &O::label_column, "0-based index of the label column; negative counts from the end");
     s.field("image_shape", &O::image_shape,

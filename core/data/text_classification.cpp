@@ -5,9 +5,9 @@
 
 #include "core/data/dataset.h"
 #include "core/data/label_names.h"
-#include "core/data/table_reader.h"
 #include "core/data/text_dataset.h"
 #include "core/data/tokenizer.h"
+#include "core/io/table_reader.h"
 #include "core/text/suggest.h"
 
 namespace attune {
@@ -17,7 +17,7 @@ struct TextClassificationOptions {
   std::string train;
   std::string valid;
   double valid_fraction = 0.1;
-  std::string format = "auto";
+  TableFormat format = TableFormat::automatic;
   std::string text_column = "sentence";
   std::string text_pair_column;
   std::string label_column = "label";
@@ -30,7 +30,7 @@ struct TextClassificationOptions {
     s.field("valid_fraction", &O::valid_fraction, "share of train held out when there is no valid file")
         .greater_than(0)
         .less_than(1);
-    s.field("format", &O::format, "file format; auto = by extension").one_of({"auto", "tsv", "csv"});
+    s.field("format", &O::format, "file format; auto = by extension");
     s.field("text_column", &O::text_column, "column holding the text");
     s.field("text_pair_column", &O::text_pair_column, "column holding the second text of a pair (optional)");
     s.field("label_column", &O::label_column, "column holding the label (any strings)");

@@ -22,7 +22,7 @@
 #include <thread>
 
 #include "core/error.h"
-#include "core/train/run_directory.h"
+#include "core/io/run_directory.h"
 
 namespace attune {
 namespace {
@@ -296,23 +296,31 @@ Distributed::Distributed(DistributedEnvironment environment, std::string backend
 Distributed::~Distributed() = default;
 
 std::shared_ptr<Distributed> Distributed::connect(const DistributedEnvironment& environment,
-                                                  const torch::Device& device, const std::string& backend,
+                                                  const torch::Device& device, DistributedBackend backend,
                                                   std::chrono::milliseconds timeout) {
   // Everything this rank can find wrong on its own is found before it
   // arrives: once all have arrived, the others are inside the backend's own
   // rendezvous and would only learn of a failure by its timeout.
+  bool nccl = false;
+  switch (backend) {
+    case DistributedBackend::nccl:
 #ifdef ATTUNE_WITH_NCCL
-  const bool cuda = device.is_cuda();
-  if (backend == "nccl" && !cuda) {
-    input_error("distributed.backend `nccl` needs `device: cuda`; on CPU use `gloo` (or `auto`)");
-  }
-  const bool nccl = backend == "nccl" || (backend == "auto" && cuda);
+      if (!device.is_cuda()) {
+        input_error("distributed.backend `nccl` needs `device: cuda`; on CPU use `gloo` (or `auto`)");
+      }
+      nccl = true;
 #else
-  if (backend == "nccl") {
-    input_error("distributed.backend `nccl`: this LibTorch was built without NCCL (a CPU build); use `gloo`");
-  }
-  const bool nccl = false;
+      input_error("distributed.backend `nccl`: this LibTorch was built without NCCL (a CPU build); use `gloo`");
 #endif
+      break;
+    case DistributedBackend::automatic:
+#ifdef ATTUNE_WITH_NCCL
+      nccl = device.is_cuda();
+#endif
+      break;
+    case DistributedBackend::gloo:
+      break;
+  }
 #ifdef ATTUNE_WITH_GLOO
   auto gloo_options = c10d::ProcessGroupGloo::Options::create(timeout);
   if (!nccl) {
@@ -336,7 +344,7 @@ std::shared_ptr<Distributed> Distributed::connect(const DistributedEnvironment& 
     input_error(
         "distributed.backend `{}`: this attune was built without Gloo (the LibTorch it was built against ships "
         "no gloo headers, as pip's wheels do not); use `nccl` on CUDA, or build against Debian's libtorch-dev",
-        backend);
+        config::name_of(backend));
   }
 #endif
 

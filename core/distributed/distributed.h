@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/distributed/backend.h"
 #include "core/distributed/environment.h"
 
 namespace attune {
@@ -28,9 +29,9 @@ class JobStore;
 /// peer hangs instead), never a hang.
 class Distributed {
  public:
-  /// `backend`: "auto" (NCCL for CUDA where this LibTorch has it, else Gloo), "gloo" or "nccl".
+  /// `backend`: `auto` (NCCL for CUDA where this LibTorch has it, else Gloo), `gloo` or `nccl`.
   static std::shared_ptr<Distributed> connect(const DistributedEnvironment& environment, const torch::Device& device,
-                                              const std::string& backend, std::chrono::milliseconds timeout);
+                                              DistributedBackend backend, std::chrono::milliseconds timeout);
   virtual ~Distributed();
 
   int64_t rank() const { return environment_.rank; }

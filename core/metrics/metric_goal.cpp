@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include "core/metrics/metric_names.h"
+
 namespace attune {
 
 const std::vector<std::string>& ranked_metric_names() {
-  static const std::vector<std::string> names = {"val_accuracy", "val_loss", "train_loss"};
+  static const std::vector<std::string> names = {metric::val_accuracy, metric::val_loss, metric::train_loss};
   return names;
 }
 
@@ -16,29 +18,31 @@ MetricGoal metric_goal(const std::string& metric) {
   return loss ? MetricGoal::minimize : MetricGoal::maximize;
 }
 
-const std::vector<std::string>& metric_mode_names() {
-  static const std::vector<std::string> names = {"auto", "min", "max"};
-  return names;
-}
-
-std::optional<MetricGoal> explicit_goal(const std::string& mode) {
-  if (mode == "min") return MetricGoal::minimize;
-  if (mode == "max") return MetricGoal::maximize;
+std::optional<MetricGoal> explicit_goal(MetricMode mode) {
+  switch (mode) {
+    case MetricMode::min:
+      return MetricGoal::minimize;
+    case MetricMode::max:
+      return MetricGoal::maximize;
+    case MetricMode::automatic:
+      break;
+  }
   return std::nullopt;
 }
 
-MetricGoal resolve_goal(const std::string& metric, const std::string& mode) {
+MetricGoal resolve_goal(const std::string& metric, MetricMode mode) {
   return explicit_goal(mode).value_or(metric_goal(metric));
 }
 
-std::string mode_conflict(const std::string& metric, const std::string& mode, const std::string& consequence) {
+std::string mode_conflict(const std::string& metric, MetricMode mode, const std::string& consequence) {
   const auto asked = explicit_goal(mode);
   const MetricGoal own = metric_goal(metric);
   if (!asked || *asked == own) return "";
   return fmt::format(
       "`{}` contradicts {}, which is {}: it would {}; remove `mode` (it follows the metric) or set "
       "`mode: {}`",
-      mode, metric, own == MetricGoal::minimize ? "minimised" : "maximised", consequence, to_mode(own));
+      config::name_of(mode), metric, own == MetricGoal::minimize ? "minimised" : "maximised", consequence,
+      to_mode(own));
 }
 
 std::string extreme_of(MetricGoal goal, const std::string& metric) {

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "core/config/codec.h"
+
 namespace attune {
 
 /// Whether a metric gets better by falling (a loss) or by rising (accuracy).
@@ -19,22 +21,26 @@ const std::vector<std::string>& ranked_metric_names();
 /// else (accuracy and the like) maximised.
 MetricGoal metric_goal(const std::string& metric);
 
-/// The values a `mode:` key takes: `auto` (the metric's own direction),
-/// `min` or `max`.
-const std::vector<std::string>& metric_mode_names();
+/// A `mode:` key: `auto` (the metric's own direction), `min` or `max`.
+enum class MetricMode { automatic, min, max };
+inline const config::EnumNames<MetricMode>& enum_names(MetricMode) {
+  static const config::EnumNames<MetricMode> names = {
+      {MetricMode::automatic, "auto"}, {MetricMode::min, "min"}, {MetricMode::max, "max"}};
+  return names;
+}
 
 /// What `mode` asks for: nullopt for `auto`.
-std::optional<MetricGoal> explicit_goal(const std::string& mode);
+std::optional<MetricGoal> explicit_goal(MetricMode mode);
 
 /// The direction a `mode:` key gives for `metric`: its own for `auto`.
-MetricGoal resolve_goal(const std::string& metric, const std::string& mode);
+MetricGoal resolve_goal(const std::string& metric, MetricMode mode);
 
 /// Empty when `mode` agrees with the metric's own direction (or is `auto`);
 /// otherwise the start of an error message: "`max` contradicts val_loss,
 /// which is minimised: it would keep ", for the caller to finish with what
 /// its choice would do (`consequence`, e.g. "the checkpoint with the highest
 /// val_loss as best.pt").
-std::string mode_conflict(const std::string& metric, const std::string& mode, const std::string& consequence);
+std::string mode_conflict(const std::string& metric, MetricMode mode, const std::string& consequence);
 
 /// "the highest val_loss" / "the lowest val_accuracy": what a goal picks.
 std::string extreme_of(MetricGoal goal, const std::string& metric);

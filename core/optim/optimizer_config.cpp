@@ -1,6 +1,5 @@
 #include "core/optim/optimizer_config.h"
 
-#include <fmt/ranges.h>  // fmt::join (in ranges.h from fmt 10 on)
 #include <fnmatch.h>
 
 #include <algorithm>
@@ -15,8 +14,7 @@ void ParamGroupConfig::declare(config::Schema<ParamGroupConfig>& s) {
           "globs over parameter names (`encoder.*`, `*.bias`); empty = any name; the last matching group wins");
   s.field("kind", &ParamGroupConfig::kind,
           "only parameters of this kind or list of kinds, as in `init:` (`[bias, norm]`: no decay on biases and "
-          "norms); empty = any")
-      .one_of(parameter_kind_names());
+          "norms); empty = any");
   s.field("lr", &ParamGroupConfig::lr, "lr of this group (default: the optimizer's)").greater_than(0);
   s.field("weight_decay", &ParamGroupConfig::weight_decay, "weight decay of this group (default: the optimizer's)")
       .at_least(0);
@@ -30,7 +28,7 @@ void ParamGroupConfig::declare(config::Schema<ParamGroupConfig>& s) {
 }
 
 void OptimizerConfig::declare(config::Schema<OptimizerConfig>& s) {
-  s.component(&OptimizerConfig::optimizer);
+  s.component(&OptimizerConfig::component);
   s.field("param_groups", &OptimizerConfig::param_groups, "groups of parameters with their own lr / weight_decay");
   s.check("param_groups", [](const OptimizerConfig& o) -> std::string {
     for (size_t i = 0; i < o.param_groups.size(); ++i) {
@@ -75,9 +73,8 @@ OptimizerArgs assign_param_groups(const OptimizerConfig& config,
   for (size_t g = 0; g < config.param_groups.size(); ++g) {
     if (!args.groups[g + 1].params.empty()) continue;
     const auto& group = config.param_groups[g];
-    const std::string kinds = group.kind.empty() ? ""
-                                                 : fmt::format("{}kind: {}", group.match.empty() ? "" : ", ",
-                                                               fmt::join(group.kind.values, ", "));
+    const std::string kinds =
+        group.kind.empty() ? "" : fmt::format("{}kind: {}", group.match.empty() ? "" : ", ", kind_names(group.kind));
     bool taken = false;  // every parameter it selects went to a later group
     for (const auto& [info, tensor] : parameters) taken = taken || selects(group, info);
     input_error("optimizer.param_groups: group `{}` {} ({}{}){}; parameters are named like `{}`", group.name,
@@ -100,7 +97,7 @@ OptimizerArgs placeholder_param_groups(const OptimizerConfig& config) {
 }
 
 std::shared_ptr<torch::optim::Optimizer> build_optimizer(const OptimizerConfig& config, const OptimizerArgs& groups) {
-  return config.optimizer.create(groups);
+  return config.component.create(groups);
 }
 
 std::vector<std::string> group_names(const OptimizerArgs& groups) {

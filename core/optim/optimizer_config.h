@@ -26,7 +26,7 @@ struct ParamGroupConfig {
 
 /// The `optimizer:` section.
 struct OptimizerConfig {
-  Component<OptimizerKind> optimizer{"adamw"};
+  Component<OptimizerKind> component{"adamw"};  // `type:` and its options
   std::vector<ParamGroupConfig> param_groups;
   static void declare(config::Schema<OptimizerConfig>& s);
 };

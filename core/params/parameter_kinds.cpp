@@ -8,20 +8,29 @@
 
 namespace attune {
 
-const std::vector<std::string>& parameter_kind_names() {
-  static const std::vector<std::string> names = {"linear", "embedding", "layernorm", "norm", "bias"};
+std::string kind_names(const ParamKinds& kinds) {
+  std::string names;
+  for (const ParamKind kind : kinds.values) names += (names.empty() ? "" : ", ") + config::name_of(kind);
   return names;
 }
 
 namespace {
 
-bool is_kind(const std::string& kind, const ParamInfo& info) {
-  if (kind == "bias") {
-    const auto dot = info.name.rfind('.');
-    return info.name.substr(dot == std::string::npos ? 0 : dot + 1) == "bias";
+bool is_kind(ParamKind kind, const ParamInfo& info) {
+  switch (kind) {
+    case ParamKind::linear:
+    case ParamKind::embedding:
+    case ParamKind::layernorm:
+      // A module kind: as describe_parameters names it.
+      return info.module_kind == config::name_of(kind);
+    case ParamKind::norm:
+      return info.module_kind == "layernorm";
+    case ParamKind::bias: {
+      const auto dot = info.name.rfind('.');
+      return info.name.substr(dot == std::string::npos ? 0 : dot + 1) == "bias";
+    }
   }
-  if (kind == "norm") return info.module_kind == "layernorm";
-  return kind == info.module_kind;
+  return false;
 }
 
 }  // namespace

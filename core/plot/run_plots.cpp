@@ -3,8 +3,9 @@
 #include <filesystem>
 #include <map>
 
-#include "core/data/table_reader.h"
 #include "core/error.h"
+#include "core/io/table_reader.h"
+#include "core/metrics/metric_names.h"
 #include "core/plot/svg_plot.h"
 #include "core/text/text_fields.h"
 
@@ -18,7 +19,7 @@ struct MetricsTable {
 };
 
 MetricsTable read_metrics(const std::string& path) {
-  const Table csv = Table::read(path, "csv");  // file:line errors for unreadable or ragged files
+  const Table csv = Table::read(path, TableFormat::csv);  // file:line errors for unreadable or ragged files
   MetricsTable table;
   table.columns = csv.header();
   for (size_t row = 0; row < csv.rows(); ++row) {
@@ -37,14 +38,14 @@ MetricsTable read_metrics(const std::string& path) {
 }
 
 PlotSeries series(const MetricsTable& table, const std::string& column, const std::string& name) {
-  return {name, table.values.at("epoch"), table.values.at(column)};
+  return {name, table.values.at(metric::epoch), table.values.at(column)};
 }
 
 }  // namespace
 
 std::vector<std::string> write_run_plots(const std::string& run_dir) {
   const MetricsTable table = read_metrics(run_dir + "/metrics.csv");
-  if (!table.values.count("epoch")) input_error("{}/metrics.csv: no `epoch` column", run_dir);
+  if (!table.values.count(metric::epoch)) input_error("{}/metrics.csv: no `epoch` column", run_dir);
   const std::string folder = run_dir + "/plots";
   std::error_code error;
   std::filesystem::create_directories(folder, error);
@@ -64,7 +65,7 @@ std::vector<std::string> write_run_plots(const std::string& run_dir) {
   for (const auto& column : table.columns) {
     if (column.size() > 5 && ends_with(column, "_loss")) loss.push_back(series(table, column, column));
     if (column.find("accuracy") != std::string::npos) accuracy.push_back(series(table, column, column));
-    if (column == "lr" || column.rfind("lr_", 0) == 0) lr.push_back(series(table, column, column));
+    if (column == metric::lr || column.rfind(metric::lr + "_", 0) == 0) lr.push_back(series(table, column, column));
   }
   plot("loss.svg", "loss", loss);
   plot("accuracy.svg", "accuracy", accuracy);

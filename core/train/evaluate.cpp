@@ -1,13 +1,11 @@
 #include "core/train/evaluate.h"
 
-#include <torch/nn/functional/loss.h>
-
-#include "core/train/autocast.h"
+#include "core/train/forward_pass.h"
 
 namespace attune {
 
 EvalResult evaluate(Model& model, const Subset& subset, int64_t batch_size, const torch::Device& device,
-                    Distributed* distributed, bool bf16) {
+                    Distributed* distributed, Precision precision) {
   torch::NoGradGuard no_grad;
   Subset shard = subset;
   if (distributed) {
@@ -24,17 +22,9 @@ EvalResult evaluate(Model& model, const Subset& subset, int64_t batch_size, cons
   for (int64_t start = 0; start < shard.size(); start += batch_size) {
     const int64_t end = std::min(start + batch_size, shard.size());
     std::vector<int64_t> indices(shard.indices.begin() + start, shard.indices.begin() + end);
-    const Batch batch = shard.dataset->collate(indices).to(device);
-    torch::Tensor logits;
-    {
-      const AutocastGuard autocast(device, bf16);
-      logits = model.forward(batch);
-    }
-    logits = logits.to(torch::kFloat);
-    namespace F = torch::nn::functional;
-    loss_sum +=
-        F::cross_entropy(logits, batch.labels, F::CrossEntropyFuncOptions().reduction(torch::kSum)).to(torch::kDouble);
-    correct += logits.argmax(1).eq(batch.labels).sum();
+    const ForwardPass pass = forward_pass(model, *shard.dataset, indices, device, precision);
+    loss_sum += summed_loss(pass).to(torch::kDouble);
+    correct += pass.logits.argmax(1).eq(pass.batch.labels).sum();
   }
   model.train(was_training);
   auto sums = torch::stack({loss_sum, correct.to(torch::kDouble)});

@@ -24,15 +24,13 @@ std::string clock_text(double seconds) {
   return fmt::format("{}:{:02}", total / 60, total % 60);
 }
 
-Progress::Style Progress::parse_style(const std::string& name) {
-  if (name == "bar") return Style::bar;
-  if (name == "lines") return Style::lines;
-  if (name == "none") return Style::none;
-  return isatty(STDERR_FILENO) ? Style::bar : Style::lines;
-}
-
-Progress::Progress(Style style, int64_t epochs, int64_t steps_per_epoch)
-    : style_(style), epochs_(epochs), steps_per_epoch_(steps_per_epoch), run_start_(Clock::now()) {}
+Progress::Progress(ProgressStyle style, int64_t epochs, int64_t steps_per_epoch)
+    : style_(style != ProgressStyle::automatic ? style
+             : isatty(STDERR_FILENO)           ? ProgressStyle::bar
+                                               : ProgressStyle::lines),
+      epochs_(epochs),
+      steps_per_epoch_(steps_per_epoch),
+      run_start_(Clock::now()) {}
 
 void Progress::start_epoch(int64_t epoch) {
   epoch_ = epoch;
@@ -46,17 +44,17 @@ std::string Progress::eta_text(int64_t step_in_epoch) const {
 }
 
 void Progress::update(int64_t step_in_epoch, int64_t samples, const std::function<double()>& loss, double lr) {
-  if (style_ == Style::none) return;
+  if (style_ == ProgressStyle::none) return;
   const auto now = Clock::now();
   const double since_draw = std::chrono::duration<double>(now - last_draw_).count();
   const bool last = step_in_epoch == steps_per_epoch_;
-  if (style_ == Style::bar ? (since_draw < 0.2 && !last) : (since_draw < 10.0)) return;
+  if (style_ == ProgressStyle::bar ? (since_draw < 0.2 && !last) : (since_draw < 10.0)) return;
   last_draw_ = now;
   const double elapsed = std::chrono::duration<double>(now - epoch_start_).count();
   const double rate = elapsed > 0 ? static_cast<double>(samples) / elapsed : 0.0;
   const std::string stats =
       fmt::format("loss {:.4f} lr {:.2e} {:.0f} samples/s ETA {}", loss(), lr, rate, eta_text(step_in_epoch));
-  if (style_ == Style::bar) {
+  if (style_ == ProgressStyle::bar) {
     constexpr int kWidth = 30;
     const auto filled = static_cast<int>(kWidth * step_in_epoch / std::max<int64_t>(steps_per_epoch_, 1));
     std::string bar(static_cast<size_t>(filled), '#');
@@ -79,7 +77,7 @@ void Progress::end_epoch(const std::string& summary) {
 }
 
 void Progress::message(const std::string& text) {
-  if (style_ == Style::none) return;
+  if (style_ == ProgressStyle::none) return;
   notice(text);
 }
 

@@ -5,6 +5,8 @@
 #include <functional>
 #include <string>
 
+#include "core/experiment/experiment_config.h"
+
 namespace attune {
 
 /// Seconds left in a run, from the pace so far: the current epoch's remaining
@@ -21,11 +23,8 @@ std::string clock_text(double seconds);
 /// an ETA on a terminal, a plain line every few seconds otherwise.
 class Progress {
  public:
-  enum class Style { bar, lines, none };
-  /// `auto` picks `bar` when stderr is a terminal.
-  static Style parse_style(const std::string& name);
-
-  Progress(Style style, int64_t epochs, int64_t steps_per_epoch);
+  /// `automatic` picks `bar` when stderr is a terminal, `lines` otherwise.
+  Progress(ProgressStyle style, int64_t epochs, int64_t steps_per_epoch);
 
   void start_epoch(int64_t epoch);
   /// `loss` is only called when a line is due, so that the training loop does
@@ -43,7 +42,7 @@ class Progress {
   using Clock = std::chrono::steady_clock;
   std::string eta_text(int64_t step_in_epoch) const;
 
-  Style style_;
+  ProgressStyle style_;  // never automatic
   int64_t epochs_;
   int64_t steps_per_epoch_;
   int64_t epoch_ = 0;

@@ -1,6 +1,5 @@
 #include "core/train/trainer.h"
 
-#include <torch/nn/functional/loss.h>
 #include <torch/nn/utils/clip_grad.h>
 
 #include <chrono>
@@ -11,11 +10,13 @@
 
 #include "core/data/permutation.h"
 #include "core/metrics/metric_goal.h"
+#include "core/metrics/metric_names.h"
 #include "core/system/blas_core.h"
 #include "core/tensorboard/event_writer.h"
 #include "core/train/autocast.h"
 #include "core/train/checkpoint.h"
 #include "core/train/evaluate.h"
+#include "core/train/forward_pass.h"
 #include "core/train/interrupt.h"
 #include "core/train/progress.h"
 
@@ -26,6 +27,62 @@ double MetricsRow::get(const std::string& name) const {
     if (key == name) return value;
   }
   runtime_error("no metric `{}` in this row", name);
+}
+
+namespace {
+
+// summary.json's rows: epoch and step as integers.
+nlohmann::json row_json(const MetricsRow& row) {
+  nlohmann::json json;
+  for (const auto& [key, value] : row.values) {
+    if (key == metric::epoch || key == metric::step) {
+      json[key] = static_cast<int64_t>(value);
+    } else {
+      json[key] = value;
+    }
+  }
+  return json;
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& json, const NonfiniteStep& step) {
+  json = {{"epoch", step.epoch}, {"step", step.step},         {"batch", step.batch},
+          {"what", step.what},   {"examples", step.examples}, {"examples_more", step.examples_more}};
+}
+
+void from_json(const nlohmann::json& json, NonfiniteStep& step) {
+  step.epoch = json.at("epoch").get<int64_t>();
+  step.step = json.at("step").get<int64_t>();
+  step.batch = json.at("batch").get<int64_t>();
+  step.what = json.at("what").get<std::string>();
+  step.examples = json.at("examples").get<std::vector<int64_t>>();
+  step.examples_more = json.at("examples_more").get<bool>();
+}
+
+nlohmann::json RunSummary::to_json() const {
+  nlohmann::json json;
+  if (best) json["best"] = row_json(*best);
+  if (last) json["final"] = row_json(*last);
+  json["epochs"] = epochs;
+  json["steps"] = steps;
+  json["seconds"] = seconds;
+  json["device"] = device;
+  json["blas"] = blas;
+  json["world_size"] = world_size;
+  json["samples_per_second"] = samples_per_second;
+  json["stopped_early"] = stopped_early;
+  json["pruned"] = pruned;
+  if (interrupted) {
+    json["interrupted"] = {{"signal", interrupted->signal},
+                           {"epoch", interrupted->epoch},
+                           {"epoch_step", interrupted->epoch_step},
+                           {"step", interrupted->step}};
+  }
+  json["nonfinite_steps"] = nonfinite_steps;
+  json["failed_nonfinite"] = failed_nonfinite;
+  json["run_dir"] = run_dir;
+  return json;
 }
 
 namespace {
@@ -60,48 +117,49 @@ struct Trainer::State {
   int interrupted_by = 0;           // the signal, in this session
   // Steps whose loss or gradient was NaN or Inf: skipped (train.skip_nonfinite)
   // or, the first one otherwise, the step that stopped the run.
-  nlohmann::json nonfinite_steps = nlohmann::json::array();
+  std::vector<NonfiniteStep> nonfinite_steps;
   bool failed_nonfinite = false;
   std::unique_ptr<Progress> progress;
 };
 
-Trainer::Trainer(Experiment& experiment, RunDirectory run_directory) : e_(experiment), run_(std::move(run_directory)) {}
+Trainer::Trainer(Experiment& experiment, RunDirectory run_directory)
+    : experiment_(experiment), run_(std::move(run_directory)) {}
 
 void Trainer::write_run_files() const {
-  run_.write("config.yaml", to_yaml(e_.loaded.resolved));
-  run_.write("labels.json", nlohmann::json(e_.data->label_names()).dump(2) + "\n");
-  write_init_report(run_.file("init_report.csv"), e_.init_report);
+  run_.write("config.yaml", to_yaml(experiment_.loaded.resolved));
+  run_.write("labels.json", nlohmann::json(experiment_.data->label_names()).dump(2) + "\n");
+  write_init_report(run_.file("init_report.csv"), experiment_.init_report);
 }
 
-nlohmann::json Trainer::fit(bool resume) {
-  const auto& config = e_.config();
+RunSummary Trainer::fit(bool resume) {
+  const auto& config = experiment_.config();
   // In a data-parallel job only rank 0 writes the run folder; every rank
   // reads the checkpoint to resume (the folder must be visible to all).
   const bool writes = is_main();
   if (writes) run_.create(resume);
   State state;
   if (resume) {
-    from_json(load_checkpoint(run_.last_checkpoint(), *e_.model, e_.optimizer.get()), state);
+    restore_state(load_checkpoint(run_.last_checkpoint(), *experiment_.model, experiment_.optimizer.get()), state);
   } else if (writes) {
     write_run_files();
   }
-  state.progress =
-      std::make_unique<Progress>(writes ? Progress::parse_style(config.train.progress) : Progress::Style::none,
-                                 config.train.epochs, e_.steps_per_epoch);
+  state.progress = std::make_unique<Progress>(writes ? config.train.progress : ProgressStyle::none, config.train.epochs,
+                                              experiment_.steps_per_epoch);
   if (resume) {
     state.progress->message(fmt::format("resuming {} after epoch {} (step {})", run_.path(), state.epoch, state.step));
   }
   const auto start = std::chrono::steady_clock::now();
   const double seconds_before = state.total_seconds;
   std::optional<InterruptGuard> interrupts;
-  if (handle_interrupts_ && !e_.distributed) interrupts.emplace();
+  if (handle_interrupts_ && !experiment_.distributed) interrupts.emplace();
   std::unique_ptr<tensorboard::EventWriter> events;  // created after the guard: a sign that training started
   if (writes && config.train.tensorboard) {
     events = std::make_unique<tensorboard::EventWriter>(run_.path());
     if (!resume) {
       // Indented four spaces: a code block in the text plugin's Markdown.
       std::string block;
-      for (const char c : to_yaml(e_.loaded.resolved)) block += c == '\n' ? std::string("\n    ") : std::string(1, c);
+      for (const char c : to_yaml(experiment_.loaded.resolved))
+        block += c == '\n' ? std::string("\n    ") : std::string(1, c);
       events->text("config", "    " + block, 0);
     }
   }
@@ -127,13 +185,13 @@ nlohmann::json Trainer::fit(bool resume) {
     if (writes) {
       write_metrics(state);
       // best.pt first: if killed in between, last.pt still names the previous epoch.
-      if (improved) save_checkpoint(run_.best_checkpoint(), *e_.model, nullptr, to_json(state));
-      save_checkpoint(run_.last_checkpoint(), *e_.model, e_.optimizer.get(), to_json(state));
-      run_.write("summary.json", summary(state).dump(2) + "\n");
+      if (improved) save_checkpoint(run_.best_checkpoint(), *experiment_.model, nullptr, checkpoint_state(state));
+      save_checkpoint(run_.last_checkpoint(), *experiment_.model, experiment_.optimizer.get(), checkpoint_state(state));
+      write_summary(state);
     }
     state.progress->end_epoch(fmt::format("train_loss {:.4f} val_loss {:.4f} val_accuracy {:.4f}{}",
-                                          row.get("train_loss"), row.get("val_loss"), row.get("val_accuracy"),
-                                          improved ? " (best)" : ""));
+                                          row.get(metric::train_loss), row.get(metric::val_loss),
+                                          row.get(metric::val_accuracy), improved ? " (best)" : ""));
     if (interrupt_requested() != 0 && state.epoch < config.train.epochs && !state.stopped_early && !state.pruned) {
       // Asked to stop during the evaluation: the epoch's checkpoint is written.
       state.interrupted_by = interrupt_requested();
@@ -150,15 +208,15 @@ nlohmann::json Trainer::fit(bool resume) {
 void Trainer::write_epoch_events(tensorboard::EventWriter& events, const State& state, double samples_per_second) {
   // The epoch's metrics row (lr and lr_<group> included) at the global step.
   for (const auto& [name, value] : state.history.back().values) {
-    if (name == "epoch" || name == "step") continue;
+    if (name == metric::epoch || name == metric::step) continue;
     const auto underscore = name.find('_');
     const bool grouped = name.rfind("train_", 0) == 0 || name.rfind("val_", 0) == 0 || name.rfind("lr_", 0) == 0;
     events.scalar(grouped ? name.substr(0, underscore) + "/" + name.substr(underscore + 1) : name, value, state.step);
   }
   events.scalar("train/samples_per_second", samples_per_second, state.step);
-  events.scalar("epoch", static_cast<double>(state.epoch), state.step);
-  if (e_.config().train.tensorboard_histograms) {
-    for (const auto& p : e_.model->named_parameters()) {
+  events.scalar(metric::epoch, static_cast<double>(state.epoch), state.step);
+  if (experiment_.config().train.tensorboard_histograms) {
+    for (const auto& p : experiment_.model->named_parameters()) {
       const auto values = p.value().detach().to(torch::kCPU, torch::kFloat).contiguous();
       events.histogram("weights/" + p.key(),
                        std::vector<float>(values.data_ptr<float>(), values.data_ptr<float>() + values.numel()),
@@ -168,194 +226,254 @@ void Trainer::write_epoch_events(tensorboard::EventWriter& events, const State& 
   events.flush();
 }
 
-nlohmann::json Trainer::stop_mid_epoch(State& state) {
+RunSummary Trainer::stop_mid_epoch(State& state) {
   const bool writes = is_main();
   if (state.failed_nonfinite) {
     const auto& fault = state.nonfinite_steps.back();
     const bool have_checkpoint = std::filesystem::exists(run_.last_checkpoint());
-    if (writes) run_.write("summary.json", summary(state).dump(2) + "\n");
+    if (writes) write_summary(state);
     runtime_error(
         "epoch {} step {} (batch {} of the epoch, examples {}{}): the {} is not finite; stopped. The last good "
         "checkpoint is {}. Set train.skip_nonfinite: true to skip such steps, or lower optimizer.lr / set "
         "train.grad_clip_norm",
-        fault["epoch"].get<int64_t>(), fault["step"].get<int64_t>(), fault["batch"].get<int64_t>(),
-        fault["examples"].dump(), fault["examples_more"].get<bool>() ? ", ..." : "", fault["what"].get<std::string>(),
+        fault.epoch, fault.step, fault.batch, nlohmann::json(fault.examples).dump(), fault.examples_more ? ", ..." : "",
+        fault.what,
         have_checkpoint ? run_.last_checkpoint() + " (from before this epoch)" : "none (no epoch finished)");
   }
   if (writes) {
     // Mid-epoch: the step reached, the epoch's loss so far and the random state.
-    if (state.epoch_step > 0) save_checkpoint(run_.last_checkpoint(), *e_.model, e_.optimizer.get(), to_json(state));
-    run_.write("summary.json", summary(state).dump(2) + "\n");
+    if (state.epoch_step > 0)
+      save_checkpoint(run_.last_checkpoint(), *experiment_.model, experiment_.optimizer.get(), checkpoint_state(state));
+    write_summary(state);
   }
-  state.progress->notice(fmt::format(
-      "{}: stopped {} (step {}); checkpoint {}. Continue with: attune train --resume {}",
-      signal_name(state.interrupted_by),
-      state.epoch_step > 0
-          ? fmt::format("in epoch {} after {} of {} batches", state.epoch + 1, state.epoch_step, e_.steps_per_epoch)
-          : fmt::format("after epoch {}", state.epoch),
-      state.step, run_.last_checkpoint(), run_.path()));
+  state.progress->notice(fmt::format("{}: stopped {} (step {}); checkpoint {}. Continue with: attune train --resume {}",
+                                     signal_name(state.interrupted_by),
+                                     state.epoch_step > 0
+                                         ? fmt::format("in epoch {} after {} of {} batches", state.epoch + 1,
+                                                       state.epoch_step, experiment_.steps_per_epoch)
+                                         : fmt::format("after epoch {}", state.epoch),
+                                     state.step, run_.last_checkpoint(), run_.path()));
   return summary(state);
 }
 
 bool Trainer::is_main() const {
-  return !e_.distributed || e_.distributed->is_main();
+  return !experiment_.distributed || experiment_.distributed->is_main();
 }
 
+/// The epoch being trained: its shuffle and its running sums.
+struct Trainer::Epoch {
+  int64_t number = 0;          // from 1
+  std::vector<int64_t> order;  // positions in the training split, shuffled
+  torch::Tensor loss_sum;      // float64 on the device: the loss over this rank's counted examples
+  int64_t samples = 0;         // examples this rank trained on, skipped steps' included
+  int64_t samples_before = 0;  // of those, the ones of an earlier session (a resumed epoch)
+  int64_t loss_examples = 0;   // the examples in loss_sum
+  std::chrono::steady_clock::time_point start;
+  std::vector<torch::Tensor> parameters;
+};
+
+/// One optimizer step's examples.
+struct Trainer::StepBatch {
+  int64_t number = 0;            // in the epoch, from 0
+  int64_t global_examples = 0;   // in the global batch (all ranks')
+  bool some_rank_idle = false;   // some rank's slice of this (last, short) global batch is empty
+  std::vector<int64_t> indices;  // this rank's examples, as dataset indices
+};
+
+/// A step's loss: the mean over the global batch of this rank's examples'
+/// losses (undefined when it had none, or when the step was skipped).
+struct Trainer::StepLoss {
+  torch::Tensor loss;
+  int64_t examples = 0;
+};
+
+// An epoch is a loop of steps, each in four parts: the rank's slice of the
+// next global batch, forward + loss + backward (gradients summed over the
+// ranks), the finiteness check with clipping, and the optimizer and scheduler
+// steps; then the step is recorded. One process takes the same path as a
+// data-parallel job of one rank.
 void Trainer::train_epoch(State& state) {
-  const auto& config = e_.config();
-  const auto epoch = state.epoch + 1;
+  Epoch epoch = begin_epoch(state);
+  for (int64_t step = state.epoch_step; step < experiment_.steps_per_epoch; ++step) {
+    const StepBatch batch = next_batch(epoch, step);
+    StepLoss loss = forward_backward(batch, epoch.parameters);
+    if (!optimizer_step(state, epoch, batch, loss)) break;
+    record_step(state, epoch, batch, loss);
+    if (pause_on_interrupt(state, epoch, step)) break;
+  }
+  end_epoch(state, epoch);
+}
+
+Trainer::Epoch Trainer::begin_epoch(State& state) {
+  const auto& config = experiment_.config();
+  Epoch epoch;
+  epoch.number = state.epoch + 1;
   const auto seed = static_cast<uint64_t>(config.seed);
-  Distributed* const distributed = e_.distributed.get();
-  const int64_t ranks = distributed ? distributed->world_size() : 1;
-  const int64_t rank = distributed ? distributed->rank() : 0;
-  state.progress->start_epoch(epoch);
+  state.progress->start_epoch(epoch.number);
   // Dropout and shuffling depend on (seed, epoch) only: see the class comment.
   // Each rank draws its own dropout; rank 0 draws what a single process would.
   // An epoch resumed part-way goes on with the random state its checkpoint restored.
-  const int64_t first_step = state.epoch_step;
-  const uint64_t dropout_seed = mix_seed(seed, static_cast<uint64_t>(epoch));
-  if (first_step == 0) {
-    torch::manual_seed(rank == 0 ? dropout_seed : mix_seed(dropout_seed, 2000000 + static_cast<uint64_t>(rank)));
+  if (state.epoch_step == 0) {
+    const uint64_t dropout_seed = mix_seed(seed, static_cast<uint64_t>(epoch.number));
+    torch::manual_seed(rank() == 0 ? dropout_seed : mix_seed(dropout_seed, 2000000 + static_cast<uint64_t>(rank())));
   }
+  epoch.order =
+      seeded_permutation(experiment_.train_data.size(), mix_seed(seed, 1000000 + static_cast<uint64_t>(epoch.number)));
+  experiment_.model->train();
+  epoch.loss_sum =
+      torch::full({}, state.epoch_loss_sum, torch::TensorOptions(torch::kDouble).device(experiment_.device));
+  epoch.samples = epoch.samples_before = state.epoch_samples;
+  epoch.loss_examples = state.epoch_loss_examples;
+  epoch.start = std::chrono::steady_clock::now();
+  epoch.parameters = experiment_.model->parameters();
+  return epoch;
+}
+
+Trainer::StepBatch Trainer::next_batch(const Epoch& epoch, int64_t step) const {
   // Every rank draws the same order; a step's global batch is the next
   // batch_size x ranks examples of it, of which each rank takes its slice
   // (the same examples in each step as one process with the global batch).
-  const auto order = seeded_permutation(e_.train_data.size(), mix_seed(seed, 1000000 + static_cast<uint64_t>(epoch)));
+  const int64_t batch_size = experiment_.config().train.batch_size;
+  const int64_t ranks = world_size();
+  const int64_t global_begin = step * batch_size * ranks;
+  const int64_t global_end = std::min(global_begin + batch_size * ranks, experiment_.train_data.size());
+  const int64_t begin = std::min(global_begin + rank() * batch_size, global_end);
+  const int64_t end = std::min(begin + batch_size, global_end);
+  StepBatch batch;
+  batch.number = step;
+  batch.global_examples = global_end - global_begin;
+  batch.some_rank_idle = batch.global_examples <= (ranks - 1) * batch_size;
+  batch.indices.reserve(static_cast<size_t>(end - begin));
+  for (int64_t i = begin; i < end; ++i) batch.indices.push_back(experiment_.train_data.indices[epoch.order[i]]);
+  return batch;
+}
 
-  e_.model->train();
-  const auto device_options = torch::TensorOptions().device(e_.device);
-  auto loss_sum = torch::full({}, state.epoch_loss_sum, device_options.dtype(torch::kDouble));
-  int64_t samples = state.epoch_samples;
-  const int64_t samples_before = samples;
-  int64_t loss_examples = state.epoch_loss_examples;
-  const int64_t batch_size = config.train.batch_size;
-  const auto epoch_start = std::chrono::steady_clock::now();
-  std::vector<torch::Tensor> parameters = e_.model->parameters();
-  for (int64_t step = first_step; step < e_.steps_per_epoch; ++step) {
-    const int64_t global_begin = step * batch_size * ranks;
-    const int64_t global_end = std::min(global_begin + batch_size * ranks, e_.train_data.size());
-    const int64_t begin = std::min(global_begin + rank * batch_size, global_end);
-    const int64_t end = std::min(begin + batch_size, global_end);
-    std::vector<int64_t> indices;
-    indices.reserve(static_cast<size_t>(end - begin));
-    for (int64_t i = begin; i < end; ++i) indices.push_back(e_.train_data.indices[order[i]]);
-
-    // Dropping the gradients (PyTorch's set_to_none) instead of zeroing them
-    // saves a pass over every parameter, the whole embedding table included.
-    for (auto& parameter : parameters) parameter.mutable_grad() = torch::Tensor();
-    torch::Tensor loss;
-    int64_t batch_examples = 0;
-    if (!indices.empty()) {
-      const Batch batch = e_.train_data.dataset->collate(indices).to(e_.device);
-      batch_examples = batch.size();
-      torch::Tensor logits;
-      {
-        const AutocastGuard autocast(e_.device, config.precision == "bf16");
-        logits = e_.model->forward(batch);
-      }
-      logits = logits.to(torch::kFloat);  // the loss in float32, as autocast would compute it
-      if (distributed) {
-        // Summed over this rank's slice and divided by the global batch's
-        // size: the ranks' summed gradients are then exactly the mean over
-        // the global batch, also when the last batch splits unevenly.
-        namespace F = torch::nn::functional;
-        loss = F::cross_entropy(logits, batch.labels, F::CrossEntropyFuncOptions().reduction(torch::kSum)) /
-               static_cast<double>(global_end - global_begin);
-      } else {
-        loss = torch::nn::functional::cross_entropy(logits, batch.labels);
-      }
-      loss.backward();
-    }
-    // Whether some rank's slice of this (last, short) global batch is empty.
-    if (distributed) all_reduce_gradients(parameters, global_end - global_begin <= (ranks - 1) * batch_size);
-    // The gradients' global norm (clipped to grad_clip_norm where set): one
-    // number all ranks agree on, and NaN or Inf when the loss or any gradient is.
-    const double max_norm =
-        config.train.grad_clip_norm > 0 ? config.train.grad_clip_norm : std::numeric_limits<double>::infinity();
-    const double norm = torch::nn::utils::clip_grad_norm_(parameters, max_norm);
-    // On CPU the loss costs nothing to read; elsewhere the norm says enough.
-    const bool loss_finite = !loss.defined() || !e_.device.is_cpu() || std::isfinite(loss.item<double>());
-    if (!std::isfinite(norm) || !loss_finite) {
-      nlohmann::json fault = {{"epoch", epoch},
-                              {"step", state.step + 1},
-                              {"batch", step + 1},
-                              {"what", loss_finite ? "gradient norm" : "loss"}};
-      fault["examples"] = std::vector<int64_t>(indices.begin(), indices.begin() + std::min<size_t>(indices.size(), 8));
-      fault["examples_more"] = indices.size() > 8;
-      if (state.nonfinite_steps.size() < 100) state.nonfinite_steps.push_back(fault);
-      if (!config.train.skip_nonfinite) {
-        state.nonfinite_steps.back() = fault;
-        state.failed_nonfinite = true;
-        break;
-      }
-      state.progress->notice(fmt::format("epoch {} step {}: non-finite {}, step skipped", epoch, state.step + 1,
-                                         fault["what"].get<std::string>()));
-      for (auto& parameter : parameters) parameter.mutable_grad() = torch::Tensor();
-      loss = torch::Tensor();  // not in the epoch's loss
-    } else {
-      e_.optimizer->step();
-    }
-    e_.schedule->after_optimizer_step();
-    ++state.step;
-
-    // The loss is a mean over the global batch (this process's whole batch
-    // when alone): times its size, the sum over this rank's examples.
-    if (loss.defined()) loss_sum += loss.detach().to(torch::kDouble) * static_cast<double>(global_end - global_begin);
-    samples += batch_examples;
-    if (loss.defined()) loss_examples += batch_examples;
-    // Rank 0's count times the ranks: the job's rate, near enough for a progress line.
-    state.progress->update(
-        step + 1, (samples - samples_before) * ranks, [&] { return mean_loss(loss_sum.item<double>(), loss_examples); },
-        e_.optimizer->param_groups().front().options().get_lr());
-    if (!distributed && step + 1 < e_.steps_per_epoch && interrupt_requested() != 0) {
-      state.interrupted_by = interrupt_requested();
-      state.epoch_step = step + 1;
-      state.epoch_loss_sum = loss_sum.item<double>();
-      state.epoch_samples = samples;
-      state.epoch_loss_examples = loss_examples;
-      break;
-    }
+Trainer::StepLoss Trainer::forward_backward(const StepBatch& batch, std::vector<torch::Tensor>& parameters) {
+  // Dropping the gradients (PyTorch's set_to_none) instead of zeroing them
+  // saves a pass over every parameter, the whole embedding table included.
+  for (auto& parameter : parameters) parameter.mutable_grad() = torch::Tensor();
+  StepLoss loss;
+  if (!batch.indices.empty()) {
+    const ForwardPass pass = forward_pass(*experiment_.model, *experiment_.train_data.dataset, batch.indices,
+                                          experiment_.device, experiment_.config().precision);
+    loss.examples = pass.batch.size();
+    // Summed over this rank's slice and divided by the global batch's size:
+    // the ranks' summed gradients are then exactly the mean over the global
+    // batch, also when the last batch splits unevenly (alone: the batch's mean).
+    loss.loss = summed_loss(pass) / static_cast<double>(batch.global_examples);
+    loss.loss.backward();
   }
-  state.train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
-  state.train_samples += samples - samples_before;
+  if (experiment_.distributed) all_reduce_gradients(parameters, batch.some_rank_idle);
+  return loss;
+}
+
+std::optional<std::string> Trainer::clip_and_check(const StepLoss& loss, std::vector<torch::Tensor>& parameters) const {
+  const double clip_norm = experiment_.config().train.grad_clip_norm;
+  // The gradients' global norm (clipped to grad_clip_norm where set): one
+  // number all ranks agree on, and NaN or Inf when the loss or any gradient is.
+  const double max_norm = clip_norm > 0 ? clip_norm : std::numeric_limits<double>::infinity();
+  const double norm = torch::nn::utils::clip_grad_norm_(parameters, max_norm);
+  // On CPU the loss costs nothing to read; elsewhere the norm says enough.
+  const bool loss_finite =
+      !loss.loss.defined() || !experiment_.device.is_cpu() || std::isfinite(loss.loss.item<double>());
+  if (!loss_finite) return "loss";
+  if (!std::isfinite(norm)) return "gradient norm";
+  return std::nullopt;
+}
+
+bool Trainer::optimizer_step(State& state, Epoch& epoch, const StepBatch& batch, StepLoss& loss) {
+  const auto nonfinite = clip_and_check(loss, epoch.parameters);
+  if (nonfinite) {
+    NonfiniteStep fault{epoch.number, state.step + 1, batch.number + 1, *nonfinite, {}, batch.indices.size() > 8};
+    fault.examples.assign(batch.indices.begin(), batch.indices.begin() + std::min<size_t>(batch.indices.size(), 8));
+    if (state.nonfinite_steps.size() < 100) state.nonfinite_steps.push_back(fault);
+    if (!experiment_.config().train.skip_nonfinite) {
+      state.nonfinite_steps.back() = fault;
+      state.failed_nonfinite = true;
+      return false;
+    }
+    state.progress->notice(
+        fmt::format("epoch {} step {}: non-finite {}, step skipped", epoch.number, state.step + 1, fault.what));
+    for (auto& parameter : epoch.parameters) parameter.mutable_grad() = torch::Tensor();
+    loss.loss = torch::Tensor();  // not in the epoch's loss
+  } else {
+    experiment_.optimizer->step();
+  }
+  experiment_.schedule->after_optimizer_step();
+  ++state.step;
+  return true;
+}
+
+void Trainer::record_step(State& state, Epoch& epoch, const StepBatch& batch, const StepLoss& loss) {
+  // The loss is a mean over the global batch (this process's whole batch
+  // when alone): times its size, the sum over this rank's examples.
+  if (loss.loss.defined()) {
+    epoch.loss_sum += loss.loss.detach().to(torch::kDouble) * static_cast<double>(batch.global_examples);
+    epoch.loss_examples += loss.examples;
+  }
+  epoch.samples += loss.examples;
+  // Rank 0's count times the ranks: the job's rate, near enough for a progress line.
+  state.progress->update(
+      batch.number + 1, (epoch.samples - epoch.samples_before) * world_size(),
+      [&] { return mean_loss(epoch.loss_sum.item<double>(), epoch.loss_examples); },
+      experiment_.optimizer->param_groups().front().options().get_lr());
+}
+
+bool Trainer::pause_on_interrupt(State& state, const Epoch& epoch, int64_t step) {
+  // Between two steps of one process (a data-parallel job's launcher stops
+  // all its ranks): the epoch's progress goes into the checkpoint.
+  if (experiment_.distributed || step + 1 >= experiment_.steps_per_epoch || interrupt_requested() == 0) return false;
+  state.interrupted_by = interrupt_requested();
+  state.epoch_step = step + 1;
+  state.epoch_loss_sum = epoch.loss_sum.item<double>();
+  state.epoch_samples = epoch.samples;
+  state.epoch_loss_examples = epoch.loss_examples;
+  return true;
+}
+
+void Trainer::end_epoch(State& state, Epoch& epoch) {
+  state.train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch.start).count();
+  state.train_samples += epoch.samples - epoch.samples_before;
   if (state.interrupted_by != 0 || state.failed_nonfinite) return;
-  if (distributed) {
+  if (experiment_.distributed) {
     // The epoch's loss over every rank's examples.
-    auto totals = torch::stack({loss_sum, torch::full({}, static_cast<double>(loss_examples), loss_sum.options())});
-    distributed->all_reduce_sum({totals});
+    auto totals = torch::stack(
+        {epoch.loss_sum, torch::full({}, static_cast<double>(epoch.loss_examples), epoch.loss_sum.options())});
+    experiment_.distributed->all_reduce_sum({totals});
     totals = totals.cpu();
-    loss_sum = totals[0];
-    loss_examples = static_cast<int64_t>(totals[1].item<double>());
+    epoch.loss_sum = totals[0];
+    epoch.loss_examples = static_cast<int64_t>(totals[1].item<double>());
   }
-  state.epoch = epoch;
+  state.epoch = epoch.number;
   state.epoch_step = 0;
   state.epoch_loss_sum = 0.0;
   state.epoch_samples = 0;
   state.epoch_loss_examples = 0;
   MetricsRow row;
-  row.values.emplace_back("epoch", static_cast<double>(epoch));
-  row.values.emplace_back("step", static_cast<double>(state.step));
-  const auto& groups = e_.optimizer->param_groups();
+  row.values.emplace_back(metric::epoch, static_cast<double>(epoch.number));
+  row.values.emplace_back(metric::step, static_cast<double>(state.step));
+  const auto& groups = experiment_.optimizer->param_groups();
   for (size_t g = 0; g < groups.size(); ++g) {
-    row.values.emplace_back(g == 0 ? "lr" : "lr_" + e_.group_names[g], groups[g].options().get_lr());
+    row.values.emplace_back(g == 0 ? metric::lr : metric::lr + "_" + experiment_.group_names[g],
+                            groups[g].options().get_lr());
   }
-  row.values.emplace_back("train_loss", mean_loss(loss_sum.item<double>(), loss_examples));
+  row.values.emplace_back(metric::train_loss, mean_loss(epoch.loss_sum.item<double>(), epoch.loss_examples));
   state.history.push_back(row);
 }
 
 MetricsRow Trainer::evaluate_epoch(State& state) {
-  const auto& config = e_.config();
-  const EvalResult result = evaluate(*e_.model, e_.valid_data, config.train.eval_batch_size, e_.device,
-                                     e_.distributed.get(), config.precision == "bf16");
+  const auto& config = experiment_.config();
+  const EvalResult result = evaluate(*experiment_.model, experiment_.valid_data, config.train.eval_batch_size,
+                                     experiment_.device, experiment_.distributed.get(), config.precision);
   MetricsRow& row = state.history.back();
-  row.values.emplace_back("val_loss", result.loss);
-  row.values.emplace_back("val_accuracy", result.accuracy);
-  e_.schedule->after_evaluation(row.get(config.train.early_stopping.metric));
+  row.values.emplace_back(metric::val_loss, result.loss);
+  row.values.emplace_back(metric::val_accuracy, result.accuracy);
+  experiment_.schedule->after_evaluation(row.get(config.train.early_stopping.metric));
   return row;
 }
 
 bool Trainer::track_best(State& state, const MetricsRow& row) {
-  const auto& stopping = e_.config().train.early_stopping;
+  const auto& stopping = experiment_.config().train.early_stopping;
   const double value = row.get(stopping.metric);
   // NaN (an epoch whose every step was skipped) never improves on anything.
   const bool improved =
@@ -380,7 +498,7 @@ void Trainer::write_metrics(const State& state) const {
   for (const auto& row : state.history) {
     for (size_t c = 0; c < row.values.size(); ++c) {
       const double value = row.values[c].second;
-      const bool integral = row.values[c].first == "epoch" || row.values[c].first == "step";
+      const bool integral = row.values[c].first == metric::epoch || row.values[c].first == metric::step;
       text += (c ? "," : "") + (integral ? fmt::format("{}", static_cast<int64_t>(value)) : fmt::format("{}", value));
     }
     text += "\n";
@@ -397,7 +515,7 @@ void Trainer::all_reduce_gradients(const std::vector<torch::Tensor>& parameters,
     for (const auto& parameter : parameters) {
       if (parameter.grad().defined()) gradients.push_back(parameter.grad());
     }
-    e_.distributed->all_reduce_sum(gradients);
+    experiment_.distributed->all_reduce_sum(gradients);
     return;
   }
   // A rank with no examples has no gradients: it adds zeros, and a count of
@@ -410,11 +528,11 @@ void Trainer::all_reduce_gradients(const std::vector<torch::Tensor>& parameters,
     if (!grad.defined()) grad = torch::zeros_like(parameters[i]);
     gradients.push_back(grad);
   }
-  const auto options = torch::TensorOptions().dtype(torch::kFloat).device(e_.device);
+  const auto options = torch::TensorOptions().dtype(torch::kFloat).device(experiment_.device);
   auto used_tensor = torch::from_blob(used.data(), {static_cast<int64_t>(used.size())}, torch::kFloat)
                          .to(options, /*non_blocking=*/false, /*copy=*/true);
   gradients.push_back(used_tensor);
-  e_.distributed->all_reduce_sum(gradients);
+  experiment_.distributed->all_reduce_sum(gradients);
   const auto used_anywhere = used_tensor.cpu();
   const auto count = used_anywhere.accessor<float, 1>();
   for (size_t i = 0; i < parameters.size(); ++i) {
@@ -422,46 +540,37 @@ void Trainer::all_reduce_gradients(const std::vector<torch::Tensor>& parameters,
   }
 }
 
-nlohmann::json Trainer::summary(const State& state) const {
-  auto row_json = [](const MetricsRow& row) {
-    nlohmann::json json;
-    for (const auto& [key, value] : row.values) {
-      if (key == "epoch" || key == "step") {
-        json[key] = static_cast<int64_t>(value);
-      } else {
-        json[key] = value;
-      }
-    }
-    return json;
-  };
-  nlohmann::json json;
+RunSummary Trainer::summary(const State& state) const {
+  RunSummary summary;
   if (!state.history.empty()) {
-    json["best"] = row_json(state.history[state.best_row]);
-    json["final"] = row_json(state.history.back());
+    summary.best = state.history[state.best_row];
+    summary.last = state.history.back();
   }
-  json["epochs"] = state.epoch;
-  json["steps"] = state.step;
-  json["seconds"] = state.total_seconds;
-  json["device"] = e_.device.str();
-  json["blas"] = openblas_core().empty() ? "not OpenBLAS" : "OpenBLAS " + openblas_core();
-  json["world_size"] = world_size();
-  json["samples_per_second"] =
+  summary.epochs = state.epoch;
+  summary.steps = state.step;
+  summary.seconds = state.total_seconds;
+  summary.device = experiment_.device.str();
+  summary.blas = openblas_core().empty() ? "not OpenBLAS" : "OpenBLAS " + openblas_core();
+  summary.world_size = world_size();
+  summary.samples_per_second =
       state.train_seconds > 0 ? static_cast<double>(state.train_samples) / state.train_seconds : 0.0;
-  json["stopped_early"] = state.stopped_early;
-  json["pruned"] = state.pruned;
+  summary.stopped_early = state.stopped_early;
+  summary.pruned = state.pruned;
   if (state.interrupted_by != 0) {
-    json["interrupted"] = {{"signal", signal_name(state.interrupted_by)},
-                           {"epoch", state.epoch + (state.epoch_step > 0)},
-                           {"epoch_step", state.epoch_step},
-                           {"step", state.step}};
+    summary.interrupted = Interruption{signal_name(state.interrupted_by), state.epoch + (state.epoch_step > 0),
+                                       state.epoch_step, state.step};
   }
-  json["nonfinite_steps"] = state.nonfinite_steps;
-  json["failed_nonfinite"] = state.failed_nonfinite;
-  json["run_dir"] = run_.path();
-  return json;
+  summary.nonfinite_steps = state.nonfinite_steps;
+  summary.failed_nonfinite = state.failed_nonfinite;
+  summary.run_dir = run_.path();
+  return summary;
 }
 
-nlohmann::json Trainer::to_json(const State& state) const {
+void Trainer::write_summary(const State& state) const {
+  run_.write("summary.json", summary(state).to_json().dump(2) + "\n");
+}
+
+nlohmann::json Trainer::checkpoint_state(const State& state) const {
   nlohmann::json history = nlohmann::json::array();
   for (const auto& row : state.history) {
     nlohmann::json values = nlohmann::json::array();
@@ -485,15 +594,15 @@ nlohmann::json Trainer::to_json(const State& state) const {
           {"epoch_loss_examples", state.epoch_loss_examples},
           {"nonfinite_steps", state.nonfinite_steps},
           {"world_size", world_size()},
-          {"steps_per_epoch", e_.steps_per_epoch},
-          {"scheduler", e_.schedule->state()}};
+          {"steps_per_epoch", experiment_.steps_per_epoch},
+          {"scheduler", experiment_.schedule->state()}};
 }
 
 void Trainer::check_same_schedule(const nlohmann::json& json) const {
   // A resumed run keeps its global batch and its number of steps, or the
   // schedule (and what "epoch 3, step 40" means) would silently change.
   const int64_t ranks = json.value("world_size", int64_t{1});
-  const int64_t batch = e_.config().train.batch_size;
+  const int64_t batch = experiment_.config().train.batch_size;
   if (ranks != world_size()) {
     input_error(
         "{}: this run was trained by {} process(es) (global batch {} x {} = {}); resuming it with {} would change "
@@ -503,20 +612,25 @@ void Trainer::check_same_schedule(const nlohmann::json& json) const {
                    : fmt::format("`attune launch --nproc {} train --resume {}` (or torchrun with {} processes in all)",
                                  ranks, run_.path(), ranks));
   }
-  const int64_t steps = json.value("steps_per_epoch", e_.steps_per_epoch);
-  if (steps != e_.steps_per_epoch) {
+  const int64_t steps = json.value("steps_per_epoch", experiment_.steps_per_epoch);
+  if (steps != experiment_.steps_per_epoch) {
     input_error(
         "{}: this run took {} steps per epoch, but its training data now gives {}: the data changed since it "
         "started ({}); resuming would stretch or shrink its schedule. Restore the data, or start a new run",
-        run_.last_checkpoint(), steps, e_.steps_per_epoch, e_.config().data.options["train"].as<std::string>(""));
+        run_.last_checkpoint(), steps, experiment_.steps_per_epoch,
+        experiment_.config().data.options["train"].as<std::string>(""));
   }
 }
 
-int64_t Trainer::world_size() const {
-  return e_.distributed ? e_.distributed->world_size() : 1;
+int64_t Trainer::rank() const {
+  return experiment_.distributed ? experiment_.distributed->rank() : 0;
 }
 
-void Trainer::from_json(const nlohmann::json& json, State& state) {
+int64_t Trainer::world_size() const {
+  return experiment_.distributed ? experiment_.distributed->world_size() : 1;
+}
+
+void Trainer::restore_state(const nlohmann::json& json, State& state) {
   check_same_schedule(json);
   state.epoch = json.at("epoch").get<int64_t>();
   state.step = json.at("step").get<int64_t>();
@@ -542,8 +656,8 @@ void Trainer::from_json(const nlohmann::json& json, State& state) {
   state.epoch_loss_sum = json.value("epoch_loss_sum", 0.0);
   state.epoch_samples = json.value("epoch_samples", int64_t{0});
   state.epoch_loss_examples = json.value("epoch_loss_examples", state.epoch_samples);
-  state.nonfinite_steps = json.value("nonfinite_steps", nlohmann::json::array());
-  e_.schedule->load_state(json.at("scheduler"));
+  state.nonfinite_steps = json.value("nonfinite_steps", std::vector<NonfiniteStep>{});
+  experiment_.schedule->load_state(json.at("scheduler"));
 }
 
 }  // namespace attune

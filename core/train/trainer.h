@@ -2,11 +2,12 @@
 
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "core/train/experiment.h"
-#include "core/train/run_directory.h"
+#include "core/experiment/experiment.h"
+#include "core/io/run_directory.h"
 
 namespace attune {
 namespace tensorboard {
@@ -17,6 +18,48 @@ class EventWriter;
 struct MetricsRow {
   std::vector<std::pair<std::string, double>> values;
   double get(const std::string& name) const;
+};
+
+/// A step whose loss or gradient norm was NaN or Inf.
+struct NonfiniteStep {
+  int64_t epoch = 0;
+  int64_t step = 0;               // the run's optimizer step, this one included
+  int64_t batch = 0;              // the batch's number in its epoch, from 1
+  std::string what;               // "loss" or "gradient norm"
+  std::vector<int64_t> examples;  // its first examples (at most 8)
+  bool examples_more = false;     // it had more than those
+};
+void to_json(nlohmann::json& json, const NonfiniteStep& step);
+void from_json(const nlohmann::json& json, NonfiniteStep& step);
+
+/// Where a session stopped by SIGINT/SIGTERM left its run.
+struct Interruption {
+  std::string signal;
+  int64_t epoch = 0;       // the epoch it stopped in (or after, when epoch_step is 0)
+  int64_t epoch_step = 0;  // the steps of that epoch done
+  int64_t step = 0;        // the run's optimizer steps done
+};
+
+/// What a training session reports when it ends: summary.json, typed.
+struct RunSummary {
+  std::optional<MetricsRow> best;  // the best evaluation (train.early_stopping's metric); none before the first
+  std::optional<MetricsRow> last;  // the last evaluation ("final" in summary.json)
+  int64_t epochs = 0;              // completed epochs
+  int64_t steps = 0;               // optimizer steps
+  double seconds = 0.0;            // wall time, summed over the sessions of a resumed run
+  std::string device;
+  std::string blas;  // "OpenBLAS <kernels>" or "not OpenBLAS"
+  int64_t world_size = 1;
+  double samples_per_second = 0.0;
+  bool stopped_early = false;
+  bool pruned = false;
+  std::optional<Interruption> interrupted;
+  std::vector<NonfiniteStep> nonfinite_steps;  // skipped, or (the last one) the one that stopped the run
+  bool failed_nonfinite = false;
+  std::string run_dir;
+
+  /// summary.json's document.
+  nlohmann::json to_json() const;
 };
 
 /// The one training loop behind `attune train`, every sweep trial and every
@@ -40,8 +83,9 @@ class Trainer {
  public:
   Trainer(Experiment& experiment, RunDirectory run_directory);
 
-  /// Trains (or continues, with `resume`) to the end and returns summary.json.
-  nlohmann::json fit(bool resume);
+  /// Trains (or continues, with `resume`) to the end and returns what
+  /// summary.json says.
+  RunSummary fit(bool resume);
 
   /// Ends this session once `epoch` is done, leaving a run that `--resume`
   /// continues (as an interruption would).
@@ -60,24 +104,42 @@ class Trainer {
 
  private:
   struct State;
+  struct Epoch;
+  struct StepBatch;
+  struct StepLoss;
+
+  // One epoch, in the order its parts run (see train_epoch).
   void train_epoch(State& state);
+  Epoch begin_epoch(State& state);
+  StepBatch next_batch(const Epoch& epoch, int64_t step) const;
+  StepLoss forward_backward(const StepBatch& batch, std::vector<torch::Tensor>& parameters);
+  std::optional<std::string> clip_and_check(const StepLoss& loss, std::vector<torch::Tensor>& parameters) const;
+  bool optimizer_step(State& state, Epoch& epoch, const StepBatch& batch, StepLoss& loss);
+  void record_step(State& state, Epoch& epoch, const StepBatch& batch, const StepLoss& loss);
+  bool pause_on_interrupt(State& state, const Epoch& epoch, int64_t step);
+  void end_epoch(State& state, Epoch& epoch);
+
   MetricsRow evaluate_epoch(State& state);
   bool track_best(State& state, const MetricsRow& row);
   void write_metrics(const State& state) const;
-  nlohmann::json summary(const State& state) const;
-  nlohmann::json to_json(const State& state) const;
-  void from_json(const nlohmann::json& json, State& state);
+  RunSummary summary(const State& state) const;
+  /// The run's state as a checkpoint keeps it, and back.
+  nlohmann::json checkpoint_state(const State& state) const;
+  void restore_state(const nlohmann::json& json, State& state);
   /// InputError when a checkpoint's run took another global batch or another
   /// number of steps per epoch than this session would.
   void check_same_schedule(const nlohmann::json& json) const;
   int64_t world_size() const;
   void write_run_files() const;
   bool is_main() const;
-  nlohmann::json stop_mid_epoch(State& state);
+  RunSummary stop_mid_epoch(State& state);
+  void write_summary(const State& state) const;
   void write_epoch_events(tensorboard::EventWriter& events, const State& state, double samples_per_second);
   void all_reduce_gradients(const std::vector<torch::Tensor>& parameters, bool some_rank_idle);
 
-  Experiment& e_;
+  int64_t rank() const;
+
+  Experiment& experiment_;
   RunDirectory run_;
   int64_t stop_after_epoch_ = 0;
   EpochCallback on_epoch_end_;

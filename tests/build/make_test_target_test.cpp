@@ -3,33 +3,15 @@
 // find GoogleTest stops instead of leaving ctest a handful of fuzz replays to
 // pass. Real CMake and make, in folders of their own.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <string>
 
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace make_test_target_test {
 
-struct Output {
-  int exit_code = -1;
-  std::string text;  // stdout and stderr together
-};
-
-Output run_shell(const std::string& command) {
-  Output output;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return output;
-  std::array<char, 4096> buffer{};
-  size_t read = 0;
-  while ((read = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.text.append(buffer.data(), read);
-  const int status = pclose(pipe);
-  output.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return output;
-}
+using testing::run_shell;
 
 std::string cache_entry(const std::string& build_dir, const std::string& key) {
   const std::string cache = testing::read_text(build_dir + "/CMakeCache.txt");
@@ -68,5 +50,5 @@ TEST(MakeTest, ABuildAskedForTestsWithoutGoogleTestStopsWithAnError) {
       << configure.text;
 }
 
-}  // namespace
+}  // namespace make_test_target_test
 }  // namespace attune

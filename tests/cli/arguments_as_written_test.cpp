@@ -10,7 +10,7 @@
 #include "tests/support/tiny_experiment.h"
 
 namespace attune {
-namespace {
+namespace arguments_as_written_test {
 
 const std::vector<std::string> kTexts = {
     "[CLS] [SEP] [MASK] [UNK]", "[Verse 1] la la, la [Chorus]", "[a,b]", "{\"a\": 1}", "[", "]", "[]", "x [y]"};
@@ -55,5 +55,5 @@ TEST(ArgumentsAsWritten, OverridesReachTheConfigAsTheyAreWritten) {
   EXPECT_NE(lone.err.find("override `name=[`"), std::string::npos) << lone.err;
 }
 
-}  // namespace
+}  // namespace arguments_as_written_test
 }  // namespace attune

@@ -1,4 +1,4 @@
-// The bad-input table (README "Bad input, tried"): every input path of the
+// The bad-input table (docs/reliability.md, "Bad input, tried"): every input path of the
 // `attune` command given something wrong, run as a user runs it (the real
 // binary, a real file), must exit with code 2 and a message that names the
 // file, the place and what was wrong; never a crash, an abort or a hang.
@@ -12,7 +12,7 @@
 #include "tests/support/tiny_experiment.h"
 
 namespace attune::testing {
-namespace {
+namespace bad_input_test {
 
 namespace fs = std::filesystem;
 
@@ -390,7 +390,7 @@ TEST_P(BadInputTable, ExitsWithCode2AndAMessageNamingWhatWasWrong) {
   for (const auto& piece : GetParam().expected) {
     EXPECT_NE(result.err.find(piece), std::string::npos) << "expected `" << piece << "` in: " << result.err;
   }
-  // scripts/update-readme-bad-inputs.sh collects the messages for the README's table.
+  // scripts/update-readme-bad-inputs.sh collects the messages for docs/reliability.md's table.
   if (const char* table = std::getenv("ATTUNE_BAD_INPUT_TABLE")) {
     std::string message = result.err.substr(0, result.err.find('\n'));
     for (std::string::size_type at; (at = message.find(dir.path())) != std::string::npos;) {
@@ -409,5 +409,5 @@ TEST_P(BadInputTable, ExitsWithCode2AndAMessageNamingWhatWasWrong) {
 INSTANTIATE_TEST_SUITE_P(Cases, BadInputTable, ::testing::ValuesIn(cases()),
                          [](const auto& info) { return info.param.name; });
 
-}  // namespace
+}  // namespace bad_input_test
 }  // namespace attune::testing

@@ -4,12 +4,12 @@
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
 
-#include "core/train/experiment.h"
-#include "core/train/model_size.h"
+#include "core/experiment/experiment.h"
+#include "core/experiment/model_size.h"
 #include "tests/support/tiny_experiment.h"
 
 namespace attune::testing {
-namespace {
+namespace check_command_test {
 
 TEST(Check, PrintsTheModelsParameterCountAfterTheConfig) {
   TempDir dir;
@@ -53,5 +53,5 @@ TEST(Check, DoesNotJoinADataParallelJob) {
   EXPECT_NE(result.out.find("# model: transformer_classifier"), std::string::npos) << result.out;
 }
 
-}  // namespace
+}  // namespace check_command_test
 }  // namespace attune::testing

@@ -5,7 +5,7 @@
 #include "tests/support/tiny_experiment.h"
 
 namespace attune {
-namespace {
+namespace cli_test {
 
 using testing::run_attune;
 
@@ -90,5 +90,5 @@ TEST(Cli, CheckPrintsResolvedConfigWithDefaults) {
   EXPECT_NE(result.out.find("train: " + dir.file("train.tsv")), std::string::npos);  // a path made absolute
 }
 
-}  // namespace
+}  // namespace cli_test
 }  // namespace attune

@@ -9,7 +9,7 @@
 #include "tests/support/tiny_experiment.h"
 
 namespace attune::testing {
-namespace {
+namespace plot_command_test {
 
 /// The number of <polyline> elements Python's XML parser finds in `path`, or -1.
 int polylines(const std::string& path) {
@@ -49,5 +49,5 @@ TEST(PlotCommand, NamesWhatIsWrongWithTheFolder) {
       << corrupt.err;
 }
 
-}  // namespace
+}  // namespace plot_command_test
 }  // namespace attune::testing

@@ -9,7 +9,7 @@
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace schedule_command_test {
 
 // An experiment whose training file has steps_per_epoch rows (batch size 1).
 std::string write_experiment(const testing::TempDir& dir, const testing::ReferenceCase& c) {
@@ -102,5 +102,5 @@ TEST(ScheduleCommand, PlotWritesAnSvgOfTheCurve) {
   EXPECT_NE(svg.find(">group1<"), std::string::npos);  // legend
 }
 
-}  // namespace
+}  // namespace schedule_command_test
 }  // namespace attune

@@ -2,12 +2,12 @@
 // was expected, and the closest valid key.
 #include <gtest/gtest.h>
 
-#include "core/config/experiment_config.h"
 #include "core/error.h"
+#include "core/experiment/experiment_config.h"
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace config_errors_test {
 
 using testing::TempDir;
 
@@ -179,5 +179,5 @@ TEST_F(ConfigErrors, DeviceMustBeKnown) {
   EXPECT_NE(message.find("device: expected auto, cpu, cuda or cuda:N, got `gpu`"), std::string::npos) << message;
 }
 
-}  // namespace
+}  // namespace config_errors_test
 }  // namespace attune

@@ -1,12 +1,12 @@
 #include <gtest/gtest.h>
 
-#include "core/config/experiment_config.h"
 #include "core/config/overrides.h"
 #include "core/error.h"
+#include "core/experiment/experiment_config.h"
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace overrides_test {
 
 YAML::Node parse(const std::string& text) {
   return YAML::Load(text);
@@ -92,5 +92,5 @@ TEST(Overrides, ApplyThroughLoadExperimentWithPathsFromWorkingDirectory) {
   EXPECT_EQ(loaded.resolved["train"]["epochs"].as<int>(), 7);
 }
 
-}  // namespace
+}  // namespace overrides_test
 }  // namespace attune

@@ -12,7 +12,7 @@
 #include "core/error.h"
 
 namespace attune {
-namespace {
+namespace bert_tokenizer_test {
 
 using nlohmann::json;
 
@@ -253,5 +253,5 @@ TEST(BertTokenizer, CopiesAndThreadsAgree) {
   EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }
 
-}  // namespace
+}  // namespace bert_tokenizer_test
 }  // namespace attune

@@ -5,12 +5,12 @@
 #include <map>
 #include <sstream>
 
-#include "core/config/experiment_config.h"
-#include "core/data/table_reader.h"
+#include "core/experiment/experiment_config.h"
+#include "core/io/table_reader.h"
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace image_classification_test {
 
 using testing::TempDir;
 
@@ -182,7 +182,7 @@ TEST(ImageClassification, BadInputsGiveErrorsWithFileAndLine) {
 TEST(TableReader, WithoutAHeaderColumnsAreIndices) {
   TempDir dir;
   testing::write_text(dir.file("t.tsv"), "a\tb\nc\td\n");
-  const Table table = Table::read(dir.file("t.tsv"), "auto", /*has_header=*/false);
+  const Table table = Table::read(dir.file("t.tsv"), TableFormat::automatic, /*has_header=*/false);
   EXPECT_EQ(table.rows(), 2u);
   EXPECT_EQ(table.columns(), 2u);
   EXPECT_TRUE(table.header().empty());
@@ -201,5 +201,5 @@ TEST(TableReader, WithoutAHeaderColumnsAreIndices) {
   EXPECT_EQ(with_header.column("b", "label_column"), 1u);
 }
 
-}  // namespace
+}  // namespace image_classification_test
 }  // namespace attune

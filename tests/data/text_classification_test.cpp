@@ -1,11 +1,11 @@
 #include <gtest/gtest.h>
 
-#include "core/config/experiment_config.h"
-#include "core/data/table_reader.h"
+#include "core/experiment/experiment_config.h"
+#include "core/io/table_reader.h"
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace text_classification_test {
 
 using testing::TempDir;
 
@@ -126,5 +126,5 @@ TEST(TextClassification, BadFilesGiveClearErrors) {
   EXPECT_NE(error_of(dir, "train: quote.csv").find("quote.csv:2: unterminated quoted field"), std::string::npos);
 }
 
-}  // namespace
+}  // namespace text_classification_test
 }  // namespace attune

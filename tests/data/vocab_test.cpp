@@ -10,7 +10,7 @@
 #include "core/error.h"
 
 namespace attune {
-namespace {
+namespace vocab_test {
 
 namespace fs = std::filesystem;
 
@@ -116,5 +116,5 @@ TEST(Vocab, Errors) {
   EXPECT_EQ(error_of([&] { vocab.token(-1); }), "vocab.txt: token id -1 out of range [0, 1)");
 }
 
-}  // namespace
+}  // namespace vocab_test
 }  // namespace attune

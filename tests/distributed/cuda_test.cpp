@@ -14,7 +14,7 @@
 #include "tests/support/tiny_experiment.h"
 
 namespace attune {
-namespace {
+namespace cuda_test {
 
 #define ATTUNE_REQUIRE_CUDA(devices)                                                 \
   if (!torch::cuda::is_available() || torch::cuda::device_count() < (devices)) {     \
@@ -136,5 +136,5 @@ TEST(CudaDataParallel, TwoGpusWithNccl) {
   EXPECT_NE(testing::read_text(dir.file("run/summary.json")).find("\"world_size\": 2"), std::string::npos);
 }
 
-}  // namespace
+}  // namespace cuda_test
 }  // namespace attune

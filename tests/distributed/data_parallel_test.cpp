@@ -16,7 +16,7 @@
 #include "tests/support/tiny_experiment.h"
 
 namespace attune {
-namespace {
+namespace data_parallel_test {
 
 namespace fs = std::filesystem;
 
@@ -191,5 +191,5 @@ TEST(DataParallel, AnIncompleteEnvironmentIsAClearError) {
   EXPECT_NE(other.err.find("only `train` runs data-parallel"), std::string::npos) << other.err;
 }
 
-}  // namespace
+}  // namespace data_parallel_test
 }  // namespace attune

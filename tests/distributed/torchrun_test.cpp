@@ -27,7 +27,7 @@
 #include "tests/support/tiny_experiment.h"
 
 namespace attune {
-namespace {
+namespace torchrun_test {
 
 namespace fs = std::filesystem;
 
@@ -456,5 +456,5 @@ TEST(Torchrun, AStoreOrRankThatNeverComesIsNamedAfterTheTimeout) {
       << rank_one_missing.err;
 }
 
-}  // namespace
+}  // namespace torchrun_test
 }  // namespace attune

@@ -1,12 +1,12 @@
 #include <gtest/gtest.h>
 
-#include "core/train/experiment.h"
+#include "core/experiment/experiment.h"
 #include "initializers/init_rules.h"
 #include "tests/support/test_support.h"
 #include "tests/support/tiny_experiment.h"
 
 namespace attune {
-namespace {
+namespace init_rules_test {
 
 Experiment build(const testing::TempDir& dir, const std::string& init_yaml) {
   return build_experiment(load_experiment(testing::write_tiny_experiment(dir, 16, init_yaml)));
@@ -140,5 +140,5 @@ TEST(InitRules, RunWritesInitReportCsv) {
   EXPECT_NE(csv.find("\nembedding.tokens.weight,30522x16,,default,"), std::string::npos) << csv;
 }
 
-}  // namespace
+}  // namespace init_rules_test
 }  // namespace attune

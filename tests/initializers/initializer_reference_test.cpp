@@ -12,7 +12,7 @@
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace initializer_reference_test {
 
 const nlohmann::json& reference() {
   static const auto* json = new nlohmann::json(
@@ -186,5 +186,5 @@ TEST(InitializerReference, BertInitFollowsHuggingFaceConventions) {
   EXPECT_TRUE(torch::equal(beta, torch::zeros({32})));
 }
 
-}  // namespace
+}  // namespace initializer_reference_test
 }  // namespace attune

@@ -5,14 +5,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/experiment/experiment.h"
 #include "core/io/weights_file.h"
 #include "core/train/checkpoint.h"
-#include "core/train/experiment.h"
 #include "core/train/trainer.h"
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace pretrained_test {
 
 std::string fixture(const std::string& name) {
   return testing::fixtures_dir() + "/tiny_model/" + name;
@@ -156,5 +156,5 @@ TEST(Pretrained, HuggingFaceFolderReadsItsWeightsFile) {
             std::string::npos);
 }
 
-}  // namespace
+}  // namespace pretrained_test
 }  // namespace attune

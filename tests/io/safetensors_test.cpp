@@ -10,7 +10,7 @@
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace safetensors_test {
 
 using testing::TempDir;
 using testing::write_text;
@@ -196,5 +196,5 @@ TEST(Safetensors, RejectsMissingFilesAndFolders) {
   EXPECT_THROW(read_safetensors_metadata(dir.file("bad.safetensors")), InputError);
 }
 
-}  // namespace
+}  // namespace safetensors_test
 }  // namespace attune

@@ -12,7 +12,7 @@
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace sharded_weights_test {
 
 namespace fs = std::filesystem;
 
@@ -60,5 +60,5 @@ TEST(ShardedWeights, AMissingShardOrTensorIsNamed) {
   }
 }
 
-}  // namespace
+}  // namespace sharded_weights_test
 }  // namespace attune

@@ -15,7 +15,7 @@
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace torch_pickle_test {
 
 using testing::TempDir;
 using testing::write_text;
@@ -227,5 +227,5 @@ TEST(TorchPickle, RejectsMissingFilesAndFolders) {
   expect_input_error([&] { read_torch_state_dict(dir.path()); }, dir.path(), "not a regular file");
 }
 
-}  // namespace
+}  // namespace torch_pickle_test
 }  // namespace attune

@@ -7,12 +7,12 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include "core/train/experiment.h"
+#include "core/experiment/experiment.h"
 #include "core/train/trainer.h"
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace bert_test {
 
 std::string bert_tiny() {
   return testing::fixtures_dir() + "/bert-tiny";
@@ -202,5 +202,5 @@ TEST(BertClassifier, FineTuningExperimentTrainsAndItsLossFalls) {
   EXPECT_LT(losses[2], losses[1]);
 }
 
-}  // namespace
+}  // namespace bert_test
 }  // namespace attune

@@ -11,7 +11,7 @@
 #include <cmath>
 
 namespace attune {
-namespace {
+namespace dropout_test {
 
 constexpr int64_t kElements = 1 << 20;
 
@@ -85,5 +85,5 @@ TEST(Dropout, IsTheIdentityInEvaluationAndForPZero) {
   EXPECT_TRUE(torch::equal(inverted_dropout(input, 0.0, true), input));
 }
 
-}  // namespace
+}  // namespace dropout_test
 }  // namespace attune

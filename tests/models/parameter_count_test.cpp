@@ -5,14 +5,14 @@
 
 #include <limits>
 
-#include "core/config/experiment_config.h"
-#include "core/train/model_size.h"
+#include "core/experiment/experiment_config.h"
+#include "core/experiment/model_size.h"
 #include "models/model.h"
 #include "models/parameter_count.h"
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace parameter_count_test {
 
 Component<ModelKind> parse_model(const std::string& options_yaml) {
   const config::Context ctx("<test>", std::filesystem::current_path());
@@ -145,5 +145,5 @@ TEST(CountFromOptions, DataAModelCannotTakeGivesTheConstructorsError) {
   }
 }
 
-}  // namespace
+}  // namespace parameter_count_test
 }  // namespace attune

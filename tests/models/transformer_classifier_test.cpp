@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
 
-#include "core/config/experiment_config.h"
+#include "core/experiment/experiment_config.h"
 #include "models/model.h"
 
 namespace attune {
-namespace {
+namespace transformer_classifier_test {
 
 std::shared_ptr<Model> make_model(const std::string& options_yaml) {
   const config::Context ctx("<test>", std::filesystem::current_path());
@@ -81,5 +81,5 @@ TEST(TransformerClassifier, ParameterNamesFollowTheDocumentedLayout) {
   EXPECT_EQ(names, expected);
 }
 
-}  // namespace
+}  // namespace transformer_classifier_test
 }  // namespace attune

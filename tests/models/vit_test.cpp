@@ -1,11 +1,11 @@
 #include <gtest/gtest.h>
 
-#include "core/config/experiment_config.h"
+#include "core/experiment/experiment_config.h"
 #include "models/model.h"
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace vit_test {
 
 DataSpec digits_spec() {
   DataSpec spec;
@@ -154,5 +154,5 @@ TEST(Vit, OverfitsThirtyTwoDigits) {
   EXPECT_EQ(accuracy, 1.0) << "after " << steps << " steps";
 }
 
-}  // namespace
+}  // namespace vit_test
 }  // namespace attune

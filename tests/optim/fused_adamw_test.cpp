@@ -11,7 +11,7 @@
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace fused_adamw_test {
 
 const nlohmann::json& reference() {
   static const auto* json = new nlohmann::json(
@@ -112,5 +112,5 @@ TEST(FusedAdamW, ItsCheckpointResumesInLibTorchsAdamWAndBack) {
   }
 }
 
-}  // namespace
+}  // namespace fused_adamw_test
 }  // namespace attune

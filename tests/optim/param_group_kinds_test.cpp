@@ -7,11 +7,11 @@
 
 #include <set>
 
-#include "core/train/experiment.h"
+#include "core/experiment/experiment.h"
 #include "tests/support/tiny_experiment.h"
 
 namespace attune {
-namespace {
+namespace param_group_kinds_test {
 
 std::string bert_experiment(const testing::TempDir& dir, const std::string& param_groups) {
   const std::string bert = testing::fixtures_dir() + "/bert-tiny";
@@ -110,5 +110,5 @@ TEST(ParamGroupKinds, AGroupSelectingNothingNamesWhy) {
   EXPECT_NE(neither.err.find("by `match` (name globs), `kind`, or both"), std::string::npos) << neither.err;
 }
 
-}  // namespace
+}  // namespace param_group_kinds_test
 }  // namespace attune

@@ -5,7 +5,7 @@
 #include "core/plot/svg_heatmap.h"
 
 namespace attune {
-namespace {
+namespace svg_heatmap_test {
 
 size_t count(const std::string& text, const std::string& part) {
   size_t n = 0;
@@ -32,5 +32,5 @@ TEST(SvgHeatmap, ColoursEachValueAndLabelsEmptyCells) {
   EXPECT_NE(svg.find("fill=\"#fde725\""), std::string::npos) << svg;
 }
 
-}  // namespace
+}  // namespace svg_heatmap_test
 }  // namespace attune

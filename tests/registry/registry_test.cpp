@@ -8,7 +8,7 @@
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace registry_test {
 
 /// (kind heading, name) of every ATTUNE_REGISTER_<KIND>("name", ...) in the
 /// sources: found by reading the code, not by asking the registry.
@@ -166,5 +166,5 @@ TEST_F(Plugins, PluginGivenOnCommandLine) {
   EXPECT_NE(result.out.find("4,0.4"), std::string::npos) << result.out;
 }
 
-}  // namespace
+}  // namespace registry_test
 }  // namespace attune

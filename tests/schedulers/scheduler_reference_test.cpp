@@ -13,7 +13,7 @@
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace scheduler_reference_test {
 
 using testing::ReferenceCase;
 
@@ -85,11 +85,11 @@ TEST_P(SchedulerReference, ResumedScheduleContinuesTheSameSequence) {
   }
 }
 
-}  // namespace
+}  // namespace scheduler_reference_test
 }  // namespace attune
 
 namespace attune {
-namespace {
+namespace scheduler_reference_test {
 
 // one_cycle's length defaults to the run's; a run resumed where the run's
 // length is computed otherwise (a changed training set, other ranks) still
@@ -127,5 +127,5 @@ TEST(SchedulerResume, OneCycleKeepsTheTotalStepsItStartedWith) {
   EXPECT_GE(cases, 3);
 }
 
-}  // namespace
+}  // namespace scheduler_reference_test
 }  // namespace attune

@@ -13,7 +13,7 @@
 #include "tests/support/tiny_experiment.h"
 
 namespace attune {
-namespace {
+namespace warmup_every_scheduler_test {
 
 // The options each needs besides warmup_steps: its required keys, and
 // lengths that fit a run of 2 epochs x 4 steps.
@@ -91,5 +91,5 @@ TEST_P(WarmupEveryScheduler, TrainsAWholeRunWithAWarmup) {
 INSTANTIATE_TEST_SUITE_P(BuiltIn, WarmupEveryScheduler, ::testing::ValuesIn(built_in_schedulers()),
                          [](const auto& info) { return info.param; });
 
-}  // namespace
+}  // namespace warmup_every_scheduler_test
 }  // namespace attune

@@ -7,7 +7,9 @@
 #include <signal.h>
 #include <yaml-cpp/yaml.h>
 
+#include <array>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -141,6 +143,18 @@ CommandResult run_attune(const std::vector<std::string>& args, const std::string
   result.exit_code = wait_attune(pid);
   result.out = read_text(out_path);
   result.err = read_text(err_path);
+  return result;
+}
+
+ShellResult run_shell(const std::string& command) {
+  ShellResult result;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer{};
+  size_t read = 0;
+  while ((read = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.text.append(buffer.data(), read);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
 }
 

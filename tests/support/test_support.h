@@ -61,6 +61,14 @@ int wait_attune(int pid);
 /// still ran. A bound on a hang, not a speed.
 std::optional<int> wait_for_exit(int pid, double seconds);
 
+/// Output of a shell command line: its exit code and stdout and stderr together.
+struct ShellResult {
+  int exit_code = -1;
+  std::string text;
+};
+/// Runs `command` with /bin/sh.
+ShellResult run_shell(const std::string& command);
+
 /// Sets `train.epochs` in a run folder's config.yaml, so that `--resume`
 /// has epochs left to train.
 void set_train_epochs(const std::string& run_dir, int64_t epochs);

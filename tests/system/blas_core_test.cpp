@@ -13,7 +13,7 @@
 #include "tests/support/tiny_experiment.h"
 
 namespace attune {
-namespace {
+namespace blas_core_test {
 
 std::string blas_of_a_run(const std::vector<std::string>& env) {
   testing::TempDir dir;
@@ -38,5 +38,5 @@ TEST(BlasCore, AUsersOwnCoreTypeIsKept) {
   EXPECT_EQ(blas_of_a_run({"OPENBLAS_CORETYPE=Haswell"}), "OpenBLAS Haswell");
 }
 
-}  // namespace
+}  // namespace blas_core_test
 }  // namespace attune

@@ -10,7 +10,7 @@
 #include "tests/support/test_support.h"
 
 namespace attune {
-namespace {
+namespace memory_test {
 
 namespace fs = std::filesystem;
 
@@ -105,5 +105,5 @@ TEST(FormatBytes, UsesBinaryUnits) {
   EXPECT_EQ(format_bytes(int64_t{3} << 60), "3.0 EiB");
 }
 
-}  // namespace
+}  // namespace memory_test
 }  // namespace attune

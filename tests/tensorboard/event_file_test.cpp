@@ -15,7 +15,7 @@
 #include "tests/support/tiny_experiment.h"
 
 namespace attune::testing {
-namespace {
+namespace event_file_test {
 
 namespace tb = attune::tensorboard;
 
@@ -153,5 +153,5 @@ TEST(EventFile, ATrainingRunLogsItsMetricsRowsAndConfig) {
   EXPECT_EQ(scalars["train/samples_per_second"].size(), 3u);
 }
 
-}  // namespace
+}  // namespace event_file_test
 }  // namespace attune::testing

@@ -7,7 +7,7 @@
 #include "tests/support/tiny_experiment.h"
 
 namespace attune {
-namespace {
+namespace autocast_test {
 
 TEST(Autocast, MatmulsRunInBfloat16InsideTheGuardOnly) {
   const auto a = torch::rand({4, 8}), b = torch::rand({8, 3});
@@ -40,5 +40,5 @@ TEST(Autocast, Bf16RunTrainsWithFloat32WeightsAndFiniteLosses) {
   EXPECT_NE(bad.err.find("precision"), std::string::npos) << bad.err;
 }
 
-}  // namespace
+}  // namespace autocast_test
 }  // namespace attune

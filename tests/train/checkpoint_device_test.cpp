@@ -12,7 +12,7 @@
 #include "tests/support/tiny_experiment.h"
 
 namespace attune {
-namespace {
+namespace checkpoint_device_test {
 
 namespace fs = std::filesystem;
 using testing::read_text;
@@ -86,5 +86,5 @@ TEST_F(CheckpointDevice, PretrainedInitReadsAGpuCheckpoint) {
   EXPECT_EQ(init_report(dir_.file("gpu1")), cpu);
 }
 
-}  // namespace
+}  // namespace checkpoint_device_test
 }  // namespace attune

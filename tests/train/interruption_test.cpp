@@ -14,7 +14,7 @@
 #include "tests/support/tiny_experiment.h"
 
 namespace attune::testing {
-namespace {
+namespace interruption_test {
 
 namespace fs = std::filesystem;
 
@@ -151,5 +151,5 @@ TEST(Interruption, SkipNonfiniteSkipsThoseStepsAndRecordsThem) {
   EXPECT_NE(run.err.find("step skipped"), std::string::npos);
 }
 
-}  // namespace
+}  // namespace interruption_test
 }  // namespace attune::testing

@@ -12,7 +12,7 @@
 #include "tests/support/tiny_experiment.h"
 
 namespace attune {
-namespace {
+namespace metric_direction_test {
 
 using testing::read_text;
 using testing::run_attune;
@@ -142,5 +142,5 @@ TEST(MetricDirection, ReduceOnPlateauWithWarmupTrainsToTheEndAsPyTorch) {
   }
 }
 
-}  // namespace
+}  // namespace metric_direction_test
 }  // namespace attune

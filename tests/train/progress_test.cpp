@@ -6,7 +6,7 @@
 #include "core/train/progress.h"
 
 namespace attune {
-namespace {
+namespace progress_test {
 
 TEST(ProgressEta, FirstEpochExtrapolatesItsOwnPace) {
   // Epoch 1 of 3, 10 steps each: 5 steps in 10 s is 2 s a step, so 5 steps
@@ -37,5 +37,5 @@ TEST(ProgressEta, ClockTextRoundsAndShowsHoursFromAnHourOn) {
   EXPECT_EQ(clock_text(90061.0), "25:01:01");
 }
 
-}  // namespace
+}  // namespace progress_test
 }  // namespace attune

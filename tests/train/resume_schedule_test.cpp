@@ -10,7 +10,7 @@
 #include "tests/support/tiny_experiment.h"
 
 namespace attune {
-namespace {
+namespace resume_schedule_test {
 
 using testing::read_text;
 using testing::run_attune;
@@ -51,5 +51,5 @@ TEST(ResumeSchedule, ADataSetOfAnotherSizeIsRefused) {
       << resumed.err;
 }
 
-}  // namespace
+}  // namespace resume_schedule_test
 }  // namespace attune

@@ -12,7 +12,7 @@
 #include "tests/support/tiny_experiment.h"
 
 namespace attune {
-namespace {
+namespace skipped_steps_loss_test {
 
 TEST(SkippedSteps, LeaveTheTrainLossDenominatorToo) {
   testing::TempDir dir;
@@ -46,5 +46,5 @@ TEST(SkippedSteps, LeaveTheTrainLossDenominatorToo) {
   if (skipped[2] == 4) EXPECT_EQ(train_loss[1], "nan");
 }
 
-}  // namespace
+}  // namespace skipped_steps_loss_test
 }  // namespace attune

@@ -5,7 +5,7 @@
 #include "tests/support/tiny_experiment.h"
 
 namespace attune {
-namespace {
+namespace trainer_test {
 
 using testing::TempDir;
 
@@ -13,7 +13,7 @@ nlohmann::json train(const std::string& yaml, const std::string& run_dir,
                      const std::vector<std::string>& overrides = {}) {
   Experiment experiment = build_experiment(load_experiment(yaml, overrides));
   Trainer trainer(experiment, RunDirectory(run_dir));
-  return trainer.fit(/*resume=*/false);
+  return trainer.fit(/*resume=*/false).to_json();
 }
 
 TEST(Trainer, OverfitsATinyBatch) {
@@ -111,5 +111,5 @@ TEST(Trainer, RefusesToOverwriteARun) {
   }
 }
 
-}  // namespace
+}  // namespace trainer_test
 }  // namespace attune
