@@ -1,6 +1,7 @@
 // `kaiming_uniform`, `kaiming_normal`: He et al. (2015), through torch::nn::init.
 #include <torch/nn/init.h>
 
+#include "initializers/gain.h"
 #include "initializers/initializer.h"
 
 namespace attune {
@@ -13,45 +14,22 @@ const config::EnumNames<FanMode>& enum_names(FanMode) {
   return names;
 }
 
-/// The nonlinearities torch::nn::init's Kaiming initializers take (those of
-/// `gain`, less selu).
-enum class KaimingNonlinearity {
-  linear,
-  conv1d,
-  conv2d,
-  conv3d,
-  conv_transpose1d,
-  conv_transpose2d,
-  conv_transpose3d,
-  sigmoid,
-  tanh,
-  relu,
-  leaky_relu
-};
-const config::EnumNames<KaimingNonlinearity>& enum_names(KaimingNonlinearity) {
-  using N = KaimingNonlinearity;
-  static const config::EnumNames<N> names = {{N::linear, "linear"},
-                                             {N::conv1d, "conv1d"},
-                                             {N::conv2d, "conv2d"},
-                                             {N::conv3d, "conv3d"},
-                                             {N::conv_transpose1d, "conv_transpose1d"},
-                                             {N::conv_transpose2d, "conv_transpose2d"},
-                                             {N::conv_transpose3d, "conv_transpose3d"},
-                                             {N::sigmoid, "sigmoid"},
-                                             {N::tanh, "tanh"},
-                                             {N::relu, "relu"},
-                                             {N::leaky_relu, "leaky_relu"}};
-  return names;
-}
-
 struct KaimingOptions {
   double a = 0.0;
   FanMode mode = FanMode::fan_in;
-  KaimingNonlinearity nonlinearity = KaimingNonlinearity::leaky_relu;
+  Nonlinearity nonlinearity = Nonlinearity::leaky_relu;
   static void declare(config::Schema<KaimingOptions>& s) {
     s.field("a", &KaimingOptions::a, "negative slope of the rectifier after this layer (leaky_relu)").at_least(0);
     s.field("mode", &KaimingOptions::mode, "preserve the variance of the forward (`fan_in`) or backward pass");
-    s.field("nonlinearity", &KaimingOptions::nonlinearity, "the nonlinearity after this layer");
+    s.field("nonlinearity", &KaimingOptions::nonlinearity,
+            "the nonlinearity after this layer (any of gain's but selu)");
+    // LibTorch's Kaiming initializers take every nonlinearity calculate_gain knows but selu.
+    s.check("nonlinearity", [](const KaimingOptions& o) -> std::string {
+      return o.nonlinearity == Nonlinearity::selu
+                 ? "`selu` is not a nonlinearity LibTorch's kaiming initializers take; use `gain` with an initializer "
+                   "such as xavier_normal, or another nonlinearity"
+                 : "";
+    });
   }
 };
 
@@ -65,8 +43,8 @@ torch::nn::init::FanModeType fan_mode(FanMode mode) {
   return torch::kFanIn;
 }
 
-torch::nn::init::NonlinearityType nonlinearity(KaimingNonlinearity name) {
-  using N = KaimingNonlinearity;
+torch::nn::init::NonlinearityType nonlinearity(Nonlinearity name) {
+  using N = Nonlinearity;
   switch (name) {
     case N::linear:
       return torch::kLinear;
@@ -89,6 +67,7 @@ torch::nn::init::NonlinearityType nonlinearity(KaimingNonlinearity name) {
     case N::relu:
       return torch::kReLU;
     case N::leaky_relu:
+    case N::selu:  // refused by the options' check
       return torch::kLeakyReLU;
   }
   return torch::kLeakyReLU;
