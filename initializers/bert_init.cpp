@@ -3,6 +3,7 @@
 // an embedding's padding row 0.
 #include <torch/nn/init.h>
 
+#include "core/text/text_fields.h"
 #include "initializers/initializer.h"
 
 namespace attune {
@@ -14,10 +15,6 @@ struct BertInitOptions {
     s.field("initializer_range", &BertInitOptions::initializer_range, "std of the normal weights").greater_than(0);
   }
 };
-
-bool ends_with(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 class BertInitializer : public Initializer {
  public:

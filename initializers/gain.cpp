@@ -8,57 +8,51 @@
 
 namespace attune {
 
-namespace {
-
-std::optional<Nonlinearity> nonlinearity_named(const std::string& name) {
-  for (const auto& [value, text] : enum_names(Nonlinearity{})) {
-    if (text == name) return value;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
 const std::vector<std::string>& gain_names() {
   static const std::vector<std::string> names = config::enum_choices<Nonlinearity>();
   return names;
 }
 
-double calculate_gain(Nonlinearity nonlinearity, double param) {
-  namespace init = torch::nn::init;
+std::optional<torch::nn::init::NonlinearityType> torch_nonlinearity(Nonlinearity nonlinearity) {
   using N = Nonlinearity;
   switch (nonlinearity) {
     case N::linear:
-      return init::calculate_gain(torch::kLinear);
+      return torch::kLinear;
     case N::conv1d:
-      return init::calculate_gain(torch::kConv1D);
+      return torch::kConv1D;
     case N::conv2d:
-      return init::calculate_gain(torch::kConv2D);
+      return torch::kConv2D;
     case N::conv3d:
-      return init::calculate_gain(torch::kConv3D);
+      return torch::kConv3D;
     case N::conv_transpose1d:
-      return init::calculate_gain(torch::kConvTranspose1D);
+      return torch::kConvTranspose1D;
     case N::conv_transpose2d:
-      return init::calculate_gain(torch::kConvTranspose2D);
+      return torch::kConvTranspose2D;
     case N::conv_transpose3d:
-      return init::calculate_gain(torch::kConvTranspose3D);
+      return torch::kConvTranspose3D;
     case N::sigmoid:
-      return init::calculate_gain(torch::kSigmoid);
+      return torch::kSigmoid;
     case N::tanh:
-      return init::calculate_gain(torch::kTanh);
+      return torch::kTanh;
     case N::relu:
-      return init::calculate_gain(torch::kReLU);
+      return torch::kReLU;
     case N::leaky_relu:
-      return init::calculate_gain(torch::kLeakyReLU, param);
+      return torch::kLeakyReLU;
     case N::selu:
-      // LibTorch 1.13 lacks SELU; PyTorch's Python gives 3/4 (Klambauer et al.).
-      return 3.0 / 4;
+      break;
   }
-  return 1.0;
+  return std::nullopt;
+}
+
+double calculate_gain(Nonlinearity nonlinearity, double param) {
+  const auto type = torch_nonlinearity(nonlinearity);
+  // LibTorch 1.13 lacks SELU; PyTorch's Python gives 3/4 (Klambauer et al.).
+  if (!type) return 3.0 / 4;
+  return torch::nn::init::calculate_gain(*type, param);
 }
 
 std::optional<double> calculate_gain(const std::string& name, double param) {
-  const auto nonlinearity = nonlinearity_named(name);
+  const auto nonlinearity = config::enum_named<Nonlinearity>(name);
   if (!nonlinearity) return std::nullopt;
   return calculate_gain(*nonlinearity, param);
 }
@@ -71,7 +65,7 @@ Gain Codec<Gain>::parse(const YAML::Node& node, const Context& ctx) {
   if (node.IsScalar()) {
     const std::string& text = node.Scalar();
     if (!text.empty() && (std::isalpha(static_cast<unsigned char>(text[0])) || text[0] == '_')) {
-      const auto nonlinearity = nonlinearity_named(text);
+      const auto nonlinearity = enum_named<Nonlinearity>(text);
       if (!nonlinearity) {
         ctx.fail(node, fmt::format("unknown nonlinearity `{}`{}", text, did_you_mean(text, gain_names())),
                  fmt::format("; a gain is a number or one of {}", quoted_list(gain_names())));

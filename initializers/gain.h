@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <torch/nn/init.h>
+
 #include "core/config/codec.h"
 
 namespace attune {
@@ -46,6 +48,10 @@ struct Gain {
   double value = 1.0;
   std::optional<Nonlinearity> name;  // the nonlinearity it came from, if any
 };
+
+/// LibTorch's name for a nonlinearity; none for selu, which LibTorch 1.13's
+/// torch::nn::init does not know.
+std::optional<torch::nn::init::NonlinearityType> torch_nonlinearity(Nonlinearity nonlinearity);
 
 /// PyTorch's calculate_gain for `nonlinearity` (leaky_relu with `param` as its
 /// negative slope).

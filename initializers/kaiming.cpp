@@ -25,7 +25,7 @@ struct KaimingOptions {
             "the nonlinearity after this layer (any of gain's but selu)");
     // LibTorch's Kaiming initializers take every nonlinearity calculate_gain knows but selu.
     s.check("nonlinearity", [](const KaimingOptions& o) -> std::string {
-      return o.nonlinearity == Nonlinearity::selu
+      return !torch_nonlinearity(o.nonlinearity)
                  ? "`selu` is not a nonlinearity LibTorch's kaiming initializers take; use `gain` with an initializer "
                    "such as xavier_normal, or another nonlinearity"
                  : "";
@@ -43,36 +43,6 @@ torch::nn::init::FanModeType fan_mode(FanMode mode) {
   return torch::kFanIn;
 }
 
-torch::nn::init::NonlinearityType nonlinearity(Nonlinearity name) {
-  using N = Nonlinearity;
-  switch (name) {
-    case N::linear:
-      return torch::kLinear;
-    case N::conv1d:
-      return torch::kConv1D;
-    case N::conv2d:
-      return torch::kConv2D;
-    case N::conv3d:
-      return torch::kConv3D;
-    case N::conv_transpose1d:
-      return torch::kConvTranspose1D;
-    case N::conv_transpose2d:
-      return torch::kConvTranspose2D;
-    case N::conv_transpose3d:
-      return torch::kConvTranspose3D;
-    case N::sigmoid:
-      return torch::kSigmoid;
-    case N::tanh:
-      return torch::kTanh;
-    case N::relu:
-      return torch::kReLU;
-    case N::leaky_relu:
-    case N::selu:  // refused by the options' check
-      return torch::kLeakyReLU;
-  }
-  return torch::kLeakyReLU;
-}
-
 template <bool kNormal>
 class KaimingInitializer : public Initializer {
  public:
@@ -82,9 +52,9 @@ class KaimingInitializer : public Initializer {
     require_matrix(param, info, kNormal ? "kaiming_normal" : "kaiming_uniform");
     const torch::nn::init::FanModeType mode = fan_mode(options_.mode);
     if constexpr (kNormal) {
-      torch::nn::init::kaiming_normal_(param, options_.a, mode, nonlinearity(options_.nonlinearity));
+      torch::nn::init::kaiming_normal_(param, options_.a, mode, *torch_nonlinearity(options_.nonlinearity));
     } else {
-      torch::nn::init::kaiming_uniform_(param, options_.a, mode, nonlinearity(options_.nonlinearity));
+      torch::nn::init::kaiming_uniform_(param, options_.a, mode, *torch_nonlinearity(options_.nonlinearity));
     }
     return true;
   }

@@ -137,6 +137,15 @@ std::vector<std::string> enum_choices() {
   return names;
 }
 
+/// The value of enum E whose YAML name is `text`, if there is one.
+template <class E>
+std::optional<E> enum_named(const std::string& text) {
+  for (const auto& [value, name] : enum_names(E{})) {
+    if (name == text) return value;
+  }
+  return std::nullopt;
+}
+
 /// The YAML name of an enum value.
 template <class E>
 const std::string& name_of(E value) {
@@ -157,9 +166,7 @@ template <class E>
 struct Codec<E, std::enable_if_t<std::is_enum_v<E> && has_enum_names<E>::value>> {
   static E parse(const YAML::Node& n, const Context& c) {
     const std::string text = parse_string(n, c);
-    for (const auto& [value, name] : enum_names(E{})) {
-      if (name == text) return value;
-    }
+    if (const auto value = enum_named<E>(text)) return *value;
     detail::check_choice(text, enum_choices<E>(), n, c);  // throws: not a name
     return E{};
   }

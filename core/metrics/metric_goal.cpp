@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/metrics/metric_names.h"
+#include "core/text/text_fields.h"
 
 namespace attune {
 
@@ -13,8 +14,7 @@ const std::vector<std::string>& ranked_metric_names() {
 
 MetricGoal metric_goal(const std::string& metric) {
   const std::string suffix = "_loss";
-  const bool loss = metric == "loss" || (metric.size() > suffix.size() &&
-                                         metric.compare(metric.size() - suffix.size(), suffix.size(), suffix) == 0);
+  const bool loss = metric == "loss" || (metric.size() > suffix.size() && ends_with(metric, suffix));
   return loss ? MetricGoal::minimize : MetricGoal::maximize;
 }
 

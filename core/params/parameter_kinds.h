@@ -84,9 +84,7 @@ struct Codec<ParamKinds> {
 
  private:
   static ParamKind kind_named(const std::string& name, const YAML::Node& node, const Context& ctx) {
-    for (const auto& [kind, text] : enum_names(ParamKind{})) {
-      if (text == name) return kind;
-    }
+    if (const auto kind = enum_named<ParamKind>(name)) return *kind;
     detail::check_choice(name, enum_choices<ParamKind>(), node, ctx);  // throws: not a kind
     return ParamKind{};
   }

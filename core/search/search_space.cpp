@@ -10,9 +10,7 @@ namespace {
 /// The distribution `kind` names; fails naming the known ones otherwise.
 Distribution parse_distribution(const YAML::Node& kind, const Context& at) {
   const std::string name = parse_string(kind, at);
-  for (const auto& [value, text] : enum_names(Distribution{})) {
-    if (text == name) return value;
-  }
+  if (const auto value = enum_named<Distribution>(name)) return *value;
   const std::vector<std::string> kinds = enum_choices<Distribution>();
   at.fail(kind, fmt::format("unknown distribution `{}`{}", name, did_you_mean(name, kinds)),
           "; one of " + quoted_list(kinds));

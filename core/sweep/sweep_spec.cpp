@@ -7,6 +7,7 @@
 
 #include "core/config/overrides.h"
 #include "core/io/atomic_file.h"
+#include "core/text/text_fields.h"
 
 namespace attune {
 namespace {
@@ -17,10 +18,6 @@ std::vector<std::string> section_keys(const std::string& section) {
   if (section == "optimizer") return config::Schema<OptimizerConfig>::instance().keys();
   if (section.rfind("init.", 0) == 0) return config::Schema<InitRule>::instance().keys();
   return {"type"};
-}
-
-bool starts_with(const std::string& text, const std::string& prefix) {
-  return text.rfind(prefix, 0) == 0;
 }
 
 // Every leaf of `node` as (dotted key, value in YAML flow style); list items
@@ -43,8 +40,7 @@ void flatten(const YAML::Node& node, const std::string& key, nlohmann::ordered_j
 bool replaced_by_search(const std::string& key, const std::string& searched) {
   if (key == searched || starts_with(key, searched + ".")) return true;
   const std::string suffix = ".type";
-  if (searched.size() <= suffix.size() || searched.compare(searched.size() - suffix.size(), suffix.size(), suffix) != 0)
-    return false;
+  if (searched.size() <= suffix.size() || !ends_with(searched, suffix)) return false;
   const std::string section = searched.substr(0, searched.size() - suffix.size());
   if (!starts_with(key, section + ".")) return false;
   const std::string option = key.substr(section.size() + 1, key.find('.', section.size() + 1) - section.size() - 1);
@@ -104,7 +100,7 @@ YAML::Node load_root(const SweepSpec& spec, config::OverrideMap& overrides) {
 void apply_search_value(YAML::Node& root, const std::string& key, const YAML::Node& value, const std::string& text,
                         config::OverrideMap& overrides) {
   const std::string suffix = ".type";
-  if (key.size() <= suffix.size() || key.compare(key.size() - suffix.size(), suffix.size(), suffix) != 0) {
+  if (key.size() <= suffix.size() || !ends_with(key, suffix)) {
     config::apply_override(root, key, YAML::Clone(value), text, overrides);
     return;
   }

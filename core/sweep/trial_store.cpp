@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/sweep/postgres_trial_store.h"
 #include "core/sweep/sqlite_trial_store.h"
+#include "core/text/text_fields.h"
 
 namespace attune {
 
@@ -33,10 +34,6 @@ TrialStatus trial_status_from_string(const std::string& text) {
 }
 
 namespace {
-
-bool starts_with(const std::string& text, const std::string& prefix) {
-  return text.rfind(prefix, 0) == 0;
-}
 
 /// The scheme of `url` ("mysql" in mysql://...), or "" for a plain path.
 std::string scheme_of(const std::string& url) {

@@ -550,7 +550,8 @@ RunSummary Trainer::summary(const State& state) const {
   summary.steps = state.step;
   summary.seconds = state.total_seconds;
   summary.device = experiment_.device.str();
-  summary.blas = openblas_core().empty() ? "not OpenBLAS" : "OpenBLAS " + openblas_core();
+  const std::string blas_core = openblas_core();
+  summary.blas = blas_core.empty() ? "not OpenBLAS" : "OpenBLAS " + blas_core;
   summary.world_size = world_size();
   summary.samples_per_second =
       state.train_seconds > 0 ? static_cast<double>(state.train_samples) / state.train_seconds : 0.0;
