@@ -224,8 +224,51 @@ def bench_sweep_overhead(build, repeats, work):
             "checks": {"sweep overhead < 5%": overhead < 0.05}}
 
 
+def bench_predict(build, repeats, work):
+    """`attune predict` on SST-2's 872 dev sentences with a demo-sized model
+    (trained briefly here), end to end as a process: load, read, tokenize,
+    forward, write TSV rows; against a Python loop over the same model exported
+    with `attune export --to torchscript` (torch.jit.load), given the token ids
+    ready-made, in the same batches."""
+    attune = os.path.join(build, "attune")
+    demo = os.path.join(ROOT, "experiments", "sst2_transformer.yaml")
+    dev = os.path.join(ROOT, "data", "sst2", "dev.tsv")
+    run_dir = os.path.join(work, "predict_run")
+    if not os.path.exists(os.path.join(run_dir, "checkpoints", "best.pt")):
+        subprocess.run(["rm", "-rf", run_dir])
+        subprocess.run([attune, "train", demo, f"data.train={demo_subset(work, 2000)}", "train.epochs=1",
+                        "train.progress=none", "--run-dir", run_dir], check=True, capture_output=True)
+    model = os.path.join(work, "predict_model.pt")
+    subprocess.run([attune, "export", run_dir, "--to", "torchscript", model], check=True, capture_output=True)
+    with open(dev) as f:
+        header = f.readline().rstrip("\n").split("\t")
+        texts = [line.rstrip("\n").split("\t")[header.index("sentence")] for line in f]
+    texts_path, tokens_path = os.path.join(work, "dev_texts.json"), os.path.join(work, "dev_tokens.json")
+    json.dump(texts, open(texts_path, "w"))
+    vocab = os.path.join(ROOT, "data", "vocab", "bert-base-uncased.txt")
+    tokens = subprocess.run([attune, "tokenize", "--vocab", vocab, "--max-length", "64", "--input", texts_path],
+                            check=True, capture_output=True, text=True).stdout
+    open(tokens_path, "w").write(tokens)
+    batch = 256  # train.eval_batch_size, attune predict's default
+    runs = {"attune": [], "python": []}
+    for _ in range(repeats):
+        _, seconds, _ = run_measured([attune, "predict", run_dir, "--data", dev, "--device", "cpu"])
+        runs["attune"].append(len(texts) / seconds)
+        out, _, _ = run_measured([PYTHON, os.path.join(HERE, "python_predict.py"), model, tokens_path, str(batch), "0"])
+        python = json_lines(out)[0]
+        runs["python"].append(python["sentences"] / python["seconds"])
+    medians = {k: statistics.median(v) for k, v in runs.items()}
+    ratio = medians["attune"] / medians["python"]
+    return {"name": "predict", "unit": "sentences/s (median)", "runs": runs, "median": medians, "ratio": ratio,
+            "rows": [("attune predict sentences/s (whole process)", f"{medians['attune']:.0f}"),
+                     ("python torch.jit loop sentences/s", f"{medians['python']:.0f}"),
+                     ("ratio attune / python", f"{ratio:.2f}")],
+            "checks": {"attune predict / python torchscript >= 1.0": ratio >= 1.0}}
+
+
 BENCHMARKS = {"train_throughput": bench_train_throughput, "encoder_stack": bench_encoder_stack,
-              "data_prep": bench_data_prep, "sweep_overhead": bench_sweep_overhead, "bert_load": bench_bert_load}
+              "data_prep": bench_data_prep, "sweep_overhead": bench_sweep_overhead, "bert_load": bench_bert_load,
+              "predict": bench_predict}
 
 
 def fitting_blas_kernels():

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "models/attention.h"
+#include "models/torchscript_source.h"
 
 namespace attune {
 
@@ -130,6 +131,62 @@ BertModelImpl::Output BertModelImpl::forward(const torch::Tensor& input_ids, con
   const auto mask = attention_mask.defined() ? attention_mask : torch::ones_like(input_ids);
   hidden = encoder(hidden, additive_padding_mask(mask, hidden.scalar_type()));
   return {hidden, torch::tanh(pooler(hidden.select(1, 0)))};
+}
+
+BertScript bert_script(const BertConfig& c, const std::string& prefix) {
+  using script::number;
+  const int64_t head_size = c.hidden_size / c.num_attention_heads;
+  const std::string norm = fmt::format("[{}]", c.hidden_size), eps = number(c.layer_norm_eps);
+  std::string activation = "torch.gelu(x)";
+  if (c.hidden_act == "relu") activation = "torch.relu(x)";
+  if (c.hidden_act == "gelu_new") {
+    activation =
+        "0.5 * x * (1.0 + torch.tanh(" + number(std::sqrt(2.0 / M_PI)) + " * (x + 0.044715 * torch.pow(x, 3.0))))";
+  }
+  BertScript result;
+  result.methods += script::method("split_heads(self, x: Tensor) -> Tensor",
+                                   {fmt::format("return x.view(x.size(0), x.size(1), {}, {}).permute(0, 2, 1, 3)",
+                                                c.num_attention_heads, head_size)});
+  result.methods += script::method("bert_activation(self, x: Tensor) -> Tensor", {"return " + activation});
+  result.methods += script::method(
+      "bert_layer(self, h: Tensor, mask: Tensor, qw: Tensor, qb: Tensor, kw: Tensor, kb: Tensor, vw: Tensor, "
+      "vb: Tensor, aw: Tensor, ab: Tensor, an_w: Tensor, an_b: Tensor, iw: Tensor, ib: Tensor, ow: Tensor, "
+      "ob: Tensor, on_w: Tensor, on_b: Tensor) -> Tensor",
+      {"q = self.split_heads(torch.linear(h, qw, qb))", "k = self.split_heads(torch.linear(h, kw, kb))",
+       "v = self.split_heads(torch.linear(h, vw, vb))",
+       "scores = torch.matmul(q, k.transpose(-1, -2)) / " + number(std::sqrt(static_cast<double>(head_size))),
+       "scores = scores + mask", "probs = torch.softmax(scores, -1)",
+       "context = torch.matmul(probs, v).permute(0, 2, 1, 3).contiguous()",
+       fmt::format("context = context.view(context.size(0), context.size(1), {})", c.num_attention_heads * head_size),
+       fmt::format("attended = torch.layer_norm(torch.linear(context, aw, ab) + h, {}, an_w, an_b, {})", norm, eps),
+       "inner = self.bert_activation(torch.linear(attended, iw, ib))",
+       fmt::format("return torch.layer_norm(torch.linear(inner, ow, ob) + attended, {}, on_w, on_b, {})", norm, eps)});
+  const std::string e = prefix + "embeddings.";
+  result.statements = {
+      fmt::format("x = torch.embedding({}, input_ids, {}, False, False) + torch.embedding({}, token_type_ids, -1, "
+                  "False, False) + {}.narrow(0, 0, input_ids.size(1)).unsqueeze(0)",
+                  script::attribute(e + "word_embeddings.weight"), c.pad_token_id,
+                  script::attribute(e + "token_type_embeddings.weight"),
+                  script::attribute(e + "position_embeddings.weight")),
+      fmt::format("x = torch.layer_norm(x, {}, {}, {})", norm,
+                  script::attributes(e, {"LayerNorm.weight", "LayerNorm.bias"}), eps),
+      "mask = (1.0 - attention_mask.type_as(x).unsqueeze(1).unsqueeze(2)) * " +
+          number(std::numeric_limits<float>::lowest())};
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
+    result.statements.push_back(
+        "x = self.bert_layer(x, mask, " +
+        script::attributes(
+            fmt::format("{}encoder.layer.{}.", prefix, i),
+            {"attention.self.query.weight", "attention.self.query.bias", "attention.self.key.weight",
+             "attention.self.key.bias", "attention.self.value.weight", "attention.self.value.bias",
+             "attention.output.dense.weight", "attention.output.dense.bias", "attention.output.LayerNorm.weight",
+             "attention.output.LayerNorm.bias", "intermediate.dense.weight", "intermediate.dense.bias",
+             "output.dense.weight", "output.dense.bias", "output.LayerNorm.weight", "output.LayerNorm.bias"}) +
+        ")");
+  }
+  result.statements.push_back(fmt::format("pooled = torch.tanh(torch.linear(x.select(1, 0), {}))",
+                                          script::attributes(prefix + "pooler.dense.", {"weight", "bias"})));
+  return result;
 }
 
 }  // namespace attune

@@ -124,6 +124,24 @@ class BertModelImpl : public torch::nn::Module {
 };
 TORCH_MODULE(BertModel);
 
+/// A model holding a BertModel under `bert.` and a `classifier` head, named
+/// as HuggingFace's BertForSequenceClassification (`attune export --to hf`).
+class BertSequenceClassifier {
+ public:
+  virtual ~BertSequenceClassifier() = default;
+  /// The architecture as the run used it (dropouts included).
+  virtual const BertConfig& bert_config() const = 0;
+};
+
+/// A BertModel under `prefix` ("bert.") as TorchScript (Model::torchscript):
+/// helper `methods` and the `statements` that read input_ids, attention_mask
+/// and token_type_ids and leave the pooler output in `pooled`.
+struct BertScript {
+  std::string methods;
+  std::vector<std::string> statements;
+};
+BertScript bert_script(const BertConfig& config, const std::string& prefix);
+
 /// HuggingFace's activations by config name: `gelu` (exact, erf), `gelu_new`
 /// (the tanh approximation as NewGELUActivation writes it), `relu`.
 torch::Tensor bert_activation(const std::string& name, const torch::Tensor& x);

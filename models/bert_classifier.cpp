@@ -6,6 +6,7 @@
 #include "models/bert.h"
 #include "models/bert_weights.h"
 #include "models/model.h"
+#include "models/torchscript_source.h"
 
 namespace attune {
 namespace {
@@ -43,7 +44,7 @@ BertConfig load_config(const BertClassifierOptions& o) {
   return config;
 }
 
-class BertClassifier : public Model {
+class BertClassifier : public Model, public BertSequenceClassifier {
  public:
   using Options = BertClassifierOptions;
 
@@ -75,6 +76,17 @@ class BertClassifier : public Model {
   }
 
   BertModel bert() const { return bert_; }
+
+  std::string torchscript() const override {
+    BertScript bert = bert_script(config_, "bert.");
+    bert.statements.push_back("return torch.linear(pooled, self.classifier_weight, self.classifier_bias)");
+    return bert.methods + script::method(
+                              "forward(self, input_ids: Tensor, attention_mask: Tensor, token_type_ids: Tensor) -> "
+                              "Tensor",
+                              bert.statements);
+  }
+
+  const BertConfig& bert_config() const override { return config_; }
 
  private:
   /// Refuses data the checkpoint cannot take; returns the head's classes.

@@ -81,4 +81,26 @@ BertConfig BertConfig::from_json_file(const std::string& path) {
   return c;
 }
 
+nlohmann::ordered_json BertConfig::to_json() const {
+  nlohmann::ordered_json json;
+  json["model_type"] = "bert";
+  json["vocab_size"] = vocab_size;
+  json["hidden_size"] = hidden_size;
+  json["num_hidden_layers"] = num_hidden_layers;
+  json["num_attention_heads"] = num_attention_heads;
+  json["intermediate_size"] = intermediate_size;
+  json["hidden_act"] = hidden_act;
+  json["hidden_dropout_prob"] = hidden_dropout_prob;
+  json["attention_probs_dropout_prob"] = attention_probs_dropout_prob;
+  json["max_position_embeddings"] = max_position_embeddings;
+  json["type_vocab_size"] = type_vocab_size;
+  json["initializer_range"] = initializer_range;
+  json["layer_norm_eps"] = layer_norm_eps;
+  json["pad_token_id"] = pad_token_id;
+  json["position_embedding_type"] = "absolute";
+  json["use_cache"] = true;
+  json["classifier_dropout"] = classifier_dropout >= 0 ? nlohmann::ordered_json(classifier_dropout) : nullptr;
+  return json;
+}
+
 }  // namespace attune

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace attune {
@@ -25,6 +26,9 @@ struct BertConfig {
   /// BertConfig's. An InputError names the file and key for a wrong type, a
   /// value out of range, or an unsupported hidden_act / position_embedding_type.
   static BertConfig from_json_file(const std::string& path);
+  /// Every BertConfig field as transformers writes config.json (model_type
+  /// `bert`, position_embedding_type `absolute`, classifier_dropout null when unset).
+  nlohmann::ordered_json to_json() const;
 };
 
 }  // namespace attune

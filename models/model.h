@@ -17,6 +17,14 @@ class Model : public torch::nn::Module {
   /// Initialization rules the model brings itself (bert_classifier: its
   /// pretrained weights), applied before the config's `init:` rules.
   virtual std::vector<InitRule> default_init_rules() const { return {}; }
+  /// The forward pass as TorchScript source, for `attune export --to
+  /// torchscript`: a `forward(self, input_ids: Tensor, attention_mask: Tensor,
+  /// token_type_ids: Tensor) -> Tensor` for text models or `forward(self,
+  /// pixels: Tensor) -> Tensor` for image models, returning the logits in
+  /// eval mode, plus any helper methods; parameters and buffers are read as
+  /// script::attribute(name) (models/torchscript_source.h). Empty: the model
+  /// cannot be exported to TorchScript.
+  virtual std::string torchscript() const { return {}; }
 };
 
 /// What a model factory gets besides its options: the data's shape.

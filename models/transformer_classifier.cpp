@@ -4,6 +4,7 @@
 #include "models/model.h"
 #include "models/parameter_count.h"
 #include "models/text_embedding.h"
+#include "models/torchscript_source.h"
 #include "models/transformer_encoder.h"
 
 namespace attune {
@@ -60,6 +61,35 @@ class TransformerClassifier : public Model {
         break;
     }
     return head_(pooled);
+  }
+
+  std::string torchscript() const override {
+    const EncoderScript encoder = encoder_script(options_, "encoder.", "mask");
+    std::vector<std::string> body = {
+        "x = torch.embedding(self.embedding_tokens_weight, input_ids, " +
+        std::to_string(embedding_->tokens->options.padding_idx().value_or(-1)) +
+        ", False, False) + self.embedding_positions_weight.narrow(0, 0, input_ids.size(1)).unsqueeze(0)"};
+    if (embedding_->norm) {
+      body.push_back(
+          fmt::format("x = torch.layer_norm(x, [{}], self.embedding_norm_weight, self.embedding_norm_bias, {})",
+                      options_.hidden_dim, script::number(options_.layer_norm_eps)));
+    }
+    body.push_back("mask = (1.0 - attention_mask.type_as(x).unsqueeze(1).unsqueeze(2)) * " +
+                   script::number(std::numeric_limits<float>::lowest()));
+    body.insert(body.end(), encoder.statements.begin(), encoder.statements.end());
+    switch (options_.pooling) {
+      case Pooling::mean:
+        body.push_back("m = attention_mask.type_as(x).unsqueeze(-1)");
+        body.push_back("pooled = (x * m).sum(1) / m.sum(1).clamp_min(1.0)");
+        break;
+      case Pooling::cls:
+        body.push_back("pooled = x.select(1, 0)");
+        break;
+    }
+    body.push_back("return torch.linear(pooled, self.head_weight, self.head_bias)");
+    return encoder.methods +
+           script::method("forward(self, input_ids: Tensor, attention_mask: Tensor, token_type_ids: Tensor) -> Tensor",
+                          body);
   }
 
  private:

@@ -40,6 +40,16 @@ class TransformerEncoderImpl : public torch::nn::Module {
 };
 TORCH_MODULE(TransformerEncoder);
 
+/// The encoder as TorchScript (Model::torchscript): the helper `methods`
+/// (attention, feed_forward, encoder_layer) and the `statements` that run the
+/// tensor `x` through the layers under `prefix` ("encoder.") with the
+/// additive mask `mask` (`None` for none); `x` holds the result.
+struct EncoderScript {
+  std::string methods;
+  std::vector<std::string> statements;
+};
+EncoderScript encoder_script(const EncoderOptions& options, const std::string& prefix, const std::string& mask);
+
 template <class T>
 void EncoderOptions::declare_into(config::Schema<T>& s) {
   s.template field<int64_t>("hidden_dim", &T::hidden_dim, "width of the token representations").greater_than(0);

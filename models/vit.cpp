@@ -8,6 +8,7 @@
 
 #include "models/model.h"
 #include "models/parameter_count.h"
+#include "models/torchscript_source.h"
 #include "models/transformer_encoder.h"
 
 namespace attune {
@@ -94,6 +95,21 @@ class Vit : public Model {
     x = encoder_(x, torch::Tensor());  // every image has all its patches: no padding mask
     const auto pooled = cls_token_.defined() ? x.select(1, 0) : x.mean(1);
     return head_(pooled);
+  }
+
+  std::string torchscript() const override {
+    const EncoderScript encoder = encoder_script(options_, "encoder.", "None");
+    const int64_t p = options_.patch_size;
+    std::vector<std::string> body = {fmt::format(
+        "x = torch.conv2d(pixels, self.patch_embedding_weight, self.patch_embedding_bias, [{}, {}], [0, 0], "
+        "[1, 1], 1).flatten(2).transpose(1, 2)",
+        p, p)};
+    if (cls_token_.defined()) body.push_back("x = torch.cat([self.cls_token.expand(x.size(0), 1, x.size(2)), x], 1)");
+    body.push_back("x = x + self.position_embedding");
+    body.insert(body.end(), encoder.statements.begin(), encoder.statements.end());
+    body.push_back(cls_token_.defined() ? "pooled = x.select(1, 0)" : "pooled = x.mean(1)");
+    body.push_back("return torch.linear(pooled, self.head_weight, self.head_bias)");
+    return encoder.methods + script::method("forward(self, pixels: Tensor) -> Tensor", body);
   }
 
  private:

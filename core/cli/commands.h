@@ -17,6 +17,8 @@ CommandRunner add_check_command(CLI::App& app);
 CommandRunner add_list_command(CLI::App& app);
 CommandRunner add_schedule_command(CLI::App& app);
 CommandRunner add_eval_command(CLI::App& app);
+CommandRunner add_predict_command(CLI::App& app);
+CommandRunner add_export_command(CLI::App& app);
 CommandRunner add_docs_command(CLI::App& app);
 CommandRunner add_embed_command(CLI::App& app);
 CommandRunner add_sweep_command(CLI::App& app);

@@ -4,6 +4,7 @@
 
 #include "core/cli/commands.h"
 #include "core/metrics/metric_names.h"
+#include "core/predict/trained_model.h"
 #include "core/train/checkpoint.h"
 #include "core/train/evaluate.h"
 #include "core/train/trainer.h"
@@ -13,17 +14,46 @@ namespace attune::cli {
 Experiment load_run(const std::string& run_dir, const std::vector<std::string>& plugins, bool join_job,
                     const std::string& device);
 
+namespace {
+
+struct EvalArguments {
+  std::string folder;
+  std::string data;
+  std::string checkpoint = "best";
+  std::vector<std::string> plugins;
+  std::string device;
+};
+
+int print_evaluation(const Experiment& experiment, const Subset& subset) {
+  const auto& config = experiment.config();
+  const auto result =
+      evaluate(*experiment.model, subset, config.train.eval_batch_size, experiment.device, nullptr, config.precision);
+  nlohmann::json json{
+      {metric::val_accuracy, result.accuracy}, {metric::val_loss, result.loss}, {"examples", result.examples}};
+  fmt::print("{}\n", json.dump(2));
+  return 0;
+}
+
+// A run's validation split needs its training files (the split may be a held-out share of them).
+int evaluate_validation_split(const EvalArguments& args) {
+  if (is_export_folder(args.folder)) {
+    input_error("{} is an export: it holds no validation split; evaluate it on a labelled file with --data FILE",
+                args.folder);
+  }
+  const std::string checkpoint = run_checkpoint(args.folder, args.checkpoint);
+  Experiment experiment = load_run(args.folder, args.plugins, /*join_job=*/false, args.device);
+  load_checkpoint(checkpoint, *experiment.model, nullptr, /*restore_rng=*/false);
+  return print_evaluation(experiment, experiment.valid_data);
+}
+
+}  // namespace
+
 CommandRunner add_eval_command(CLI::App& app) {
-  struct Arguments {
-    std::string run_dir;
-    std::string data;
-    std::vector<std::string> plugins;
-    std::string device;
-  };
-  auto args = std::make_shared<Arguments>();
-  auto* command = app.add_subcommand("eval", "evaluate the best checkpoint of a run");
-  command->add_option("run_dir", args->run_dir, "run folder")->required();
-  command->add_option("--data", args->data, "evaluate on this file instead of the validation split");
+  auto args = std::make_shared<EvalArguments>();
+  auto* command = app.add_subcommand("eval", "evaluate a run's checkpoint (or an export) on labelled data");
+  command->add_option("folder", args->folder, "run folder or export")->required();
+  command->add_option("--data", args->data, "evaluate on this labelled file instead of the validation split");
+  command->add_option("--checkpoint", args->checkpoint, "best, last, or a checkpoint file (runs)");
   command->add_option("--device", args->device,
                       "evaluate on this device (cpu, cuda, cuda:N) instead of the run's own; checkpoints written on "
                       "any device load");
@@ -31,23 +61,12 @@ CommandRunner add_eval_command(CLI::App& app) {
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   return [args]() {
-    Experiment experiment = load_run(args->run_dir, args->plugins, /*join_job=*/false, args->device);
-    const RunDirectory run(args->run_dir);
-    load_checkpoint(run.best_checkpoint(), *experiment.model, nullptr, /*restore_rng=*/false);
-    std::shared_ptr<Dataset> extra;
-    Subset subset = experiment.valid_data;
-    if (!args->data.empty()) {
-      extra = experiment.data->load_extra(args->data);
-      subset.dataset = extra.get();
-      subset.indices.resize(static_cast<size_t>(extra->size()));
-      for (size_t i = 0; i < subset.indices.size(); ++i) subset.indices[i] = static_cast<int64_t>(i);
-    }
-    const auto result =
-        evaluate(*experiment.model, subset, experiment.config().train.eval_batch_size, experiment.device);
-    nlohmann::json json{
-        {metric::val_accuracy, result.accuracy}, {metric::val_loss, result.loss}, {"examples", result.examples}};
-    fmt::print("{}\n", json.dump(2));
-    return 0;
+    if (args->data.empty()) return evaluate_validation_split(*args);
+    const TrainedModel trained = load_trained_model(args->folder, {args->checkpoint, args->device, args->plugins});
+    const auto dataset = trained.experiment.data->read_file(args->data, Labels::required);
+    Subset subset{dataset.get(), {}};
+    for (int64_t i = 0; i < dataset->size(); ++i) subset.indices.push_back(i);
+    return print_evaluation(trained.experiment, subset);
   };
 }
 

@@ -14,7 +14,8 @@
 namespace {
 
 std::string first_line(const std::string& text) {
-  return text.substr(0, text.find('\n'));
+  const size_t begin = std::min(text.find_first_not_of('\n'), text.size());
+  return text.substr(begin, text.find('\n', begin) - begin);
 }
 
 // CLI11 reads an argument written `[...]` as a list of its comma-separated
@@ -60,6 +61,8 @@ int main(int argc, char** argv) {
   };
   add(attune::cli::add_train_command);
   add(attune::cli::add_eval_command);
+  add(attune::cli::add_predict_command);
+  add(attune::cli::add_export_command);
   add(attune::cli::add_launch_command);
   add(attune::cli::add_sweep_command);
   add(attune::cli::add_sweep_worker_command);

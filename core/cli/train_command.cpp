@@ -17,15 +17,6 @@ struct TrainArguments {
   std::string device;
 };
 
-std::vector<std::string> read_labels(const std::string& run_dir) {
-  const std::string path = run_dir + "/labels.json";
-  try {
-    return nlohmann::json::parse(read_text_file(path)).get<std::vector<std::string>>();
-  } catch (const nlohmann::json::exception& e) {
-    input_error("{}: expected a JSON list of label names: {}", path, e.what());
-  }
-}
-
 /// Trains and prints summary.json (rank 0 alone in a data-parallel job).
 int train(Experiment& experiment, const std::string& run_dir, bool resume) {
   Trainer trainer(experiment, RunDirectory(run_dir));
@@ -48,7 +39,7 @@ Experiment load_run(const std::string& run_dir, const std::vector<std::string>& 
     input_error("{}: not a run folder (no config.yaml)", run_dir);
   }
   BuildOptions options;
-  options.label_names = read_labels(run_dir);
+  options.label_names = RunDirectory(run_dir).read_labels();
   std::vector<std::string> overrides;
   if (!device.empty()) overrides.push_back("device=" + device);
   const auto loaded = load_experiment(config_path, overrides, plugins);

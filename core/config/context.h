@@ -34,6 +34,11 @@ class Context {
   /// working directory for values given as overrides.
   std::filesystem::path resolve_path(const std::string& path) const;
 
+  /// Whether the document is read to use a trained model, not to train:
+  /// training files (PathKind::training_data) need not exist.
+  bool inputs_only() const { return inputs_only_; }
+  void set_inputs_only(bool inputs_only) { inputs_only_ = inputs_only; }
+
   /// "file.yaml:12:5" or "override `k=v`": where the value being read is.
   std::string location(const YAML::Node& node) const;
 
@@ -45,6 +50,7 @@ class Context {
   std::filesystem::path base_dir_;
   std::shared_ptr<const OverrideMap> overrides_;
   std::string key_path_;
+  bool inputs_only_ = false;
   YAML::Mark nearest_mark_;  // of the nearest ancestor with a position
 };
 

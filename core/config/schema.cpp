@@ -38,6 +38,13 @@ void check_path(std::string& value, PathKind kind, const YAML::Node& node, const
       break;
     case PathKind::output:
       break;
+    case PathKind::training_data:
+      if (ctx.inputs_only()) break;
+      if (!exists) ctx.fail(node, fmt::format("file not found: {}", path.string()));
+      if (std::filesystem::is_directory(status)) {
+        ctx.fail(node, fmt::format("expected a file, got the folder {}", path.string()));
+      }
+      break;
   }
   value = path.string();
 }

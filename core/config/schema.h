@@ -52,7 +52,10 @@ struct NoOptions {
 };
 
 /// What a path option must point at.
-enum class PathKind { existing_file, existing_directory, existing_any, output };
+/// What a path option must name. `training_data` is an existing file, except
+/// where only a run's inputs are read (predict, export): a run's training
+/// files need not exist on the machine that uses the trained model.
+enum class PathKind { existing_file, existing_directory, existing_any, output, training_data };
 
 namespace detail {
 
@@ -158,7 +161,7 @@ class Field : public detail::FieldBase<T> {
   }
   /// A path, relative to the YAML file, stored absolute. Empty means unset.
   Field& path(PathKind kind = PathKind::existing_file) {
-    static const char* names[] = {"existing file", "existing folder", "existing path", "path"};
+    static const char* names[] = {"existing file", "existing folder", "existing path", "path", "existing file"};
     constraints_.push_back(names[static_cast<int>(kind)]);
     checks_.push_back([kind](M& value, const YAML::Node& node, const Context& ctx) {
       detail::for_each_string(value, [&](std::string& s) { detail::check_path(s, kind, node, ctx); });

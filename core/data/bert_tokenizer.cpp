@@ -345,6 +345,7 @@ Encoding BertTokenizer::encode(std::string_view text, std::optional<std::string_
   }
 
   Encoding enc;
+  enc.truncated = max_length > 0 && total > limit;
   auto push = [&](int64_t id, int64_t type) {
     enc.input_ids.push_back(id);
     enc.token_type_ids.push_back(type);

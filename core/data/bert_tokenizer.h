@@ -25,6 +25,8 @@ struct Encoding {
   std::vector<int64_t> input_ids;
   std::vector<int64_t> token_type_ids;
   std::vector<int64_t> attention_mask;
+  /// Whether tokens were cut to fit max_length.
+  bool truncated = false;
 };
 
 /// A C++ port of HuggingFace's slow BertTokenizer (transformers 4.29.2, as

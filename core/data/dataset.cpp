@@ -10,6 +10,10 @@ ATTUNE_DEFINE_REGISTRY(attune::DataKind)
 
 namespace attune {
 
+std::shared_ptr<Dataset> DataModule::encode_texts(const std::vector<std::string>&) const {
+  input_error("this run's data is not text: `--data -` (one text per line on stdin) is for text runs; give a file");
+}
+
 std::pair<std::vector<int64_t>, std::vector<int64_t>> split_indices(int64_t size, double fraction, uint64_t seed) {
   const std::vector<int64_t> order = seeded_permutation(size, mix_seed(seed, 0x5911));
   const auto valid_count = static_cast<int64_t>(std::llround(fraction * static_cast<double>(size)));

@@ -20,7 +20,14 @@ class Dataset {
   virtual int64_t label(int64_t index) const = 0;
   /// The examples at `indices`, padded to the longest among them.
   virtual Batch collate(const std::vector<int64_t>& indices) const = 0;
+  /// How many examples were cut to the data's max_length when read.
+  virtual int64_t truncated_examples() const { return 0; }
 };
+
+/// Whether a file read after training carries labels: `attune eval` scores
+/// them, `attune predict` needs none and ignores a label column if there is one
+/// (its examples get the label -1).
+enum class Labels { required, ignored };
 
 /// Some examples of a dataset: a split, a fold, a rank's shard.
 struct Subset {
@@ -49,8 +56,11 @@ class DataModule {
   virtual const std::vector<std::string>& label_names() const = 0;
   virtual DataSpec spec() const = 0;
   /// Reads another file in the training file's format, with the same label
-  /// mapping (for `attune eval --data`).
-  virtual std::shared_ptr<Dataset> load_extra(const std::string& path) const = 0;
+  /// mapping (`attune eval --data`, `attune predict --data`).
+  virtual std::shared_ptr<Dataset> read_file(const std::string& path, Labels labels) const = 0;
+  /// Unlabelled examples from single texts, one per line of `attune predict
+  /// --data -`; an InputError for data that is not text.
+  virtual std::shared_ptr<Dataset> encode_texts(const std::vector<std::string>& texts) const;
 };
 
 /// A data module whose validation split is a file of its own or a seeded
@@ -78,6 +88,10 @@ struct DataArgs {
   uint64_t seed = 0;
   /// Label names of an earlier run (resume, eval): keep their ids.
   std::vector<std::string> label_names;
+  /// Build only what reading new inputs needs (the tokenizer, the labels,
+  /// the spec): the training files are not read and the splits stay empty.
+  /// Needs `label_names` (predict, export, eval of an export).
+  bool inputs_only = false;
 };
 
 /// Registry traits for data modules (`data.type`).

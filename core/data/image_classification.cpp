@@ -28,8 +28,11 @@ struct ImageClassificationOptions {
   double scale = 0.0625;
   static void declare(config::Schema<ImageClassificationOptions>& s) {
     using O = ImageClassificationOptions;
-    s.field("train", &O::train, "training file (.csv, .tsv, optionally .gz): one image per row").required().path();
-    s.field("valid", &O::valid, "validation file; empty = hold out valid_fraction of train").path();
+    s.field("train", &O::train, "training file (.csv, .tsv, optionally .gz): one image per row")
+        .required()
+        .path(config::PathKind::training_data);
+    s.field("valid", &O::valid, "validation file; empty = hold out valid_fraction of train")
+        .path(config::PathKind::training_data);
     s.field("valid_fraction", &O::valid_fraction, "share of train held out when there is no valid file")
         .greater_than(0)
         .less_than(1);
@@ -53,6 +56,10 @@ class ImageClassificationData : public SplitDataModule {
   using Options = ImageClassificationOptions;
 
   ImageClassificationData(const Options& options, const DataArgs& args) : options_(options) {
+    if (args.inputs_only) {
+      label_names_ = args.label_names;
+      return;
+    }
     const Table train_table = read_table(options.train);
     const size_t label_column = label_column_of(train_table);
     if (!args.label_names.empty()) {
@@ -79,7 +86,9 @@ class ImageClassificationData : public SplitDataModule {
     return spec;
   }
 
-  std::shared_ptr<Dataset> load_extra(const std::string& path) const override { return read(read_table(path)); }
+  std::shared_ptr<Dataset> read_file(const std::string& path, Labels labels) const override {
+    return read(read_table(path), labels);
+  }
 
  private:
   Table read_table(const std::string& path) const { return Table::read(path, options_.format, options_.header); }
@@ -95,11 +104,13 @@ class ImageClassificationData : public SplitDataModule {
     return static_cast<size_t>(index);
   }
 
-  std::shared_ptr<ImageDataset> read(const Table& table) const {
-    const size_t label_column = label_column_of(table);
+  // Rows to predict may come without their label column: then every column is a pixel.
+  std::shared_ptr<ImageDataset> read(const Table& table, Labels labels = Labels::required) const {
     const std::vector<int64_t>& shape = options_.image_shape;
     const int64_t pixels_per_image = shape[0] * shape[1] * shape[2];
-    const auto pixel_columns = static_cast<int64_t>(table.columns()) - 1;
+    const bool unlabelled = labels == Labels::ignored && static_cast<int64_t>(table.columns()) == pixels_per_image;
+    const size_t label_column = unlabelled ? table.columns() : label_column_of(table);
+    const auto pixel_columns = static_cast<int64_t>(table.columns()) - (unlabelled ? 0 : 1);
     if (pixel_columns != pixels_per_image) {
       input_error("{}:{}: image_shape [{}, {}, {}] has {} pixels, but the rows have {} columns besides the label",
                   table.path(), table.line(0), shape[0], shape[1], shape[2], pixels_per_image, pixel_columns);
@@ -110,16 +121,20 @@ class ImageClassificationData : public SplitDataModule {
     const auto rows = static_cast<int64_t>(table.rows());
     torch::Tensor pixels = torch::empty({rows, shape[0], shape[1], shape[2]}, torch::kFloat);
     float* out = pixels.data_ptr<float>();
-    std::vector<int64_t> labels;
-    labels.reserve(table.rows());
+    std::vector<int64_t> label_ids_of_rows;
+    label_ids_of_rows.reserve(table.rows());
     for (size_t r = 0; r < table.rows(); ++r) {
-      const std::string& label = table.cell(r, label_column);
-      auto it = label_ids.find(label);
-      if (it == label_ids.end()) {
-        input_error("{}:{}: label `{}` is not among the training labels {}", table.path(), table.line(r), label,
-                    quoted_list(label_names_));
+      if (labels == Labels::ignored) {
+        label_ids_of_rows.push_back(-1);
+      } else {
+        const std::string& label = table.cell(r, label_column);
+        auto it = label_ids.find(label);
+        if (it == label_ids.end()) {
+          input_error("{}:{}: label `{}` is not among the training labels {}", table.path(), table.line(r), label,
+                      quoted_list(label_names_));
+        }
+        label_ids_of_rows.push_back(it->second);
       }
-      labels.push_back(it->second);
       for (size_t c = 0; c < table.columns(); ++c) {
         if (c == label_column) continue;
         double value = 0.0;
@@ -130,7 +145,7 @@ class ImageClassificationData : public SplitDataModule {
         *out++ = static_cast<float>(value * options_.scale);
       }
     }
-    return std::make_shared<ImageDataset>(std::move(pixels), std::move(labels));
+    return std::make_shared<ImageDataset>(std::move(pixels), std::move(label_ids_of_rows));
   }
 
   Options options_;

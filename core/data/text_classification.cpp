@@ -25,8 +25,11 @@ struct TextClassificationOptions {
   int64_t max_length = 128;
   static void declare(config::Schema<TextClassificationOptions>& s) {
     using O = TextClassificationOptions;
-    s.field("train", &O::train, "training file (.tsv, .csv, optionally .gz) with a header row").required().path();
-    s.field("valid", &O::valid, "validation file; empty = hold out valid_fraction of train").path();
+    s.field("train", &O::train, "training file (.tsv, .csv, optionally .gz) with a header row")
+        .required()
+        .path(config::PathKind::training_data);
+    s.field("valid", &O::valid, "validation file; empty = hold out valid_fraction of train")
+        .path(config::PathKind::training_data);
     s.field("valid_fraction", &O::valid_fraction, "share of train held out when there is no valid file")
         .greater_than(0)
         .less_than(1);
@@ -45,6 +48,10 @@ class TextClassificationData : public SplitDataModule {
 
   TextClassificationData(const Options& options, const DataArgs& args) : options_(options) {
     tokenizer_ = options.tokenizer.create({});
+    if (args.inputs_only) {
+      label_names_ = args.label_names;
+      return;
+    }
     const Table train_table = Table::read(options.train, options.format);
     if (!args.label_names.empty()) {
       label_names_ = args.label_names;
@@ -73,14 +80,25 @@ class TextClassificationData : public SplitDataModule {
     return spec;
   }
 
-  std::shared_ptr<Dataset> load_extra(const std::string& path) const override {
-    return read(Table::read(path, options_.format));
+  std::shared_ptr<Dataset> read_file(const std::string& path, Labels labels) const override {
+    return read(Table::read(path, options_.format), labels);
+  }
+
+  std::shared_ptr<Dataset> encode_texts(const std::vector<std::string>& texts) const override {
+    if (!options_.text_pair_column.empty()) {
+      input_error("this run reads text pairs (`{}` and `{}`): give a file with both columns, not one text per line",
+                  options_.text_column, options_.text_pair_column);
+    }
+    auto dataset = std::make_shared<TextDataset>(tokenizer_->pad_id(), false);
+    for (const auto& text : texts) dataset->add(tokenizer_->encode(text, std::nullopt, options_.max_length), -1);
+    return dataset;
   }
 
  private:
-  std::shared_ptr<TextDataset> read(const Table& table) const {
+  std::shared_ptr<TextDataset> read(const Table& table, Labels labels = Labels::required) const {
     const size_t text_column = table.column(options_.text_column, "text_column");
-    const size_t label_column = table.column(options_.label_column, "label_column");
+    std::optional<size_t> label_column;
+    if (labels == Labels::required) label_column = table.column(options_.label_column, "label_column");
     std::optional<size_t> pair_column;
     if (!options_.text_pair_column.empty()) pair_column = table.column(options_.text_pair_column, "text_pair_column");
     std::map<std::string, int64_t> label_ids;
@@ -88,11 +106,18 @@ class TextClassificationData : public SplitDataModule {
 
     auto dataset = std::make_shared<TextDataset>(tokenizer_->pad_id(), pair_column.has_value());
     for (size_t r = 0; r < table.rows(); ++r) {
-      const std::string& label = table.cell(r, label_column);
-      auto it = label_ids.find(label);
-      if (it == label_ids.end()) {
-        input_error("{}:{}: label `{}` is not among the training labels {}", table.path(), table.line(r), label,
-                    quoted_list(label_names_));
+      int64_t label = -1;
+      if (label_column) {
+        auto it = label_ids.find(table.cell(r, *label_column));
+        if (it == label_ids.end()) {
+          input_error("{}:{}: label `{}` is not among the training labels {}", table.path(), table.line(r),
+                      table.cell(r, *label_column), quoted_list(label_names_));
+        }
+        label = it->second;
+      }
+      if (labels == Labels::ignored && table.cell(r, text_column).empty()) {
+        input_error("{}:{}: column `{}` is empty: there is no text to label", table.path(), table.line(r),
+                    options_.text_column);
       }
       EncodedIds encoded;
       try {
@@ -102,7 +127,7 @@ class TextClassificationData : public SplitDataModule {
       } catch (const InputError& e) {
         input_error("{}:{}: {}", table.path(), table.line(r), e.what());
       }
-      dataset->add(encoded, it->second);
+      dataset->add(encoded, label);
     }
     return dataset;
   }

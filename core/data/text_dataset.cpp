@@ -11,6 +11,7 @@ void TextDataset::add(const EncodedIds& encoded, int64_t label) {
   }
   offsets_.push_back(static_cast<int64_t>(ids_.size()));
   labels_.push_back(label);
+  if (encoded.truncated) ++truncated_;
 }
 
 Batch TextDataset::collate(const std::vector<int64_t>& indices) const {

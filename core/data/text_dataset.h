@@ -21,6 +21,7 @@ class TextDataset : public Dataset {
   int64_t size() const override { return static_cast<int64_t>(labels_.size()); }
   int64_t label(int64_t index) const override { return labels_.at(static_cast<size_t>(index)); }
   Batch collate(const std::vector<int64_t>& indices) const override;
+  int64_t truncated_examples() const override { return truncated_; }
   /// Tokens of example `index`, special tokens included.
   int64_t length(int64_t index) const { return offsets_[index + 1] - offsets_[index]; }
 
@@ -31,6 +32,7 @@ class TextDataset : public Dataset {
   std::vector<int8_t> token_types_;
   std::vector<int64_t> offsets_;
   std::vector<int64_t> labels_;
+  int64_t truncated_ = 0;
 };
 
 }  // namespace attune

@@ -14,6 +14,8 @@ namespace attune {
 struct EncodedIds {
   std::vector<int64_t> input_ids;
   std::vector<int64_t> token_type_ids;
+  /// Whether tokens were cut to fit max_length.
+  bool truncated = false;
 };
 
 /// Turns text into model input ids.

@@ -34,12 +34,14 @@ class WordPieceTokenizer : public Tokenizer {
       Encoding encoding = bert_.encode(text, pair, max_length);
       result.input_ids = std::move(encoding.input_ids);
       result.token_type_ids = std::move(encoding.token_type_ids);
+      result.truncated = encoding.truncated;
       return result;
     }
     // Single texts (the common case) skip building token strings.
     std::vector<int64_t> ids = bert_.token_ids(text);
     if (max_length > 0 && static_cast<int64_t>(ids.size()) > max_length - 2) {
       ids.resize(static_cast<size_t>(std::max<int64_t>(max_length - 2, 0)));
+      result.truncated = true;
     }
     result.input_ids.reserve(ids.size() + 2);
     result.input_ids.push_back(bert_.cls_id());

@@ -55,7 +55,14 @@ Experiment build_experiment(const LoadedExperiment& loaded, const BuildOptions& 
   }
   torch::manual_seed(static_cast<uint64_t>(config.seed));
 
-  e.data = options.data ? options.data : config.data.create({static_cast<uint64_t>(config.seed), options.label_names});
+  DataArgs data_args{static_cast<uint64_t>(config.seed), options.label_names, options.inputs_only};
+  e.data = options.data ? options.data : config.data.create(data_args);
+  if (options.inputs_only) {
+    e.model = config.model.create(e.data->spec());
+    e.model->to(e.device);
+    e.model->eval();
+    return e;
+  }
   e.train_data = e.data->train();
   e.valid_data = e.data->valid();
   if (options.fold) {

@@ -49,6 +49,10 @@ struct BuildOptions {
   /// (`attune check`); the device is still validated, and the model's size
   /// checked against it, where this machine has it.
   bool on_cpu = false;
+  /// Build the data's inputs side and the model only, to load trained
+  /// weights into (predict, export): no training files read, no init rules,
+  /// optimizer or schedule. Needs `label_names`.
+  bool inputs_only = false;
 };
 
 /// Joins the data-parallel job described by torchrun's environment variables

@@ -76,18 +76,19 @@ void ExperimentConfig::declare(config::Schema<ExperimentConfig>& s) {
 }
 
 LoadedExperiment load_experiment(const std::string& path, const std::vector<std::string>& overrides,
-                                 const std::vector<std::string>& extra_plugins) {
+                                 const std::vector<std::string>& extra_plugins, bool inputs_only) {
   YAML::Node root = config::load_yaml_file(path);
   auto override_map = std::make_shared<config::OverrideMap>();
   for (const auto& text : overrides) config::apply_override(root, text, *override_map);
-  return load_experiment_root(root, path, override_map, extra_plugins);
+  return load_experiment_root(root, path, override_map, extra_plugins, inputs_only);
 }
 
 LoadedExperiment load_experiment_root(const YAML::Node& root, const std::string& path,
                                       std::shared_ptr<config::OverrideMap> override_map,
-                                      const std::vector<std::string>& extra_plugins) {
+                                      const std::vector<std::string>& extra_plugins, bool inputs_only) {
   const auto base_dir = std::filesystem::absolute(path).parent_path();
-  const config::Context ctx(path, base_dir, override_map);
+  config::Context ctx(path, base_dir, override_map);
+  ctx.set_inputs_only(inputs_only);
 
   // Plugins first: the rest of the file may name what they register.
   const YAML::Node plugin_node = root["plugins"];

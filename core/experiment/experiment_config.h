@@ -96,14 +96,16 @@ struct LoadedExperiment {
 /// plugins (and `extra_plugins`, relative to the working directory), validate
 /// every key. Throws InputError (exit code 2) naming file, line, column and
 /// key on any problem.
+/// With `inputs_only`, the document is read to use a trained model: its
+/// training files need not exist (PathKind::training_data).
 LoadedExperiment load_experiment(const std::string& path, const std::vector<std::string>& overrides = {},
-                                 const std::vector<std::string>& extra_plugins = {});
+                                 const std::vector<std::string>& extra_plugins = {}, bool inputs_only = false);
 
 /// load_experiment for a document already in memory: `root` as read from
 /// `path` (for messages and relative paths), with `overrides` recorded.
 LoadedExperiment load_experiment_root(const YAML::Node& root, const std::string& path,
                                       std::shared_ptr<config::OverrideMap> overrides,
-                                      const std::vector<std::string>& extra_plugins = {});
+                                      const std::vector<std::string>& extra_plugins = {}, bool inputs_only = false);
 
 /// The resolved config as YAML text.
 std::string to_yaml(const YAML::Node& node);

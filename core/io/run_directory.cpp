@@ -3,10 +3,21 @@
 #include <ctime>
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.h"
 #include "core/io/atomic_file.h"
 
 namespace attune {
+
+std::vector<std::string> RunDirectory::read_labels() const {
+  const std::string path = file("labels.json");
+  try {
+    return nlohmann::json::parse(read_text_file(path)).get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& e) {
+    input_error("{}: expected a JSON list of label names: {}", path, e.what());
+  }
+}
 
 std::string RunDirectory::default_path(const std::string& experiment_name) {
   const std::time_t now = std::time(nullptr);

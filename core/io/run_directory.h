@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace attune {
 
@@ -20,6 +21,8 @@ class RunDirectory {
   std::string file(const std::string& name) const { return path_ + "/" + name; }
   std::string last_checkpoint() const { return file("checkpoints/last.pt"); }
   std::string best_checkpoint() const { return file("checkpoints/best.pt"); }
+  /// labels.json: the class names by id.
+  std::vector<std::string> read_labels() const;
   /// Writes a file of the run atomically.
   void write(const std::string& name, const std::string& content) const;
 

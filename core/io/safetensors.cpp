@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "core/io/atomic_file.h"
 
 // The format is little-endian; the tensors alias the file bytes, so the host must be too.
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "safetensors reader assumes a little-endian host");
@@ -324,6 +325,37 @@ std::map<std::string, std::string> read_safetensors_metadata(const std::string& 
     read_exact(path, file.fd(), 8, text.data(), text.size());
     return parse_header(path, text, file.size() - 8 - length).metadata;
   });
+}
+
+void write_safetensors(const std::string& path, const StateDict& tensors,
+                       const std::map<std::string, std::string>& metadata) {
+  nlohmann::ordered_json header;
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  std::vector<torch::Tensor> contiguous;
+  size_t offset = 0;
+  for (const auto& [name, tensor] : tensors) {
+    const Dtype* dtype = nullptr;
+    for (const auto& candidate : kDtypes) {
+      if (candidate.type == tensor.scalar_type()) dtype = &candidate;
+    }
+    if (!dtype) runtime_error("{}: tensor `{}` has a dtype safetensors cannot hold", path, name);
+    contiguous.push_back(tensor.detach().to(torch::kCPU).contiguous());
+    const size_t bytes = static_cast<size_t>(contiguous.back().numel()) * dtype->size;
+    header[name] = {
+        {"dtype", dtype->name}, {"shape", tensor.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');  // the data starts 8-byte aligned
+  std::string file(8, '\0');
+  const uint64_t length = text.size();
+  for (int i = 0; i < 8; ++i) file[static_cast<size_t>(i)] = static_cast<char>((length >> (8 * i)) & 0xff);
+  file += text;
+  file.reserve(file.size() + offset);
+  for (const auto& tensor : contiguous) {
+    file.append(static_cast<const char*>(tensor.data_ptr()), tensor.numel() * tensor.element_size());
+  }
+  write_file_atomically(path, file);
 }
 
 }  // namespace attune

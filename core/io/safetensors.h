@@ -18,4 +18,9 @@ StateDict read_safetensors(const std::string& path);
 /// The `__metadata__` map of a safetensors file (empty if none). Reads and validates only the header.
 std::map<std::string, std::string> read_safetensors_metadata(const std::string& path);
 
+/// Writes `tensors` (any device, any layout) as a safetensors file, in the given order, with `metadata` as its
+/// `__metadata__` (HuggingFace requires {"format": "pt"}). Written atomically.
+void write_safetensors(const std::string& path, const StateDict& tensors,
+                       const std::map<std::string, std::string>& metadata = {});
+
 }  // namespace attune

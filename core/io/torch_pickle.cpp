@@ -21,7 +21,7 @@ using pickle::Value;
 using pickle::ValuePtr;
 using Kind = Value::Kind;
 
-constexpr size_t kMaxDims = 64;
+constexpr size_t kMaxPickleDims = 64;
 
 struct StorageType {
   const char* name;
@@ -171,7 +171,7 @@ class Loader {
     if (value->kind != Kind::Tuple) {
       input_error("{}: tensor {} is a {}, not a tuple", path_, what, pickle::kind_name(value->kind));
     }
-    if (value->items.size() > kMaxDims) input_error("{}: tensor {} has too many dimensions", path_, what);
+    if (value->items.size() > kMaxPickleDims) input_error("{}: tensor {} has too many dimensions", path_, what);
     std::vector<int64_t> result;
     for (const ValuePtr& item : value->items) result.push_back(to_int(item, what));
     return result;

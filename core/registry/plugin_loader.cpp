@@ -18,6 +18,44 @@ std::vector<std::string>& loaded() {
   return *paths;
 }
 
+std::vector<std::string> split_fields(const std::string& signature) {
+  std::vector<std::string> fields;
+  size_t begin = 0;
+  for (size_t end; (end = signature.find(';', begin)) != std::string::npos; begin = end + 1) {
+    fields.push_back(signature.substr(begin, end - begin));
+  }
+  fields.push_back(signature.substr(begin));
+  return fields;
+}
+
+// The plugin's build signature against attune's, field by field: code built
+// against other headers, another LibTorch or another C++ library ABI must not run.
+void check_build_signature(void* handle, const std::string& canonical, const std::string& where) {
+  using BuildFunction = const char* (*)();
+  auto build = reinterpret_cast<BuildFunction>(dlsym(handle, "attune_plugin_build"));
+  const std::string mine = detail::core_build_signature();
+  if (!build) {
+    detail::end_staging(false, canonical);
+    input_error(
+        "{}: plugin {} was built against an attune older than 0.2.0 (it records no build signature); "
+        "rebuild it against this attune ({})",
+        where, canonical, mine);
+  }
+  const auto theirs = split_fields(build()), ours = split_fields(mine);
+  std::string differences;
+  for (size_t i = 0; i < std::max(theirs.size(), ours.size()); ++i) {
+    const std::string a = i < theirs.size() ? theirs[i] : "(nothing)", b = i < ours.size() ? ours[i] : "(nothing)";
+    if (a != b)
+      differences += fmt::format("{}built with {}, this attune with {}", differences.empty() ? "" : "; ", a, b);
+  }
+  if (differences.empty()) return;
+  detail::end_staging(false, canonical);
+  input_error(
+      "{}: plugin {} does not match this attune: {}; rebuild the plugin against this attune's headers "
+      "(find_package(attune) of this installation)",
+      where, canonical, differences);
+}
+
 }  // namespace
 
 const std::vector<std::string>& loaded_plugins() {
@@ -63,6 +101,7 @@ void load_plugin(const std::filesystem::path& path, const std::string& where) {
         "version {}; rebuild the plugin against this attune's headers",
         where, canonical, plugin_version, ATTUNE_PLUGIN_API_VERSION);
   }
+  check_build_signature(handle, canonical, where);
   try {
     detail::end_staging(true, canonical);
   } catch (const InputError& e) {

@@ -17,8 +17,16 @@ PendingRegistrations& pending() {
 
 }  // namespace
 
+const char* core_build_signature() {
+  return ATTUNE_BUILD_SIGNATURE;
+}
+
 config::Context resolved_context(const std::string& what) {
-  return config::Context("<resolved " + what + " options>", std::filesystem::current_path());
+  config::Context ctx("<resolved " + what + " options>", std::filesystem::current_path());
+  // Checked when the document was loaded; a run used for predictions has no
+  // training files to find again.
+  ctx.set_inputs_only(true);
+  return ctx;
 }
 
 const std::string& current_origin() {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <torch/version.h>
 #include <yaml-cpp/yaml.h>
 
 #include <functional>
@@ -12,6 +13,7 @@
 
 #include "core/config/schema.h"
 #include "core/error.h"
+#include "core/version.h"
 
 namespace attune {
 
@@ -143,6 +145,33 @@ Registry<Kind>& registry();
 #define ATTUNE_PLUGIN_API_VERSION 2
 #endif
 
+/// What a plugin and the attune that loads it must agree on, fixed when each
+/// is compiled: attune's version, the LibTorch headers, and the C++ standard
+/// library's ABI (libstdc++'s dual ABI: pip's LibTorch wheels have long used
+/// the old one, Debian's the new). Fields are separated by `;`; the loader
+/// names each that differs.
+#ifndef ATTUNE_BUILT_TORCH_VERSION
+#define ATTUNE_BUILT_TORCH_VERSION TORCH_VERSION
+#endif
+#define ATTUNE_STRINGIFY_INNER(x) #x
+#define ATTUNE_STRINGIFY(x) ATTUNE_STRINGIFY_INNER(x)
+#if defined(_LIBCPP_VERSION)
+#define ATTUNE_CXX_LIBRARY "libc++"
+#elif defined(_GLIBCXX_USE_CXX11_ABI)
+#define ATTUNE_CXX_LIBRARY "libstdc++ with _GLIBCXX_USE_CXX11_ABI=" ATTUNE_STRINGIFY(_GLIBCXX_USE_CXX11_ABI)
+#else
+#define ATTUNE_CXX_LIBRARY "unknown"
+#endif
+#define ATTUNE_BUILD_SIGNATURE                                                                       \
+  "attune " ATTUNE_VERSION                                                                           \
+  ";plugin API " ATTUNE_STRINGIFY(ATTUNE_PLUGIN_API_VERSION) ";LibTorch " ATTUNE_BUILT_TORCH_VERSION \
+                                                             ";C++ library " ATTUNE_CXX_LIBRARY
+
+namespace attune::detail {
+/// ATTUNE_BUILD_SIGNATURE as attune's own library was compiled.
+const char* core_build_signature();
+}  // namespace attune::detail
+
 #define ATTUNE_CONCAT_INNER(a, b) a##b
 #define ATTUNE_CONCAT(a, b) ATTUNE_CONCAT_INNER(a, b)
 
@@ -151,9 +180,12 @@ Registry<Kind>& registry();
 #ifdef ATTUNE_BUILDING_CORE
 #define ATTUNE_PLUGIN_ENTRY_POINT
 #else
-#define ATTUNE_PLUGIN_ENTRY_POINT                                                           \
-  extern "C" __attribute__((weak, visibility("default"))) int attune_plugin_api_version() { \
-    return ATTUNE_PLUGIN_API_VERSION;                                                       \
+#define ATTUNE_PLUGIN_ENTRY_POINT                                                             \
+  extern "C" __attribute__((weak, visibility("default"))) int attune_plugin_api_version() {   \
+    return ATTUNE_PLUGIN_API_VERSION;                                                         \
+  }                                                                                           \
+  extern "C" __attribute__((weak, visibility("default"))) const char* attune_plugin_build() { \
+    return ATTUNE_BUILD_SIGNATURE;                                                            \
   }
 #endif
 

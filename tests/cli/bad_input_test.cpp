@@ -287,6 +287,45 @@ std::vector<BadInput> cases() {
          return args;
        },
        {"best.pt"}},
+      // --- predict and export (a trained run, then a wrong input)
+      {"predict_missing_column",
+       [](const TempDir& d) {
+         write_text(d.file("p.tsv"), "text\nfine film\n");
+         return damaged_run(d, "x", [](const std::string&) { return ""; },
+                            {"predict", d.file("run"), "--data", d.file("p.tsv")});
+       },
+       {"p.tsv:1: no column `sentence` for text_column"}},
+      {"predict_empty_text",
+       [](const TempDir& d) {
+         write_text(d.file("p.tsv"), "sentence\tlabel\nfine film\t1\n\t0\n");
+         return damaged_run(d, "x", [](const std::string&) { return ""; },
+                            {"predict", d.file("run"), "--data", d.file("p.tsv")});
+       },
+       {"p.tsv:3: column `sentence` is empty: there is no text to label"}},
+      {"predict_ragged_row",
+       [](const TempDir& d) {
+         write_text(d.file("p.tsv"), "sentence\nfine film\textra\n");
+         return damaged_run(d, "x", [](const std::string&) { return ""; },
+                            {"predict", d.file("run"), "--data", d.file("p.tsv")});
+       },
+       {"p.tsv:2: expected 1 fields as in the header, got 2"}},
+      {"predict_unknown_checkpoint",
+       [](const TempDir& d) {
+         return damaged_run(d, "x", [](const std::string&) { return ""; },
+                            {"predict", d.file("run"), "--data", "-", "--checkpoint", "bset"});
+       },
+       {"--checkpoint `bset`: expected `best`, `last` or a checkpoint file (did you mean `best`?)"}},
+      {"predict_not_a_run",
+       [](const TempDir& d) {
+         return std::vector<std::string>{"predict", d.path(), "--data", "-"};
+       },
+       {"not a run or an export folder (no config.yaml)"}},
+      {"export_hf_of_a_model_without_one",
+       [](const TempDir& d) {
+         return damaged_run(d, "x", [](const std::string&) { return ""; },
+                            {"export", d.file("run"), "--to", "hf", d.file("hf")});
+       },
+       {"--to hf exports BERT classifiers"}},
       {"resume_corrupt_config",
        [](const TempDir& d) {
          return damaged_run(d, "config.yaml", [](const std::string&) { return "model: {type: ["; },
@@ -362,6 +401,9 @@ std::vector<BadInput> cases() {
       {"plugin_wrong_api_version",
        [](const TempDir& d) { return train(d, {"plugins=[" + plugin_path("test_wrong_version_plugin") + "]"}); },
        {"test_wrong_version_plugin", "999"}},
+      {"plugin_built_against_another_attune",
+       [](const TempDir& d) { return train(d, {"plugins=[" + plugin_path("test_other_build_plugin") + "]"}); },
+       {"test_other_build_plugin", "does not match this attune", "LibTorch 0.4.1"}},
       // --- sweep stores
       {"store_unknown_scheme",
        [](const TempDir& d) { return sweep(d, "mysql://localhost/db"); },

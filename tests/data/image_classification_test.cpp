@@ -136,7 +136,7 @@ TEST(ImageClassification, HeaderLabelColumnShapeAndValidFile) {
   const auto expected = torch::tensor({2.5f, 3.0f, 3.5f, 4.0f, 0.5f, 1.0f, 1.5f, 2.0f}).view({2, 2, 1, 2});
   EXPECT_TRUE(torch::equal(batch.pixels, expected)) << batch.pixels;
   EXPECT_TRUE(torch::equal(batch.labels, torch::tensor({0, 1}, torch::kLong)));
-  const auto extra = data->load_extra(dir.file("v.csv"));
+  const auto extra = data->read_file(dir.file("v.csv"), attune::Labels::required);
   EXPECT_EQ(extra->label(0), 0);
 }
 

@@ -150,6 +150,19 @@ TEST_F(Plugins, OtherApiVersionIsRejectedBeforeRegistering) {
       << result.err;
 }
 
+// The same source as the good plugin, compiled as if against another attune
+// release and another LibTorch (tests/CMakeLists.txt), and with libstdc++'s
+// other string ABI: each difference is named.
+TEST_F(Plugins, PluginBuiltAgainstAnotherAttuneOrLibTorchIsRejected) {
+  const auto result = testing::run_attune({"check", experiment(testing::plugin_path("test_other_build_plugin"))});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("does not match this attune: built with attune 0.0.1, this attune with attune " +
+                            std::string(ATTUNE_VERSION) + "; built with LibTorch 0.4.1, this attune with LibTorch " +
+                            std::string(TORCH_VERSION) + "; rebuild the plugin against this attune's headers"),
+            std::string::npos)
+      << result.err;
+}
+
 TEST_F(Plugins, NameAlreadyTakenIsRejected) {
   const std::string plugin = testing::plugin_path("test_duplicate_plugin");
   const auto result = testing::run_attune({"check", experiment(plugin)});
