@@ -3,7 +3,8 @@
 pre-tokenized inputs (a gift: attune's time includes reading and tokenizing),
 in the same batches as `attune predict` (input order, padded to each batch's
 longest), writing the same TSV rows. Prints {"sentences", "seconds"}, timed
-from the start of the process's work to the last row written.
+from after `import torch` to the last row written (the bench also times the
+whole process, as it times attune's).
 """
 import json
 import sys

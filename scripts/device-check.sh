@@ -47,7 +47,7 @@ grep -E "gloo|nccl" ${OUT:-/tmp}/device-configure.log || true
 # The CUDA-tagged tests, the devices' errors, training, BERT and schedulers on
 # this LibTorch (data parallel on CPU needs Gloo, whose headers pip lacks).
 # Not brief: gtest flushes each test's name, so a crash shows where it was.
-$BUILD/tests/attune_tests --gtest_filter='Cuda*:Devices*:Trainer*:Bert*:Schedul*:Initial*' 2>&1 | tee ${OUT:-/tmp}/device-tests.log || true
+$BUILD/tests/attune_tests --gtest_filter='Cuda*:Devices*:Trainer*:Bert*:Schedul*:Initial*:Predict*:TorchScript*:SafetensorsExport*:HuggingFace*' 2>&1 | tee ${OUT:-/tmp}/device-tests.log || true
 
 # GPU against CPU for the demo model: one epoch of SST-2 each.
 for device in ${DEVICES:-cuda cpu}; do
@@ -60,6 +60,25 @@ s = json.load(open(f"/tmp/device-{sys.argv[1]}/summary.json"))
 print(f"{sys.argv[1]:5s} samples/s {s['samples_per_second']:10.1f}  val_accuracy {s['final']['val_accuracy']:.4f}  device {s['device']}")
 PY
 done
+# The GPU run labels SST-2 dev on the GPU and on the CPU: the same labels
+# (bar float ties) and predict's accuracy equal to eval's on each device.
+if [ -d /tmp/device-cuda ]; then
+  for device in cuda cpu; do
+    $BUILD/attune predict /tmp/device-cuda --data data/sst2/dev.tsv --device $device > /tmp/device-predict-$device.tsv
+  done
+  python3 - <<'PY' || true
+import csv
+def column(path, name):
+    with open(path) as f:
+        return [r[name] for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)]
+gold = column("data/sst2/dev.tsv", "label")
+gpu, cpu = column("/tmp/device-predict-cuda.tsv", "prediction"), column("/tmp/device-predict-cpu.tsv", "prediction")
+agree = sum(a == b for a, b in zip(gpu, cpu))
+print(f"predict: cuda and cpu agree on {agree} of {len(gpu)}; accuracy cuda {sum(a == g for a, g in zip(gpu, gold)) / len(gold):.4f}, "
+      f"cpu {sum(a == g for a, g in zip(cpu, gold)) / len(gold):.4f}")
+PY
+  $BUILD/attune eval /tmp/device-cuda --data data/sst2/dev.tsv --device cuda | grep val_accuracy || true
+fi
 # torchrun runs attune as-is: pip's real torchrun (static rendezvous: its agent
 # serves the store, TORCHELASTIC_USE_AGENT_STORE=True) and `attune launch` train
 # one small experiment with two ranks; both must exit 0 with the same

@@ -38,6 +38,11 @@ struct ExperimentArguments {
   /// for a stray word that is neither). Runners call it first.
   void split();
 };
+/// Adds `--plugin LIB` (repeatable) to a subcommand.
+void add_plugin_option(CLI::App& command, std::vector<std::string>& plugins);
+/// Adds `--checkpoint best|last|PATH` (which of a run's weights) to a subcommand.
+void add_checkpoint_option(CLI::App& command, std::string& checkpoint);
+
 /// Adds `EXP.yaml [k=v ...]` and `--plugin` to a subcommand.
 void add_experiment_arguments(CLI::App& command, ExperimentArguments& args, bool required = true);
 

@@ -53,13 +53,11 @@ CommandRunner add_eval_command(CLI::App& app) {
   auto* command = app.add_subcommand("eval", "evaluate a run's checkpoint (or an export) on labelled data");
   command->add_option("folder", args->folder, "run folder or export")->required();
   command->add_option("--data", args->data, "evaluate on this labelled file instead of the validation split");
-  command->add_option("--checkpoint", args->checkpoint, "best, last, or a checkpoint file (runs)");
+  add_checkpoint_option(*command, args->checkpoint);
   command->add_option("--device", args->device,
                       "evaluate on this device (cpu, cuda, cuda:N) instead of the run's own; checkpoints written on "
                       "any device load");
-  command->add_option("--plugin", args->plugins, "plugin shared library to load (repeatable)")
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_plugin_option(*command, args->plugins);
   return [args]() {
     if (args->data.empty()) return evaluate_validation_split(*args);
     const TrainedModel trained = load_trained_model(args->folder, {args->checkpoint, args->device, args->plugins});

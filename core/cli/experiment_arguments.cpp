@@ -21,9 +21,17 @@ void add_experiment_arguments(CLI::App& command, ExperimentArguments& args, bool
   auto* option = command.add_option("experiment", args.positionals,
                                     "experiment YAML, then key=value overrides (dotted keys: optimizer.lr=0.001)");
   if (required) option->required();
-  command.add_option("--plugin", args.plugins, "plugin shared library to load (repeatable)")
+  add_plugin_option(command, args.plugins);
+}
+
+void add_plugin_option(CLI::App& command, std::vector<std::string>& plugins) {
+  command.add_option("--plugin", plugins, "plugin shared library to load (repeatable)")
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+void add_checkpoint_option(CLI::App& command, std::string& checkpoint) {
+  command.add_option("--checkpoint", checkpoint, "best, last, or a checkpoint file (a run's; an export has one)");
 }
 
 }  // namespace attune::cli

@@ -26,10 +26,8 @@ CommandRunner add_export_command(CLI::App& app) {
       ->required()
       ->check(CLI::IsMember({"hf", "safetensors", "torchscript"}));
   command->add_option("out", args->out, "output folder (hf, safetensors) or file (torchscript)")->required();
-  command->add_option("--checkpoint", args->checkpoint, "best, last, or a checkpoint file");
-  command->add_option("--plugin", args->plugins, "plugin shared library to load (repeatable)")
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_checkpoint_option(*command, args->checkpoint);
+  add_plugin_option(*command, args->plugins);
   return [args]() {
     // Exports are made on the CPU, whatever device trained the run.
     const TrainedModel trained = load_trained_model(args->folder, {args->checkpoint, "cpu", args->plugins});

@@ -17,9 +17,7 @@ CommandRunner add_list_command(CLI::App& app) {
   auto* command = app.add_subcommand("list", "list registered components, plugins included");
   command->add_option("kind", args->kind,
                       "models | datasets | tokenizers | initializers | optimizers | schedulers (default: all)");
-  command->add_option("--plugin", args->plugins, "plugin shared library to load (repeatable)")
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_plugin_option(*command, args->plugins);
   return [args]() {
     for (const auto& plugin : args->plugins) {
       load_plugin(std::filesystem::absolute(plugin).lexically_normal(), "--plugin " + plugin);

@@ -121,13 +121,11 @@ CommandRunner add_predict_command(CLI::App& app) {
   command->add_option("--output", args->output, "write here (atomically) instead of stdout");
   command->add_option("--format", args->format, "tsv, csv or jsonl (default: by --output's extension, else tsv)")
       ->check(CLI::IsMember({"tsv", "csv", "jsonl"}));
-  command->add_option("--checkpoint", args->checkpoint, "best, last, or a checkpoint file (runs)");
+  add_checkpoint_option(*command, args->checkpoint);
   command->add_option("--batch-size", args->batch_size, "examples per forward pass (default: train.eval_batch_size)")
       ->check(CLI::PositiveNumber);
   command->add_option("--device", args->device, "cpu, cuda or cuda:N (default: the run's device)");
-  command->add_option("--plugin", args->plugins, "plugin shared library to load (repeatable)")
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_plugin_option(*command, args->plugins);
   return [args]() {
     const Predictor predictor(args->folder, {args->checkpoint, args->device, args->plugins});
     const int64_t batch_size = args->batch_size > 0 ? args->batch_size : predictor.default_batch_size();

@@ -155,8 +155,8 @@ Table Table::read(const std::string& path, TableFormat format, bool has_header) 
       }
     }
     if (fields.size() != table.columns_) {
-      input_error("{}:{}: expected {} fields as in the {}, got {}{}", path, row_line, table.columns_,
-                  has_header ? "header" : "first row", fields.size(),
+      input_error("{}:{}: expected {} field{} as in the {}, got {}{}", path, row_line, table.columns_,
+                  table.columns_ == 1 ? "" : "s", has_header ? "header" : "first row", fields.size(),
                   csv ? "" : " (fields are separated by TAB characters)");
     }
     table.rows_.push_back(std::move(fields));

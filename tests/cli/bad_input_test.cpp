@@ -308,7 +308,7 @@ std::vector<BadInput> cases() {
          return damaged_run(d, "x", [](const std::string&) { return ""; },
                             {"predict", d.file("run"), "--data", d.file("p.tsv")});
        },
-       {"p.tsv:2: expected 1 fields as in the header, got 2"}},
+       {"p.tsv:2: expected 1 field as in the header, got 2"}},
       {"predict_unknown_checkpoint",
        [](const TempDir& d) {
          return damaged_run(d, "x", [](const std::string&) { return ""; },
