@@ -11,8 +11,9 @@ EXPERIMENT ?= experiments/sst2_transformer.yaml
 BUILD_PACKAGES := cmake make g++ pkg-config libtorch-dev libopenblas0-pthread libyaml-cpp-dev libfmt-dev \
                   libcli11-dev nlohmann-json3-dev libutf8proc-dev zlib1g-dev libsqlite3-dev libpqxx-dev libgloo-dev \
                   libprotobuf-dev protobuf-compiler
-# Tests also compare against Python's PyTorch and start a real PostgreSQL server.
-TEST_PACKAGES := $(BUILD_PACKAGES) libgtest-dev python3-torch postgresql clang-format git
+# Tests also compare against Python's PyTorch, scikit-learn and SciPy (metrics),
+# and start a real PostgreSQL server.
+TEST_PACKAGES := $(BUILD_PACKAGES) libgtest-dev python3-torch python3-sklearn python3-scipy postgresql clang-format git
 BENCH_PACKAGES := $(BUILD_PACKAGES) python3-torch
 # One format for the C++ (.clang-format); Debian 12's clang-format is version 14.
 FORMAT_PACKAGES := clang-format git

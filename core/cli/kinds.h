@@ -4,6 +4,7 @@
 #include "core/data/tokenizer.h"
 #include "core/optim/optimizer_factory.h"
 #include "initializers/initializer.h"
+#include "metrics/metric.h"
 #include "models/model.h"
 #include "schedulers/scheduler.h"
 
@@ -19,6 +20,7 @@ void for_each_kind(Visitor&& visit) {
   visit(InitializerKind{});
   visit(OptimizerKind{});
   visit(SchedulerKind{});
+  visit(MetricKind{});
 }
 
 }  // namespace attune::cli

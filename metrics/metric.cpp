@@ -1,0 +1,3 @@
+#include "metrics/metric.h"
+
+ATTUNE_DEFINE_REGISTRY(attune::MetricKind)
