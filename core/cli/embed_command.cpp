@@ -9,6 +9,7 @@
 #include "core/cli/commands.h"
 #include "core/data/bert_tokenizer.h"
 #include "core/io/atomic_file.h"
+#include "core/io/tensor_json.h"
 #include "models/bert.h"
 #include "models/bert_weights.h"
 
@@ -30,14 +31,6 @@ torch::Tensor rows_to_tensor(const nlohmann::json& rows, const std::string& key,
     result.push_back(torch::tensor(values, torch::kLong));
   }
   return torch::stack(result);
-}
-
-nlohmann::json to_json(const torch::Tensor& tensor) {
-  const auto t = tensor.to(torch::kDouble).contiguous();
-  if (t.dim() == 1) return std::vector<double>(t.data_ptr<double>(), t.data_ptr<double>() + t.numel());
-  nlohmann::json list = nlohmann::json::array();
-  for (int64_t i = 0; i < t.size(0); ++i) list.push_back(to_json(t[i]));
-  return list;
 }
 
 bool lower_case(const std::string& folder) {
@@ -139,8 +132,8 @@ CommandRunner add_embed_command(CLI::App& app) {
         args->input.empty() ? tokenize_texts(args->texts, args->model, config) : read_inputs(args->input, config);
     torch::NoGradGuard no_grad;
     const auto out = model->forward(inputs.ids, inputs.types, inputs.mask);
-    const nlohmann::json json{{"last_hidden_state", to_json(out.last_hidden_state)},
-                              {"pooler_output", to_json(out.pooler_output)}};
+    const nlohmann::json json{{"last_hidden_state", tensor_to_json(out.last_hidden_state)},
+                              {"pooler_output", tensor_to_json(out.pooler_output)}};
     if (args->output.empty()) {
       fmt::print("{}\n", json.dump());
     } else {

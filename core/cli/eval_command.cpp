@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "core/cli/commands.h"
+#include "core/data/permutation.h"
 #include "core/metrics/metric_names.h"
 #include "core/predict/trained_model.h"
 #include "core/train/checkpoint.h"
@@ -62,9 +63,7 @@ CommandRunner add_eval_command(CLI::App& app) {
     if (args->data.empty()) return evaluate_validation_split(*args);
     const TrainedModel trained = load_trained_model(args->folder, {args->checkpoint, args->device, args->plugins});
     const auto dataset = trained.experiment.data->read_file(args->data, Labels::required);
-    Subset subset{dataset.get(), {}};
-    for (int64_t i = 0; i < dataset->size(); ++i) subset.indices.push_back(i);
-    return print_evaluation(trained.experiment, subset);
+    return print_evaluation(trained.experiment, {dataset.get(), index_range(0, dataset->size())});
   };
 }
 

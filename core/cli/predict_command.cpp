@@ -3,12 +3,12 @@
 #include <poll.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
 
 #include "core/cli/commands.h"
+#include "core/data/permutation.h"
 #include "core/io/atomic_file.h"
 #include "core/predict/prediction_writer.h"
 #include "core/predict/predictor.h"
@@ -67,9 +67,9 @@ int predict_stdin(const Predictor& predictor, PredictionWriter& writer, std::ost
   auto flush = [&] {
     if (texts.empty()) return;
     const auto dataset = predictor.trained().experiment.data->encode_texts(texts);
-    std::vector<int64_t> indices(texts.size());
-    for (size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<int64_t>(i);
-    for (const auto& prediction : predictor.predict(*dataset, indices)) writer.write(prediction);
+    for (const auto& prediction : predictor.predict(*dataset, index_range(0, dataset->size()))) {
+      writer.write(prediction);
+    }
     out.flush();
     total += dataset->size();
     truncated += dataset->truncated_examples();
@@ -96,12 +96,10 @@ int predict_file(const Predictor& predictor, PredictionWriter& writer, std::ostr
   const int64_t size = dataset->size();
   const bool show_progress = isatty(STDERR_FILENO) && size > 4 * batch_size;
   writer.write_header();
-  for (int64_t begin = 0; begin < size; begin += batch_size) {
-    std::vector<int64_t> indices;
-    for (int64_t i = begin; i < std::min(begin + batch_size, size); ++i) indices.push_back(i);
-    for (const auto& prediction : predictor.predict(*dataset, indices)) writer.write(prediction);
-    if (show_progress) fmt::print(stderr, "\rpredict: {}/{}", begin + static_cast<int64_t>(indices.size()), size);
-  }
+  predictor.predict_in_batches(*dataset, batch_size, [&](const std::vector<Prediction>& batch, int64_t done) {
+    for (const auto& prediction : batch) writer.write(prediction);
+    if (show_progress) fmt::print(stderr, "\rpredict: {}/{}", done, size);
+  });
   if (show_progress) fmt::print(stderr, "\n");
   note_truncated(dataset->truncated_examples(), size, max_length_of(predictor));
   return 0;
@@ -120,7 +118,7 @@ CommandRunner add_predict_command(CLI::App& app) {
       ->required();
   command->add_option("--output", args->output, "write here (atomically) instead of stdout");
   command->add_option("--format", args->format, "tsv, csv or jsonl (default: by --output's extension, else tsv)")
-      ->check(CLI::IsMember({"tsv", "csv", "jsonl"}));
+      ->check(CLI::IsMember(config::enum_choices<PredictionFormat>()));
   add_checkpoint_option(*command, args->checkpoint);
   command->add_option("--batch-size", args->batch_size, "examples per forward pass (default: train.eval_batch_size)")
       ->check(CLI::PositiveNumber);

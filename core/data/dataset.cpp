@@ -29,13 +29,8 @@ void SplitDataModule::set_splits(std::shared_ptr<Dataset> train, std::shared_ptr
   train_ = std::move(train);
   if (valid) {
     valid_ = std::move(valid);
-    auto all = [](const Dataset& dataset) {
-      std::vector<int64_t> indices(static_cast<size_t>(dataset.size()));
-      for (size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<int64_t>(i);
-      return indices;
-    };
-    train_indices_ = all(*train_);
-    valid_indices_ = all(*valid_);
+    train_indices_ = index_range(0, train_->size());
+    valid_indices_ = index_range(0, valid_->size());
   } else {
     valid_ = train_;
     std::tie(train_indices_, valid_indices_) = split_indices(train_->size(), valid_fraction, seed);

@@ -1,5 +1,6 @@
 #include "core/data/permutation.h"
 
+#include <algorithm>
 #include <numeric>
 #include <random>
 
@@ -22,6 +23,12 @@ uint64_t mix_seed(uint64_t seed, uint64_t stream) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
+}
+
+std::vector<int64_t> index_range(int64_t begin, int64_t end) {
+  std::vector<int64_t> indices(static_cast<size_t>(std::max<int64_t>(end - begin, 0)));
+  std::iota(indices.begin(), indices.end(), begin);
+  return indices;
 }
 
 }  // namespace attune

@@ -10,6 +10,9 @@ namespace attune {
 /// reproduce anywhere from the seed alone.
 std::vector<int64_t> seeded_permutation(int64_t size, uint64_t seed);
 
+/// The positions begin, begin + 1, ..., end - 1 (a dataset's examples in order, or one batch of them).
+std::vector<int64_t> index_range(int64_t begin, int64_t end);
+
 /// Mixes a seed with a stream number (epoch, fold, purpose) into a new seed.
 uint64_t mix_seed(uint64_t seed, uint64_t stream);
 

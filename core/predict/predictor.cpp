@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "core/data/permutation.h"
 #include "core/train/forward_pass.h"
 
 namespace attune {
@@ -40,16 +41,21 @@ std::vector<Prediction> Predictor::predict(const Dataset& dataset, const std::ve
   return result;
 }
 
-std::vector<Prediction> Predictor::classify(const std::vector<std::string>& texts, int64_t batch_size) const {
-  const auto dataset = trained_->experiment.data->encode_texts(texts);
+void Predictor::predict_in_batches(
+    const Dataset& dataset, int64_t batch_size,
+    const std::function<void(const std::vector<Prediction>&, int64_t done)>& each) const {
   const int64_t size = batch_size > 0 ? batch_size : default_batch_size();
-  std::vector<Prediction> result;
-  for (int64_t begin = 0; begin < dataset->size(); begin += size) {
-    std::vector<int64_t> indices;
-    for (int64_t i = begin; i < std::min(begin + size, dataset->size()); ++i) indices.push_back(i);
-    auto batch = predict(*dataset, indices);
-    result.insert(result.end(), batch.begin(), batch.end());
+  for (int64_t begin = 0; begin < dataset.size(); begin += size) {
+    const int64_t end = std::min(begin + size, dataset.size());
+    each(predict(dataset, index_range(begin, end)), end);
   }
+}
+
+std::vector<Prediction> Predictor::classify(const std::vector<std::string>& texts, int64_t batch_size) const {
+  std::vector<Prediction> result;
+  predict_in_batches(
+      *trained_->experiment.data->encode_texts(texts), batch_size,
+      [&](const std::vector<Prediction>& batch, int64_t) { result.insert(result.end(), batch.begin(), batch.end()); });
   return result;
 }
 

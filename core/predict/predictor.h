@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,11 @@ class Predictor {
 
   /// Labels single texts (a text run), in batches of `batch_size` (0 = the default).
   std::vector<Prediction> classify(const std::vector<std::string>& texts, int64_t batch_size = 0) const;
+  /// Labels every example of `dataset` in order, in batches of `batch_size`
+  /// (0 = the default), handing each batch's predictions to `each` with the
+  /// count done so far.
+  void predict_in_batches(const Dataset& dataset, int64_t batch_size,
+                          const std::function<void(const std::vector<Prediction>&, int64_t done)>& each) const;
   /// Labels the examples of `dataset` at `indices`, as one batch.
   std::vector<Prediction> predict(const Dataset& dataset, const std::vector<int64_t>& indices) const;
   /// The logits [indices, classes] of one batch, float32 on the CPU.

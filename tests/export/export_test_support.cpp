@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "core/io/tensor_json.h"
 #include "tests/support/test_support.h"
 
 namespace attune::testing {
@@ -27,32 +28,16 @@ std::vector<Batch> sample_batches(const TrainedModel& trained, const std::string
 }
 
 nlohmann::json batches_json(const std::vector<Batch>& batches) {
-  auto lists = [](const torch::Tensor& t) {
-    const auto flat = t.to(torch::kDouble).contiguous();
-    std::function<nlohmann::json(int64_t, int64_t)> nest = [&](int64_t dim, int64_t offset) {
-      nlohmann::json list = nlohmann::json::array();
-      const int64_t stride = flat.stride(dim);
-      for (int64_t i = 0; i < flat.size(dim); ++i) {
-        if (dim + 1 == flat.dim()) {
-          list.push_back(flat.data_ptr<double>()[offset + i * stride]);
-        } else {
-          list.push_back(nest(dim + 1, offset + i * stride));
-        }
-      }
-      return list;
-    };
-    return nest(0, 0);
-  };
   nlohmann::json result = nlohmann::json::array();
   for (const auto& batch : batches) {
     if (batch.pixels.defined()) {
-      result.push_back({{"pixels", lists(batch.pixels)}});
+      result.push_back({{"pixels", tensor_to_json(batch.pixels)}});
       continue;
     }
     const auto types = batch.token_type_ids.defined() ? batch.token_type_ids : torch::zeros_like(batch.input_ids);
-    result.push_back({{"input_ids", lists(batch.input_ids)},
-                      {"attention_mask", lists(batch.attention_mask)},
-                      {"token_type_ids", lists(types)}});
+    result.push_back({{"input_ids", tensor_to_json(batch.input_ids)},
+                      {"attention_mask", tensor_to_json(batch.attention_mask)},
+                      {"token_type_ids", tensor_to_json(types)}});
   }
   return result;
 }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "core/io/tensor_json.h"
 #include "metrics/metric.h"
 #include "tests/support/test_support.h"
 
@@ -95,19 +96,12 @@ std::vector<Case> cases() {
   return all;
 }
 
-nlohmann::json to_json(const torch::Tensor& t) {
-  const auto d = t.to(torch::kDouble).contiguous();
-  if (d.dim() == 1) return std::vector<double>(d.data_ptr<double>(), d.data_ptr<double>() + d.numel());
-  nlohmann::json rows = nlohmann::json::array();
-  for (int64_t i = 0; i < d.size(0); ++i) rows.push_back(to_json(d[i]));
-  return rows;
-}
-
 TEST(MetricReference, EveryMetricEqualsScikitLearnAndScipy) {
   const auto all = cases();
   nlohmann::json written = nlohmann::json::array();
   for (const auto& c : all) {
-    written.push_back({{"logits", to_json(c.logits)}, {"targets", to_json(c.targets)}, {"metrics", c.metrics}});
+    written.push_back(
+        {{"logits", tensor_to_json(c.logits)}, {"targets", tensor_to_json(c.targets)}, {"metrics", c.metrics}});
   }
   testing::TempDir dir;
   testing::write_text(dir.file("cases.json"), written.dump());
