@@ -60,6 +60,7 @@ class Pearson : public Metric {
  public:
   using Options = NoMetricOptions;
   Pearson(const Options&, const MetricArgs&) {}
+  Task task() const override { return Task::regression; }
   double compute(const Predictions& p) const override {
     const auto [x, y] = values_of(p);
     return pearson(x, y);
@@ -70,6 +71,7 @@ class Spearman : public Metric {
  public:
   using Options = NoMetricOptions;
   Spearman(const Options&, const MetricArgs&) {}
+  Task task() const override { return Task::regression; }
   double compute(const Predictions& p) const override {
     const auto [x, y] = values_of(p);
     return pearson(average_ranks(x), average_ranks(y));

@@ -2,6 +2,7 @@
 
 #include <torch/types.h>
 
+#include "core/data/dataset.h"
 #include "core/metrics/metric_goal.h"
 #include "core/registry/component.h"
 #include "core/registry/registry.h"
@@ -24,6 +25,8 @@ class Metric {
   virtual double compute(const Predictions& predictions) const = 0;
   /// Which way is better; early stopping, best.pt and sweeps follow it.
   virtual MetricGoal goal() const { return MetricGoal::maximize; }
+  /// What it scores: logits against class ids, or values against targets.
+  virtual Task task() const { return Task::classification; }
 };
 
 /// The options of a metric that has none.
@@ -32,8 +35,10 @@ struct NoMetricOptions {
 };
 
 /// What a metric factory gets besides its options: the data's shape.
+/// Built with the defaults (no data yet), a metric must still say its goal()
+/// and task(): that is how a YAML file's `metric:` keys are checked.
 struct MetricArgs {
-  int64_t num_classes = 0;  // 0: a regression
+  int64_t num_classes = 0;  // of a classification; 0 for a regression or when not yet known
 };
 
 /// Registry traits for metrics.
@@ -45,6 +50,28 @@ struct MetricKind {
 };
 template <>
 Registry<MetricKind>& registry<MetricKind>();
+
+/// One metric of an evaluation: its column in metrics.csv (`val_<type>`)
+/// and the metric built for the data.
+struct EvaluatedMetric {
+  std::string column;
+  std::shared_ptr<const Metric> metric;
+};
+
+/// `val_<type>`: the column a `train.metrics` entry fills.
+std::string metric_column(const std::string& type);
+
+/// Which way the column `column` of metrics.csv improves: losses (`*_loss`)
+/// fall, `val_<type>` goes the registered metric's way, anything else rises.
+MetricGoal column_goal(const std::string& column);
+
+/// Builds `train.metrics` for data of `spec`: a metric of the other task
+/// (accuracy of a regression) or two entries filling one column are refused.
+std::vector<EvaluatedMetric> build_metrics(const std::vector<Component<MetricKind>>& metrics, const DataSpec& spec);
+
+/// The metrics' values on `predictions`, by column, in order.
+std::vector<std::pair<std::string, double>> score(const std::vector<EvaluatedMetric>& metrics,
+                                                  const Predictions& predictions);
 
 }  // namespace attune
 

@@ -20,13 +20,15 @@ void LrScheduleConfig::declare(config::Schema<LrScheduleConfig>& s) {
 }
 
 LrSchedule::LrSchedule(const LrScheduleConfig& config, torch::optim::Optimizer& optimizer, int64_t steps_per_epoch,
-                       int64_t epochs, const std::string& monitored_metric) {
+                       int64_t epochs, const std::string& monitored_metric, MetricGoal monitored_goal,
+                       int64_t total_steps) {
   SchedulerArgs args;
   groups_ = args.groups = std::make_shared<ParamGroups>(optimizer);
   args.monitored_metric = monitored_metric;
+  args.monitored_goal = monitored_goal;
   per_step_ = config.interval == ScheduleInterval::step;
   args.ticks_per_epoch = per_step_ ? steps_per_epoch : 1;
-  total_ticks_ = args.ticks_per_epoch * epochs;
+  total_ticks_ = per_step_ && total_steps > 0 ? total_steps : args.ticks_per_epoch * epochs;
   args.total_ticks = std::max<int64_t>(total_ticks_ - config.warmup_steps, 1);
 
   if (config.warmup_steps == 0) {

@@ -38,9 +38,12 @@ struct LrScheduleConfig {
 class LrSchedule {
  public:
   /// `steps_per_epoch` and `epochs` size the run for schedules that default
-  /// to its length; `monitored_metric` is what metric-driven schedulers are fed.
+  /// to its length (`total_steps` optimizer steps where the run stops
+  /// mid-epoch; 0 = steps_per_epoch x epochs); `monitored_metric` is what
+  /// metric-driven schedulers are fed, and `monitored_goal` the way it improves.
   LrSchedule(const LrScheduleConfig& config, torch::optim::Optimizer& optimizer, int64_t steps_per_epoch,
-             int64_t epochs, const std::string& monitored_metric = "");
+             int64_t epochs, const std::string& monitored_metric = "", MetricGoal monitored_goal = MetricGoal::minimize,
+             int64_t total_steps = 0);
 
   /// Call after every optimizer step.
   void after_optimizer_step();

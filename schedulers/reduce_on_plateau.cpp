@@ -45,7 +45,7 @@ class PlateauScheduler : public Scheduler {
  public:
   using Options = PlateauOptions;
   PlateauScheduler(const Options& options, const SchedulerArgs& args)
-      : Scheduler(args), options_(options), goal_(goal_for(options, args.monitored_metric)) {
+      : Scheduler(args), options_(options), goal_(goal_for(options, args.monitored_metric, args.monitored_goal)) {
     best_ = worst();
   }
 
@@ -104,14 +104,14 @@ class PlateauScheduler : public Scheduler {
  private:
   // `auto` follows the metric it is fed; without one (a scheduler built
   // outside a run) PyTorch's default, `min`.
-  static MetricGoal goal_for(const Options& options, const std::string& metric) {
+  static MetricGoal goal_for(const Options& options, const std::string& metric, MetricGoal own) {
     if (metric.empty()) return explicit_goal(options.mode).value_or(MetricGoal::minimize);
     const std::string conflict =
-        mode_conflict(metric, options.mode, fmt::format("cut the lr while {} improves", metric));
+        mode_conflict(metric, own, options.mode, fmt::format("cut the lr while {} improves", metric));
     if (!conflict.empty()) {
       input_error("scheduler.mode (reduce_on_plateau, fed train.early_stopping.metric): {}", conflict);
     }
-    return resolve_goal(metric, options.mode);
+    return resolve_goal(own, options.mode);
   }
   double worst() const {
     return goal_ == MetricGoal::minimize ? std::numeric_limits<double>::infinity()

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/metrics/metric_goal.h"
 #include "core/registry/component.h"
 #include "core/registry/registry.h"
 #include "schedulers/param_groups.h"
@@ -26,6 +27,8 @@ struct SchedulerArgs {
   /// `train.early_stopping.metric`), whose direction its `mode: auto` takes;
   /// empty where no run is behind it (PyTorch's defaults then apply).
   std::string monitored_metric;
+  /// Which way the monitored metric improves (the registered metric's own).
+  MetricGoal monitored_goal = MetricGoal::minimize;
 };
 
 /// A learning-rate schedule: a port of torch.optim.lr_scheduler._LRScheduler,

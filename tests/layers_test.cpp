@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 namespace attune::layers_test {
 
 /// The source trees the layers cover.
-const std::vector<std::string> kSourceRoots = {"core", "models", "schedulers", "initializers", "metrics"};
+const std::vector<std::string> kSourceRoots = {"core", "models", "schedulers", "initializers", "metrics", "losses"};
 
 /// The folders of the ```layers block, bottom layer first.
 std::vector<std::string> layer_order(const std::string& architecture) {

@@ -26,6 +26,7 @@ CommandRunner add_sweep_worker_command(CLI::App& app);
 CommandRunner add_tokenize_command(CLI::App& app);
 CommandRunner add_launch_command(CLI::App& app);
 CommandRunner add_plot_command(CLI::App& app);
+CommandRunner add_lr_find_command(CLI::App& app);
 
 /// Splits positional arguments into the experiment file and `key=value`
 /// overrides.

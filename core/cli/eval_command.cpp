@@ -27,10 +27,10 @@ struct EvalArguments {
 
 int print_evaluation(const Experiment& experiment, const Subset& subset) {
   const auto& config = experiment.config();
-  const auto result =
-      evaluate(*experiment.model, subset, config.train.eval_batch_size, experiment.device, nullptr, config.precision);
-  nlohmann::json json{
-      {metric::val_accuracy, result.accuracy}, {metric::val_loss, result.loss}, {"examples", result.examples}};
+  const auto result = evaluate(*experiment.model, subset, experiment.scoring, config.train.eval_batch_size,
+                               experiment.device, nullptr, config.precision);
+  nlohmann::json json{{metric::val_loss, result.loss}, {"examples", result.examples}};
+  for (const auto& [column, value] : result.metrics) json[column] = value;
   fmt::print("{}\n", json.dump(2));
   return 0;
 }

@@ -4,6 +4,7 @@
 #include "core/data/tokenizer.h"
 #include "core/optim/optimizer_factory.h"
 #include "initializers/initializer.h"
+#include "losses/loss.h"
 #include "metrics/metric.h"
 #include "models/model.h"
 #include "schedulers/scheduler.h"
@@ -21,6 +22,7 @@ void for_each_kind(Visitor&& visit) {
   visit(OptimizerKind{});
   visit(SchedulerKind{});
   visit(MetricKind{});
+  visit(LossKind{});
 }
 
 }  // namespace attune::cli

@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
   add(attune::cli::add_sweep_worker_command);
   add(attune::cli::add_check_command);
   add(attune::cli::add_schedule_command);
+  add(attune::cli::add_lr_find_command);
   add(attune::cli::add_plot_command);
   add(attune::cli::add_list_command);
   add(attune::cli::add_embed_command);

@@ -76,10 +76,12 @@ CommandRunner add_schedule_command(CLI::App& app) {
     const auto& config = loaded.config;
     // The run's length needs the training split's size.
     const auto data = config.data.create({static_cast<uint64_t>(config.seed), {}});
-    const int64_t steps = steps_per_epoch(data->train().size(), config.train.batch_size, config.train.drop_last);
+    const RunLength length = run_length(config.train, data->train().size(), 1);
     const OptimizerArgs groups = placeholder_param_groups(config.optimizer);
     const auto optimizer = build_optimizer(config.optimizer, groups);
-    LrSchedule schedule(config.scheduler, *optimizer, steps, config.train.epochs, config.train.early_stopping.metric);
+    const int64_t steps = length.steps_per_epoch;
+    LrSchedule schedule(config.scheduler, *optimizer, steps, length.epochs, config.train.early_stopping.metric,
+                        column_goal(config.train.early_stopping.metric), length.total_steps);
     int64_t ticks = args->ticks > 0 ? args->ticks : schedule.total_ticks();
     std::vector<double> metrics;
     if (schedule.needs_metric()) {

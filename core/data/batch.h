@@ -12,7 +12,7 @@ struct Batch {
   torch::Tensor attention_mask;  // [B, L] int64
   torch::Tensor token_type_ids;  // [B, L] int64
   torch::Tensor pixels;          // [B, C, H, W] float
-  torch::Tensor labels;          // [B] int64
+  torch::Tensor labels;          // [B] int64 class ids, or float32 targets of a regression
 
   int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
 

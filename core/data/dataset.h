@@ -36,9 +36,13 @@ struct Subset {
   int64_t size() const { return static_cast<int64_t>(indices.size()); }
 };
 
+/// What the model learns to predict: a class, or a value.
+enum class Task { classification, regression };
+
 /// What the data tells the model about its inputs and outputs.
 struct DataSpec {
-  int64_t num_classes = 0;
+  Task task = Task::classification;
+  int64_t num_classes = 0;           // the head's outputs: the classes, or 1 for a regression
   int64_t vocab_size = 0;            // text
   int64_t pad_id = 0;                // text
   int64_t max_length = 0;            // text: longest sequence in tokens

@@ -1,6 +1,8 @@
-// `text_classification`: labelled texts (or text pairs) from TSV/CSV files.
+// `text_classification` and `text_regression`: texts (or text pairs) with a
+// class label or a number, from TSV/CSV files.
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <map>
 
 #include "core/data/dataset.h"
@@ -36,24 +38,40 @@ struct TextClassificationOptions {
     s.field("format", &O::format, "file format; auto = by extension");
     s.field("text_column", &O::text_column, "column holding the text");
     s.field("text_pair_column", &O::text_pair_column, "column holding the second text of a pair (optional)");
-    s.field("label_column", &O::label_column, "column holding the label (any strings)");
+    s.field("label_column", &O::label_column,
+            "column holding the label (any strings), or for text_regression the target number");
     s.field("tokenizer", &O::tokenizer, "tokenizer: {type: wordpiece, vocab: ...}");
     s.field("max_length", &O::max_length, "longest sequence in tokens, [CLS] and [SEP] included").at_least(3);
   }
 };
 
-class TextClassificationData : public SplitDataModule {
+/// A number in a target column, or an InputError naming the line.
+float parse_target(const Table& table, size_t row, size_t column, const std::string& column_name) {
+  const std::string& cell = table.cell(row, column);
+  double value = 0;
+  const auto [end, error] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
+  if (error != std::errc() || end != cell.data() + cell.size() || !std::isfinite(value)) {
+    input_error("{}:{}: column `{}` holds `{}`: text_regression needs a finite number", table.path(), table.line(row),
+                column_name, cell);
+  }
+  return static_cast<float>(value);
+}
+
+/// Texts from a table with a label (classification) or a number (regression).
+class TextTableData : public SplitDataModule {
  public:
   using Options = TextClassificationOptions;
 
-  TextClassificationData(const Options& options, const DataArgs& args) : options_(options) {
+  TextTableData(const Options& options, const DataArgs& args, Task task) : options_(options), task_(task) {
     tokenizer_ = options.tokenizer.create({});
     if (args.inputs_only) {
       label_names_ = args.label_names;
       return;
     }
     const Table train_table = Table::read(options.train, options.format);
-    if (!args.label_names.empty()) {
+    if (task == Task::regression) {
+      // labels.json of a regression is empty: no classes to name.
+    } else if (!args.label_names.empty()) {
       label_names_ = args.label_names;
     } else {
       const size_t label_column = train_table.column(options.label_column, "label_column");
@@ -61,7 +79,7 @@ class TextClassificationData : public SplitDataModule {
       for (size_t r = 0; r < train_table.rows(); ++r) labels.push_back(train_table.cell(r, label_column));
       label_names_ = sorted_label_names(std::move(labels));
     }
-    if (label_names_.size() < 2) {
+    if (task == Task::classification && label_names_.size() < 2) {
       input_error("{}: column `{}` holds a single label `{}`: classification needs at least two", options.train,
                   options.label_column, label_names_.front());
     }
@@ -73,7 +91,8 @@ class TextClassificationData : public SplitDataModule {
 
   DataSpec spec() const override {
     DataSpec spec;
-    spec.num_classes = static_cast<int64_t>(label_names_.size());
+    spec.task = task_;
+    spec.num_classes = task_ == Task::regression ? 1 : static_cast<int64_t>(label_names_.size());
     spec.vocab_size = tokenizer_->vocab_size();
     spec.pad_id = tokenizer_->pad_id();
     spec.max_length = options_.max_length;
@@ -107,7 +126,10 @@ class TextClassificationData : public SplitDataModule {
     auto dataset = std::make_shared<TextDataset>(tokenizer_->pad_id(), pair_column.has_value());
     for (size_t r = 0; r < table.rows(); ++r) {
       int64_t label = -1;
-      if (label_column) {
+      std::optional<float> target;
+      if (label_column && task_ == Task::regression) {
+        target = parse_target(table, r, *label_column, options_.label_column);
+      } else if (label_column) {
         auto it = label_ids.find(table.cell(r, *label_column));
         if (it == label_ids.end()) {
           input_error("{}:{}: label `{}` is not among the training labels {}", table.path(), table.line(r),
@@ -127,13 +149,29 @@ class TextClassificationData : public SplitDataModule {
       } catch (const InputError& e) {
         input_error("{}:{}: {}", table.path(), table.line(r), e.what());
       }
-      dataset->add(encoded, label);
+      if (target) {
+        dataset->add_value(encoded, *target);
+      } else {
+        dataset->add(encoded, label);
+      }
     }
     return dataset;
   }
 
   Options options_;
+  Task task_;
   std::shared_ptr<Tokenizer> tokenizer_;
+};
+
+class TextClassificationData : public TextTableData {
+ public:
+  TextClassificationData(const Options& options, const DataArgs& args)
+      : TextTableData(options, args, Task::classification) {}
+};
+
+class TextRegressionData : public TextTableData {
+ public:
+  TextRegressionData(const Options& options, const DataArgs& args) : TextTableData(options, args, Task::regression) {}
 };
 
 }  // namespace
@@ -141,3 +179,5 @@ class TextClassificationData : public SplitDataModule {
 
 ATTUNE_REGISTER_DATASET("text_classification", attune::TextClassificationData,
                         "labelled texts or text pairs from TSV/CSV files")
+ATTUNE_REGISTER_DATASET("text_regression", attune::TextRegressionData,
+                        "texts or text pairs with a number to predict (STS-B style), from TSV/CSV files")

@@ -27,6 +27,24 @@ int64_t steps_per_epoch(int64_t examples, int64_t batch_size, bool drop_last) {
   return drop_last ? examples / batch_size : (examples + batch_size - 1) / batch_size;
 }
 
+RunLength run_length(const TrainConfig& train, int64_t examples, int64_t ranks) {
+  RunLength length;
+  const int64_t step_examples = train.batch_size * train.accumulate_steps * ranks;
+  length.steps_per_epoch = steps_per_epoch(examples, step_examples, train.drop_last);
+  if (length.steps_per_epoch == 0) {
+    input_error("train.batch_size {} with drop_last leaves no batch from {} training examples (a step takes {})",
+                train.batch_size, examples, step_examples);
+  }
+  if (train.max_steps > 0) {
+    length.total_steps = train.max_steps;
+    length.epochs = (train.max_steps + length.steps_per_epoch - 1) / length.steps_per_epoch;
+  } else {
+    length.epochs = train.epochs;
+    length.total_steps = train.epochs * length.steps_per_epoch;
+  }
+  return length;
+}
+
 void configure_threads(int64_t threads) {
   // LibTorch's own default here is one intra-op thread while OpenBLAS runs its
   // own pool; more intra-op threads on top oversubscribe the cores.
@@ -43,6 +61,21 @@ std::shared_ptr<Distributed> join_distributed_job(const ExperimentConfig& config
   });
 }
 
+Scoring build_scoring(const TrainConfig& train, const DataSpec& spec) {
+  Scoring scoring;
+  LossArgs args;
+  if (spec.task == Task::classification) args.num_classes = spec.num_classes;
+  scoring.loss = train.loss.create(args);
+  if (scoring.loss->task() != spec.task) {
+    input_error("train.loss: `{}` is a {} loss but this data is a {}; {}", train.loss.type,
+                scoring.loss->task() == Task::classification ? "classification" : "regression",
+                spec.task == Task::classification ? "classification" : "regression",
+                spec.task == Task::regression ? "use mse or huber" : "use cross_entropy");
+  }
+  scoring.metrics = build_metrics(train.metrics, spec);
+  return scoring;
+}
+
 Experiment build_experiment(const LoadedExperiment& loaded, const BuildOptions& options) {
   Experiment e;
   e.loaded = loaded;
@@ -57,6 +90,7 @@ Experiment build_experiment(const LoadedExperiment& loaded, const BuildOptions& 
 
   DataArgs data_args{static_cast<uint64_t>(config.seed), options.label_names, options.inputs_only};
   e.data = options.data ? options.data : config.data.create(data_args);
+  e.scoring = build_scoring(config.train, e.data->spec());
   if (options.inputs_only) {
     e.model = config.model.create(e.data->spec());
     e.model->to(e.device);
@@ -99,15 +133,15 @@ Experiment build_experiment(const LoadedExperiment& loaded, const BuildOptions& 
   e.group_names = group_names(groups);
   e.optimizer = build_optimizer(config.optimizer, groups);
 
-  // One step takes a global batch: batch_size examples on each rank.
-  const int64_t ranks = e.distributed ? e.distributed->world_size() : 1;
-  e.steps_per_epoch = steps_per_epoch(e.train_data.size(), config.train.batch_size * ranks, config.train.drop_last);
-  if (e.steps_per_epoch == 0) {
-    input_error("train.batch_size {} with drop_last leaves no batch from {} training examples", config.train.batch_size,
-                e.train_data.size());
-  }
-  e.schedule = std::make_unique<LrSchedule>(config.scheduler, *e.optimizer, e.steps_per_epoch, config.train.epochs,
-                                            config.train.early_stopping.metric);
+  // One step takes a global batch: batch_size x accumulate_steps examples on each rank.
+  const RunLength length =
+      run_length(config.train, e.train_data.size(), e.distributed ? e.distributed->world_size() : 1);
+  e.steps_per_epoch = length.steps_per_epoch;
+  e.epochs = length.epochs;
+  e.total_steps = length.total_steps;
+  e.schedule = std::make_unique<LrSchedule>(config.scheduler, *e.optimizer, e.steps_per_epoch, e.epochs,
+                                            config.train.early_stopping.metric,
+                                            column_goal(config.train.early_stopping.metric), e.total_steps);
   return e;
 }
 

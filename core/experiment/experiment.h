@@ -11,6 +11,17 @@
 
 namespace attune {
 
+/// How a run is scored: the training objective, which evaluations report as
+/// val_loss, and `train.metrics`, each a val_<name> column.
+struct Scoring {
+  std::shared_ptr<const Loss> loss;
+  std::vector<EvaluatedMetric> metrics;
+};
+
+/// Builds `train.loss` and `train.metrics` for data of `spec`; a loss of the
+/// other task (cross_entropy of a regression) is refused with what to use.
+Scoring build_scoring(const TrainConfig& train, const DataSpec& spec);
+
 /// Everything one training needs, built from a loaded config in the order
 /// the flow runs: data -> model -> init rules -> optimizer -> scheduler.
 struct Experiment {
@@ -20,11 +31,14 @@ struct Experiment {
   Subset train_data;
   Subset valid_data;
   std::shared_ptr<Model> model;
+  Scoring scoring;
   std::vector<InitReportRow> init_report;
   std::shared_ptr<torch::optim::Optimizer> optimizer;
   std::vector<std::string> group_names;
   std::unique_ptr<LrSchedule> schedule;
   int64_t steps_per_epoch = 0;
+  int64_t epochs = 0;       // train.epochs, or the epochs train.max_steps reaches into
+  int64_t total_steps = 0;  // optimizer steps of the whole run
   /// Set when this process is one rank of a data-parallel job.
   std::shared_ptr<Distributed> distributed;
 
@@ -69,6 +83,15 @@ torch::Device resolve_device(const std::string& device);
 
 /// Optimizer steps in one epoch over `examples` examples.
 int64_t steps_per_epoch(int64_t examples, int64_t batch_size, bool drop_last);
+
+/// How long a run trains over `examples` examples with `ranks` processes.
+struct RunLength {
+  int64_t steps_per_epoch = 0;  // each of batch_size x accumulate_steps x ranks examples
+  int64_t epochs = 0;           // train.epochs, or as many as train.max_steps reaches into
+  int64_t total_steps = 0;      // epochs x steps_per_epoch, or train.max_steps
+};
+/// An InputError when the batch leaves no step (drop_last with too few examples).
+RunLength run_length(const TrainConfig& train, int64_t examples, int64_t ranks);
 
 /// Sets LibTorch's intra-op threads (0 = attune's default for this machine).
 void configure_threads(int64_t threads);

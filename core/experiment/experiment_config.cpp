@@ -5,28 +5,99 @@
 #include "core/config/overrides.h"
 #include "core/metrics/metric_goal.h"
 #include "core/registry/plugin_loader.h"
+#include "core/text/suggest.h"
 
 namespace attune {
 
 void EarlyStoppingConfig::declare(config::Schema<EarlyStoppingConfig>& s) {
   using E = EarlyStoppingConfig;
-  s.field("metric", &E::metric, "metric watched for early stopping and for best.pt").one_of(ranked_metric_names());
+  s.field("metric", &E::metric,
+          "metric watched for early stopping and for best.pt: train_loss, val_loss or val_<one of train.metrics>");
   s.field("mode", &E::mode,
           "`auto`: the metric's own direction (losses fall, accuracy rises); `min` or `max` must agree with it");
   s.field("patience", &E::patience, "evaluations without improvement before stopping (0 = never stop)").at_least(0);
   s.field("min_delta", &E::min_delta, "smallest change that counts as an improvement").at_least(0);
-  s.check("mode", [](const E& e) -> std::string {
-    const auto asked = explicit_goal(e.mode);
-    if (!asked) return "";
-    return mode_conflict(e.metric, e.mode,
-                         fmt::format("keep the checkpoint with {} as best.pt, and stop early while {} still improves",
-                                     extreme_of(*asked, e.metric), e.metric));
-  });
 }
+
+std::vector<std::string> ranked_columns(const TrainConfig& train) {
+  std::vector<std::string> columns = {metric::train_loss, metric::val_loss};
+  for (const auto& entry : train.metrics) columns.push_back(metric_column(entry.type));
+  return columns;
+}
+
+namespace {
+
+/// The node at `keys` under `root`, and the context that names it; an
+/// undefined node (the key is absent) gets the nearest present ancestor's place.
+std::pair<YAML::Node, config::Context> node_at(const YAML::Node& root, const config::Context& ctx,
+                                               const std::vector<std::string>& keys) {
+  YAML::Node node;
+  node.reset(root);  // reset, not `=`: yaml-cpp's assignment would write into the document
+  config::Context at = ctx;
+  for (const auto& key : keys) {
+    const YAML::Node& parent = node;  // const: a lookup must not add the key
+    const YAML::Node child = parent.IsMap() ? parent[key] : YAML::Node();
+    at = at.child(key, child);
+    if (!child.IsDefined()) return {node, at};
+    node.reset(child);
+  }
+  return {node, at};
+}
+
+/// A `metric:` key (with its `mode:`) names a column this experiment fills,
+/// and the mode agrees with the metric's direction. `consequence` says what
+/// a contradicting mode would do.
+void check_metric_key(const YAML::Node& root, const config::Context& ctx, const std::vector<std::string>& section,
+                      const std::string& metric, MetricMode mode, const std::vector<std::string>& columns,
+                      const std::string& consequence) {
+  auto keys = section;
+  keys.push_back("metric");
+  const auto [node, at] = node_at(root, ctx, keys);
+  if (std::find(columns.begin(), columns.end(), metric) == columns.end()) {
+    at.fail(
+        node,
+        fmt::format("`{}` is not a column this experiment's evaluations fill{}", metric, did_you_mean(metric, columns)),
+        fmt::format("; they fill {} (add a metric to train.metrics for another val_ column)", quoted_list(columns)));
+  }
+  keys.back() = "mode";
+  const auto [mode_node, mode_at] = node_at(root, ctx, keys);
+  const std::string conflict = mode_conflict(metric, column_goal(metric), mode, consequence);
+  if (!conflict.empty()) mode_at.fail(mode_node, conflict);
+}
+
+void check_metric_keys(const YAML::Node& root, const config::Context& ctx, ExperimentConfig& config) {
+  const auto columns = ranked_columns(config.train);
+  const auto& stopping = config.train.early_stopping;
+  const MetricGoal stopping_goal = resolve_goal(column_goal(stopping.metric), stopping.mode);
+  check_metric_key(root, ctx, {"train", "early_stopping"}, stopping.metric, stopping.mode, columns,
+                   fmt::format("keep the checkpoint with {} as best.pt, and stop early while {} still improves",
+                               extreme_of(stopping_goal, stopping.metric), stopping.metric));
+  const auto& search = config.search;
+  if (search.metric.empty()) {
+    // A sweep ranks by what picks each trial's best epoch, unless told otherwise.
+    config.search.metric = stopping.metric;
+    if (!explicit_goal(search.mode)) return;
+  }
+  check_metric_key(root, ctx, {"search"}, search.metric, search.mode, columns,
+                   fmt::format("rank the trial with {} first", extreme_of(search.goal(), search.metric)));
+}
+
+}  // namespace
 
 void TrainConfig::declare(config::Schema<TrainConfig>& s) {
   s.field("epochs", &TrainConfig::epochs, "passes over the training set").greater_than(0);
-  s.field("batch_size", &TrainConfig::batch_size, "examples per optimizer step").greater_than(0);
+  s.field("max_steps", &TrainConfig::max_steps,
+          "optimizer steps to train, whatever train.epochs says (0 = train.epochs): the run stops in the epoch that "
+          "reaches them, evaluates, and the lr schedule's length is this many steps")
+      .at_least(0);
+  s.field("batch_size", &TrainConfig::batch_size,
+          "examples per forward pass on each process; an optimizer step takes batch_size x accumulate_steps x "
+          "processes")
+      .greater_than(0);
+  s.field("accumulate_steps", &TrainConfig::accumulate_steps,
+          "forward/backward passes of batch_size whose gradients add up before each optimizer step (gradient "
+          "accumulation: the step's batch is batch_size x accumulate_steps, the schedule ticks once per step)")
+      .greater_than(0);
   s.field("eval_batch_size", &TrainConfig::eval_batch_size, "examples per evaluation batch").greater_than(0);
   s.field("grad_clip_norm", &TrainConfig::grad_clip_norm, "clip the gradients' global L2 norm (0 = off)").at_least(0);
   s.field("skip_nonfinite", &TrainConfig::skip_nonfinite,
@@ -38,6 +109,11 @@ void TrainConfig::declare(config::Schema<TrainConfig>& s) {
   s.field("drop_last", &TrainConfig::drop_last, "drop the last incomplete batch of each epoch");
   s.field("progress", &TrainConfig::progress,
           "`bar` (live, on a terminal), `lines` (a line every few seconds), `none`; auto = bar on a terminal");
+  s.field("loss", &TrainConfig::loss,
+          "training objective: cross_entropy (classification; weights, label_smoothing), mse or huber (regression)");
+  s.field("metrics", &TrainConfig::metrics,
+          "metrics of each evaluation, each a column val_<name> (attune list metrics); a name or {type: f1, average: "
+          "macro}");
   s.field("early_stopping", &TrainConfig::early_stopping, "stop when the metric stops improving");
 }
 
@@ -112,6 +188,7 @@ LoadedExperiment load_experiment_root(const YAML::Node& root, const std::string&
   LoadedExperiment loaded;
   loaded.path = path;
   loaded.config = config::Schema<ExperimentConfig>::instance().parse(root, ctx);
+  check_metric_keys(root, ctx, loaded.config);
   for (const auto& plugin : extra_absolute) {
     if (std::find(loaded.config.plugins.begin(), loaded.config.plugins.end(), plugin) == loaded.config.plugins.end()) {
       loaded.config.plugins.push_back(plugin);

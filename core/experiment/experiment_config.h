@@ -11,6 +11,8 @@
 #include "core/optim/optimizer_config.h"
 #include "core/search/search_config.h"
 #include "initializers/init_rules.h"
+#include "losses/loss.h"
+#include "metrics/metric.h"
 #include "models/model.h"
 #include "schedulers/lr_schedule.h"
 
@@ -38,7 +40,9 @@ inline const config::EnumNames<ProgressStyle>& enum_names(ProgressStyle) {
 /// `train:` the loop itself.
 struct TrainConfig {
   int64_t epochs = 3;
+  int64_t max_steps = 0;
   int64_t batch_size = 32;
+  int64_t accumulate_steps = 1;
   int64_t eval_batch_size = 256;
   double grad_clip_norm = 0.0;
   bool skip_nonfinite = false;
@@ -46,9 +50,16 @@ struct TrainConfig {
   bool tensorboard_histograms = false;
   bool drop_last = false;
   ProgressStyle progress = ProgressStyle::automatic;
+  Component<LossKind> loss{"cross_entropy"};
+  std::vector<Component<MetricKind>> metrics{Component<MetricKind>{"accuracy"}};
   EarlyStoppingConfig early_stopping;
   static void declare(config::Schema<TrainConfig>& s);
 };
+
+/// The columns of metrics.csv an evaluation fills (train_loss, val_loss and
+/// `val_<metric>` for each of `train.metrics`): what early stopping, best.pt,
+/// reduce_on_plateau, `search.metric` and the pruners can rank by.
+std::vector<std::string> ranked_columns(const TrainConfig& train);
 
 /// `distributed:` how data-parallel ranks (started by `attune launch` or
 /// torchrun) talk to each other.

@@ -2,21 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "core/metrics/metric_names.h"
 #include "core/text/text_fields.h"
 
 namespace attune {
-
-const std::vector<std::string>& ranked_metric_names() {
-  static const std::vector<std::string> names = {metric::val_accuracy, metric::val_loss, metric::train_loss};
-  return names;
-}
-
-MetricGoal metric_goal(const std::string& metric) {
-  const std::string suffix = "_loss";
-  const bool loss = metric == "loss" || (metric.size() > suffix.size() && ends_with(metric, suffix));
-  return loss ? MetricGoal::minimize : MetricGoal::maximize;
-}
 
 std::optional<MetricGoal> explicit_goal(MetricMode mode) {
   switch (mode) {
@@ -30,13 +18,12 @@ std::optional<MetricGoal> explicit_goal(MetricMode mode) {
   return std::nullopt;
 }
 
-MetricGoal resolve_goal(const std::string& metric, MetricMode mode) {
-  return explicit_goal(mode).value_or(metric_goal(metric));
+MetricGoal resolve_goal(MetricGoal own, MetricMode mode) {
+  return explicit_goal(mode).value_or(own);
 }
 
-std::string mode_conflict(const std::string& metric, MetricMode mode, const std::string& consequence) {
+std::string mode_conflict(const std::string& metric, MetricGoal own, MetricMode mode, const std::string& consequence) {
   const auto asked = explicit_goal(mode);
-  const MetricGoal own = metric_goal(metric);
   if (!asked || *asked == own) return "";
   return fmt::format(
       "`{}` contradicts {}, which is {}: it would {}; remove `mode` (it follows the metric) or set "

@@ -11,16 +11,6 @@ namespace attune {
 /// Whether a metric gets better by falling (a loss) or by rising (accuracy).
 enum class MetricGoal { minimize, maximize };
 
-/// The metrics every evaluation records (metrics.csv's columns besides epoch,
-/// step and the learning rates): what early stopping, best.pt,
-/// reduce_on_plateau, `search.metric` and the pruners can rank by. Declared
-/// here once, so that every `metric:` key offers the same names.
-const std::vector<std::string>& ranked_metric_names();
-
-/// The metric's own direction: losses (`*_loss`) are minimised, everything
-/// else (accuracy and the like) maximised.
-MetricGoal metric_goal(const std::string& metric);
-
 /// A `mode:` key: `auto` (the metric's own direction), `min` or `max`.
 enum class MetricMode { automatic, min, max };
 inline const config::EnumNames<MetricMode>& enum_names(MetricMode) {
@@ -32,15 +22,15 @@ inline const config::EnumNames<MetricMode>& enum_names(MetricMode) {
 /// What `mode` asks for: nullopt for `auto`.
 std::optional<MetricGoal> explicit_goal(MetricMode mode);
 
-/// The direction a `mode:` key gives for `metric`: its own for `auto`.
-MetricGoal resolve_goal(const std::string& metric, MetricMode mode);
+/// The direction a `mode:` key gives for a metric whose own is `own`: `own` for `auto`.
+MetricGoal resolve_goal(MetricGoal own, MetricMode mode);
 
-/// Empty when `mode` agrees with the metric's own direction (or is `auto`);
+/// Empty when `mode` agrees with `own`, the metric's own direction (or is `auto`);
 /// otherwise the start of an error message: "`max` contradicts val_loss,
 /// which is minimised: it would keep ", for the caller to finish with what
 /// its choice would do (`consequence`, e.g. "the checkpoint with the highest
 /// val_loss as best.pt").
-std::string mode_conflict(const std::string& metric, MetricMode mode, const std::string& consequence);
+std::string mode_conflict(const std::string& metric, MetricGoal own, MetricMode mode, const std::string& consequence);
 
 /// "the highest val_loss" / "the lowest val_accuracy": what a goal picks.
 std::string extreme_of(MetricGoal goal, const std::string& metric);

@@ -44,6 +44,11 @@ void PredictionWriter::write_header() {
 void PredictionWriter::write(const Prediction& prediction) {
   if (format_ == PredictionFormat::jsonl) {
     nlohmann::ordered_json row;
+    if (labels_.empty()) {  // a regression: the value alone
+      row["prediction"] = prediction.value;
+      out_ << row.dump() << '\n';
+      return;
+    }
     row["prediction"] = prediction.label;
     auto& probabilities = row["probabilities"];
     for (size_t i = 0; i < labels_.size(); ++i) probabilities[labels_[i]] = prediction.probabilities[i];

@@ -1,5 +1,6 @@
 #include "core/predict/predictor.h"
 
+#include <fmt/format.h>
 #include <torch/torch.h>
 
 #include "core/data/permutation.h"
@@ -26,11 +27,20 @@ torch::Tensor Predictor::logits(const Dataset& dataset, const std::vector<int64_
 
 std::vector<Prediction> Predictor::predict(const Dataset& dataset, const std::vector<int64_t>& indices) const {
   const torch::Tensor batch_logits = logits(dataset, indices);
+  std::vector<Prediction> result(indices.size());
+  if (trained_->experiment.data->spec().task == Task::regression) {
+    const torch::Tensor values = batch_logits.reshape({-1}).contiguous();
+    for (size_t i = 0; i < result.size(); ++i) {
+      result[i].label_id = -1;
+      result[i].value = values[static_cast<int64_t>(i)].item<float>();
+      result[i].label = fmt::format("{}", result[i].value);  // shortest text that reads back as the same float
+    }
+    return result;
+  }
   // The argmax of the logits, as evaluation scores accuracy (not of the rounded probabilities).
   const torch::Tensor ids = batch_logits.argmax(1).contiguous();
   const torch::Tensor probabilities = torch::softmax(batch_logits, 1).contiguous();
   const int64_t classes = probabilities.size(1);
-  std::vector<Prediction> result(indices.size());
   for (size_t i = 0; i < result.size(); ++i) {
     Prediction& p = result[i];
     p.label_id = ids[static_cast<int64_t>(i)].item<int64_t>();

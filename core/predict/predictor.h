@@ -9,11 +9,13 @@
 
 namespace attune {
 
-/// One example's prediction: the most probable class and every class's probability.
+/// One example's prediction: the most probable class and every class's
+/// probability, or for a regression the predicted value.
 struct Prediction {
-  int64_t label_id = 0;
-  std::string label;
-  std::vector<float> probabilities;  // by label id, summing to 1
+  int64_t label_id = 0;              // -1 for a regression
+  std::string label;                 // the class name, or the value as text
+  std::vector<float> probabilities;  // by label id, summing to 1; empty for a regression
+  float value = 0.0F;                // a regression's output
 };
 
 /// Labels new inputs with a trained model: a run folder or an export,

@@ -37,10 +37,14 @@ struct Codec<Component<Kind>> {
   static Component<Kind> parse(const YAML::Node& node, const Context& ctx,
                                const std::vector<std::string>& sibling_keys = {},
                                const std::string& default_type = "") {
-    if (node.IsDefined() && !node.IsNull() && !node.IsMap()) {
-      ctx.fail(node, fmt::format("expected a map with a `type` key naming a {}, got {}", Kind::kName, describe(node)));
+    if (node.IsDefined() && !node.IsNull() && !node.IsMap() && !node.IsScalar()) {
+      ctx.fail(node, fmt::format("expected a {} name or a map with a `type` key naming one, got {}", Kind::kName,
+                                 describe(node)));
     }
-    const YAML::Node type_node = node.IsDefined() && node.IsMap() ? node["type"] : YAML::Node();
+    // A bare name (`metrics: [accuracy, f1]`) is the map {type: name}.
+    const YAML::Node type_node = node.IsDefined() && node.IsMap() ? node["type"]
+                                 : node.IsScalar()                ? node
+                                                                  : YAML::Node();
     Component<Kind> result;
     if (type_node.IsDefined()) {
       result.type = parse_string(type_node, ctx.child("type", type_node));

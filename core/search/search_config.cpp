@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "metrics/metric.h"
+
 namespace attune {
 
 void PrunerConfig::declare(config::Schema<PrunerConfig>& s) {
@@ -26,8 +28,9 @@ void SearchConfig::declare(config::Schema<SearchConfig>& s) {
   s.field("refit", &S::refit,
           "then train the best trial on the whole training split, stopped at the median of its folds' best epochs, "
           "and score that last epoch on valid");
-  s.field("metric", &S::metric, "what scores a fold (its best evaluation) and ranks trials")
-      .one_of(ranked_metric_names());
+  s.field("metric", &S::metric,
+          "what scores a fold (its best evaluation) and ranks trials: train_loss, val_loss or val_<one of "
+          "train.metrics>; empty = train.early_stopping.metric");
   s.field("mode", &S::mode, "`auto` (the metric's own direction: losses min, accuracy max), `min` or `max`");
   s.field("pruner", &S::pruner, "early stopping of weak trials");
   s.field("workers", &S::workers, "trials run at once as processes on this machine").greater_than(0);
@@ -39,9 +42,10 @@ void SearchConfig::declare(config::Schema<SearchConfig>& s) {
   s.field("space", &S::space,
           "searched keys: a list of values, or {distribution: choice|uniform|log_uniform|int_uniform}");
   s.check("cv_folds", [](const S& o) { return o.cv_folds == 1 ? "cv_folds must be 0 (no CV) or at least 2" : ""; });
-  s.check("mode", [](const S& o) {
-    return mode_conflict(o.metric, o.mode, fmt::format("rank the trial with {} first", extreme_of(o.goal(), o.metric)));
-  });
+}
+
+MetricGoal SearchConfig::goal() const {
+  return resolve_goal(column_goal(metric), mode);
 }
 
 }  // namespace attune

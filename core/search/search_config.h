@@ -42,7 +42,7 @@ struct SearchConfig {
   int64_t seed = -1;
   int64_t cv_folds = 0;
   bool refit = false;
-  std::string metric = metric::val_accuracy;
+  std::string metric;  // empty until loaded: then train.early_stopping.metric unless given
   MetricMode mode = MetricMode::automatic;
   PrunerConfig pruner;
   int64_t workers = 1;
@@ -51,7 +51,7 @@ struct SearchConfig {
   SearchSpace space;
   /// The direction trials are ranked and pruned in: `mode`, or the metric's
   /// own (losses down, accuracy up) for `auto`.
-  MetricGoal goal() const { return resolve_goal(metric, mode); }
+  MetricGoal goal() const;
   static void declare(config::Schema<SearchConfig>& s);
 };
 

@@ -1,7 +1,5 @@
 #include "core/train/forward_pass.h"
 
-#include <torch/nn/functional/loss.h>
-
 #include "core/train/autocast.h"
 
 namespace attune {
@@ -15,11 +13,6 @@ ForwardPass forward_pass(Model& model, const Dataset& dataset, const std::vector
   }
   pass.logits = pass.logits.to(torch::kFloat);
   return pass;
-}
-
-torch::Tensor summed_loss(const ForwardPass& pass) {
-  namespace F = torch::nn::functional;
-  return F::cross_entropy(pass.logits, pass.batch.labels, F::CrossEntropyFuncOptions().reduction(torch::kSum));
 }
 
 }  // namespace attune

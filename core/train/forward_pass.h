@@ -22,9 +22,4 @@ struct ForwardPass {
 ForwardPass forward_pass(Model& model, const Dataset& dataset, const std::vector<int64_t>& indices,
                          const torch::Device& device, Precision precision);
 
-/// The training objective summed over the pass's examples: the cross-entropy
-/// of the logits against the labels. Training divides it by the global
-/// batch's size (the mean, also across ranks); evaluation sums it up.
-torch::Tensor summed_loss(const ForwardPass& pass);
-
 }  // namespace attune

@@ -13,6 +13,7 @@
 #include "core/metrics/metric_names.h"
 #include "core/system/blas_core.h"
 #include "core/tensorboard/event_writer.h"
+#include "core/text/text_fields.h"
 #include "core/train/autocast.h"
 #include "core/train/checkpoint.h"
 #include "core/train/evaluate.h"
@@ -87,6 +88,18 @@ nlohmann::json RunSummary::to_json() const {
 
 namespace {
 
+// "train_loss 0.4123 val_loss 0.3977 val_accuracy 0.8211": the losses and
+// the metrics of an epoch's row, for its progress line.
+std::string evaluation_line(const MetricsRow& row) {
+  std::string line;
+  for (const auto& [name, value] : row.values) {
+    if (name == metric::train_loss || starts_with(name, "val_")) {
+      line += fmt::format("{}{} {:.4f}", line.empty() ? "" : " ", name, value);
+    }
+  }
+  return line;
+}
+
 // The mean loss over the examples whose steps counted; NaN when every step of
 // the epoch was skipped as non-finite (there is no loss to report, and 0 would
 // read as a perfect fit).
@@ -143,7 +156,7 @@ RunSummary Trainer::fit(bool resume) {
   } else if (writes) {
     write_run_files();
   }
-  state.progress = std::make_unique<Progress>(writes ? config.train.progress : ProgressStyle::none, config.train.epochs,
+  state.progress = std::make_unique<Progress>(writes ? config.train.progress : ProgressStyle::none, experiment_.epochs,
                                               experiment_.steps_per_epoch);
   if (resume) {
     state.progress->message(fmt::format("resuming {} after epoch {} (step {})", run_.path(), state.epoch, state.step));
@@ -163,7 +176,7 @@ RunSummary Trainer::fit(bool resume) {
       events->text("config", "    " + block, 0);
     }
   }
-  while (state.epoch < config.train.epochs && !state.stopped_early && !state.pruned &&
+  while (state.epoch < experiment_.epochs && !state.stopped_early && !state.pruned &&
          (stop_after_epoch_ == 0 || state.epoch < stop_after_epoch_)) {
     const double seconds_before_epoch = state.train_seconds;
     const int64_t samples_before_epoch = state.train_samples;
@@ -189,10 +202,8 @@ RunSummary Trainer::fit(bool resume) {
       save_checkpoint(run_.last_checkpoint(), *experiment_.model, experiment_.optimizer.get(), checkpoint_state(state));
       write_summary(state);
     }
-    state.progress->end_epoch(fmt::format("train_loss {:.4f} val_loss {:.4f} val_accuracy {:.4f}{}",
-                                          row.get(metric::train_loss), row.get(metric::val_loss),
-                                          row.get(metric::val_accuracy), improved ? " (best)" : ""));
-    if (interrupt_requested() != 0 && state.epoch < config.train.epochs && !state.stopped_early && !state.pruned) {
+    state.progress->end_epoch(evaluation_line(row) + (improved ? " (best)" : ""));
+    if (interrupt_requested() != 0 && state.epoch < experiment_.epochs && !state.stopped_early && !state.pruned) {
       // Asked to stop during the evaluation: the epoch's checkpoint is written.
       state.interrupted_by = interrupt_requested();
       return stop_mid_epoch(state);
@@ -272,12 +283,18 @@ struct Trainer::Epoch {
   std::vector<torch::Tensor> parameters;
 };
 
-/// One optimizer step's examples.
+/// One optimizer step's examples: train.accumulate_steps micro-batches.
 struct Trainer::StepBatch {
-  int64_t number = 0;            // in the epoch, from 0
-  int64_t global_examples = 0;   // in the global batch (all ranks')
-  bool some_rank_idle = false;   // some rank's slice of this (last, short) global batch is empty
-  std::vector<int64_t> indices;  // this rank's examples, as dataset indices
+  int64_t number = 0;                               // in the epoch, from 0
+  int64_t global_examples = 0;                      // in the step's global batch (all ranks', all micro-batches)
+  bool some_rank_idle = false;                      // some rank has no example in this (last, short) step
+  std::vector<std::vector<int64_t>> micro_batches;  // this rank's examples of each, as dataset indices
+  /// This rank's examples of the whole step.
+  std::vector<int64_t> indices() const {
+    std::vector<int64_t> all;
+    for (const auto& micro : micro_batches) all.insert(all.end(), micro.begin(), micro.end());
+    return all;
+  }
 };
 
 /// A step's loss: the mean over the global batch of this rank's examples'
@@ -299,6 +316,7 @@ void Trainer::train_epoch(State& state) {
     StepLoss loss = forward_backward(batch, epoch.parameters);
     if (!optimizer_step(state, epoch, batch, loss)) break;
     record_step(state, epoch, batch, loss);
+    if (experiment_.config().train.max_steps > 0 && state.step >= experiment_.total_steps) break;
     if (pause_on_interrupt(state, epoch, step)) break;
   }
   end_epoch(state, epoch);
@@ -331,20 +349,28 @@ Trainer::Epoch Trainer::begin_epoch(State& state) {
 
 Trainer::StepBatch Trainer::next_batch(const Epoch& epoch, int64_t step) const {
   // Every rank draws the same order; a step's global batch is the next
-  // batch_size x ranks examples of it, of which each rank takes its slice
-  // (the same examples in each step as one process with the global batch).
-  const int64_t batch_size = experiment_.config().train.batch_size;
+  // batch_size x accumulate_steps x ranks examples of it, in micro-batches of
+  // batch_size x ranks, of each of which each rank takes its slice (the same
+  // examples in each step as one process with the whole global batch).
+  const auto& train = experiment_.config().train;
   const int64_t ranks = world_size();
-  const int64_t global_begin = step * batch_size * ranks;
-  const int64_t global_end = std::min(global_begin + batch_size * ranks, experiment_.train_data.size());
-  const int64_t begin = std::min(global_begin + rank() * batch_size, global_end);
-  const int64_t end = std::min(begin + batch_size, global_end);
+  const int64_t micro = train.batch_size * ranks;
+  const int64_t step_begin = step * micro * train.accumulate_steps;
+  const int64_t step_end = std::min(step_begin + micro * train.accumulate_steps, experiment_.train_data.size());
   StepBatch batch;
   batch.number = step;
-  batch.global_examples = global_end - global_begin;
-  batch.some_rank_idle = batch.global_examples <= (ranks - 1) * batch_size;
-  batch.indices.reserve(static_cast<size_t>(end - begin));
-  for (int64_t i = begin; i < end; ++i) batch.indices.push_back(experiment_.train_data.indices[epoch.order[i]]);
+  batch.global_examples = step_end - step_begin;
+  // The first micro-batch fills the ranks in order: the last rank idles only if it runs short.
+  batch.some_rank_idle = batch.global_examples <= (ranks - 1) * train.batch_size;
+  for (int64_t global_begin = step_begin; global_begin < step_end; global_begin += micro) {
+    const int64_t global_end = std::min(global_begin + micro, step_end);
+    const int64_t begin = std::min(global_begin + rank() * train.batch_size, global_end);
+    const int64_t end = std::min(begin + train.batch_size, global_end);
+    std::vector<int64_t> indices;
+    indices.reserve(static_cast<size_t>(end - begin));
+    for (int64_t i = begin; i < end; ++i) indices.push_back(experiment_.train_data.indices[epoch.order[i]]);
+    batch.micro_batches.push_back(std::move(indices));
+  }
   return batch;
 }
 
@@ -353,18 +379,35 @@ Trainer::StepLoss Trainer::forward_backward(const StepBatch& batch, std::vector<
   // saves a pass over every parameter, the whole embedding table included.
   for (auto& parameter : parameters) parameter.mutable_grad() = torch::Tensor();
   StepLoss loss;
-  if (!batch.indices.empty()) {
-    const ForwardPass pass = forward_pass(*experiment_.model, *experiment_.train_data.dataset, batch.indices,
+  const double divisor = global_divisor(batch);
+  for (const auto& indices : batch.micro_batches) {
+    if (indices.empty()) continue;
+    const ForwardPass pass = forward_pass(*experiment_.model, *experiment_.train_data.dataset, indices,
                                           experiment_.device, experiment_.config().precision);
-    loss.examples = pass.batch.size();
-    // Summed over this rank's slice and divided by the global batch's size:
-    // the ranks' summed gradients are then exactly the mean over the global
-    // batch, also when the last batch splits unevenly (alone: the batch's mean).
-    loss.loss = summed_loss(pass) / static_cast<double>(batch.global_examples);
-    loss.loss.backward();
+    loss.examples += pass.batch.size();
+    // Summed over this rank's slice and divided by the whole step's divisor
+    // (its size, unless weighted): the micro-batches' gradients add up, and
+    // the ranks' sum is then exactly the mean over the global batch, also
+    // when the last batch splits unevenly (alone: the batch's mean).
+    const torch::Tensor part = experiment_.scoring.loss->sum(pass.logits, pass.batch.labels) / divisor;
+    part.backward();
+    loss.loss = loss.loss.defined() ? loss.loss + part.detach() : part.detach();
   }
   if (experiment_.distributed) all_reduce_gradients(parameters, batch.some_rank_idle);
   return loss;
+}
+
+double Trainer::global_divisor(const StepBatch& batch) const {
+  const Loss& objective = *experiment_.scoring.loss;
+  if (!objective.weighted()) return static_cast<double>(batch.global_examples);
+  // Weighted by class: this rank's targets' weights, summed over the ranks.
+  std::vector<int64_t> labels;
+  for (const int64_t index : batch.indices()) labels.push_back(experiment_.train_data.dataset->label(index));
+  const double own = labels.empty() ? 0.0 : objective.divisor(torch::tensor(labels, torch::kLong));
+  if (!experiment_.distributed) return own;
+  auto total = torch::full({}, own, torch::TensorOptions(torch::kDouble).device(experiment_.device));
+  experiment_.distributed->all_reduce_sum({total});
+  return total.item<double>();
 }
 
 std::optional<std::string> Trainer::clip_and_check(const StepLoss& loss, std::vector<torch::Tensor>& parameters) const {
@@ -384,8 +427,9 @@ std::optional<std::string> Trainer::clip_and_check(const StepLoss& loss, std::ve
 bool Trainer::optimizer_step(State& state, Epoch& epoch, const StepBatch& batch, StepLoss& loss) {
   const auto nonfinite = clip_and_check(loss, epoch.parameters);
   if (nonfinite) {
-    NonfiniteStep fault{epoch.number, state.step + 1, batch.number + 1, *nonfinite, {}, batch.indices.size() > 8};
-    fault.examples.assign(batch.indices.begin(), batch.indices.begin() + std::min<size_t>(batch.indices.size(), 8));
+    const std::vector<int64_t> indices = batch.indices();
+    NonfiniteStep fault{epoch.number, state.step + 1, batch.number + 1, *nonfinite, {}, indices.size() > 8};
+    fault.examples.assign(indices.begin(), indices.begin() + std::min<size_t>(indices.size(), 8));
     if (state.nonfinite_steps.size() < 100) state.nonfinite_steps.push_back(fault);
     if (!experiment_.config().train.skip_nonfinite) {
       state.nonfinite_steps.back() = fault;
@@ -463,11 +507,12 @@ void Trainer::end_epoch(State& state, Epoch& epoch) {
 
 MetricsRow Trainer::evaluate_epoch(State& state) {
   const auto& config = experiment_.config();
-  const EvalResult result = evaluate(*experiment_.model, experiment_.valid_data, config.train.eval_batch_size,
-                                     experiment_.device, experiment_.distributed.get(), config.precision);
+  const EvalResult result =
+      evaluate(*experiment_.model, experiment_.valid_data, experiment_.scoring, config.train.eval_batch_size,
+               experiment_.device, experiment_.distributed.get(), config.precision);
   MetricsRow& row = state.history.back();
   row.values.emplace_back(metric::val_loss, result.loss);
-  row.values.emplace_back(metric::val_accuracy, result.accuracy);
+  for (const auto& value : result.metrics) row.values.push_back(value);
   experiment_.schedule->after_evaluation(row.get(config.train.early_stopping.metric));
   return row;
 }
@@ -477,8 +522,8 @@ bool Trainer::track_best(State& state, const MetricsRow& row) {
   const double value = row.get(stopping.metric);
   // NaN (an epoch whose every step was skipped) never improves on anything.
   const bool improved =
-      !std::isnan(value) && (!state.best_value || improves(resolve_goal(stopping.metric, stopping.mode), value,
-                                                           *state.best_value, stopping.min_delta));
+      !std::isnan(value) && (!state.best_value || improves(resolve_goal(column_goal(stopping.metric), stopping.mode),
+                                                           value, *state.best_value, stopping.min_delta));
   if (improved) {
     state.best_value = value;
     state.best_row = state.history.size() - 1;

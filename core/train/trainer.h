@@ -63,7 +63,7 @@ struct RunSummary {
 };
 
 /// The one training loop behind `attune train`, every sweep trial and every
-/// cross-validation fold: epochs of shuffled batches (forward, cross-entropy,
+/// cross-validation fold: epochs of shuffled batches (forward, train.loss,
 /// backward, clipping, optimizer and scheduler steps), an evaluation per
 /// epoch, metrics.csv, checkpoints last and best, early stopping, summary.json,
 /// and resuming from checkpoints/last.pt.
@@ -113,6 +113,9 @@ class Trainer {
   Epoch begin_epoch(State& state);
   StepBatch next_batch(const Epoch& epoch, int64_t step) const;
   StepLoss forward_backward(const StepBatch& batch, std::vector<torch::Tensor>& parameters);
+  /// What a step's summed loss is divided by: the global batch's size, or
+  /// for a weighted loss the sum of its targets' weights over all ranks.
+  double global_divisor(const StepBatch& batch) const;
   std::optional<std::string> clip_and_check(const StepLoss& loss, std::vector<torch::Tensor>& parameters) const;
   bool optimizer_step(State& state, Epoch& epoch, const StepBatch& batch, StepLoss& loss);
   void record_step(State& state, Epoch& epoch, const StepBatch& batch, const StepLoss& loss);
