@@ -21,7 +21,8 @@ namespace fs = std::filesystem;
 namespace attune::layers_test {
 
 /// The source trees the layers cover.
-const std::vector<std::string> kSourceRoots = {"core", "models", "schedulers", "initializers", "metrics", "losses"};
+const std::vector<std::string> kSourceRoots = {"core",    "models", "schedulers", "initializers",
+                                               "metrics", "losses", "callbacks"};
 
 /// The folders of the ```layers block, bottom layer first.
 std::vector<std::string> layer_order(const std::string& architecture) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "callbacks/callback.h"
 #include "core/data/dataset.h"
 #include "core/data/tokenizer.h"
 #include "core/optim/optimizer_factory.h"
@@ -23,6 +24,7 @@ void for_each_kind(Visitor&& visit) {
   visit(SchedulerKind{});
   visit(MetricKind{});
   visit(LossKind{});
+  visit(CallbackKind{});
 }
 
 }  // namespace attune::cli

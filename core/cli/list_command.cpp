@@ -34,6 +34,9 @@ CommandRunner add_list_command(CLI::App& app) {
         const std::string origin = entry.origin == "built-in" ? "" : fmt::format("  [plugin {}]", entry.origin);
         fmt::print("  {:<24} {}{}\n", name, entry.help, origin);
       }
+      if (registry<Kind>().entries().empty()) {
+        fmt::print("  (none built in: plugins add them, `--plugin LIB` or `plugins:` in an experiment)\n");
+      }
     });
     if (!found) {
       input_error("list: unknown kind `{}`{}; kinds: {}", args->kind, did_you_mean(args->kind, kinds),

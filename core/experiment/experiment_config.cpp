@@ -114,6 +114,8 @@ void TrainConfig::declare(config::Schema<TrainConfig>& s) {
   s.field("metrics", &TrainConfig::metrics,
           "metrics of each evaluation, each a column val_<name> (attune list metrics); a name or {type: f1, average: "
           "macro}");
+  s.field("callbacks", &TrainConfig::callbacks,
+          "C++ hooks into the loop, from plugins (attune list callbacks), called in this order");
   s.field("early_stopping", &TrainConfig::early_stopping, "stop when the metric stops improving");
 }
 

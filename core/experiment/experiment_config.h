@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "callbacks/callback.h"
 #include "core/data/dataset.h"
 #include "core/distributed/backend.h"
 #include "core/metrics/metric_names.h"
@@ -52,6 +53,7 @@ struct TrainConfig {
   ProgressStyle progress = ProgressStyle::automatic;
   Component<LossKind> loss{"cross_entropy"};
   std::vector<Component<MetricKind>> metrics{Component<MetricKind>{"accuracy"}};
+  std::vector<Component<CallbackKind>> callbacks;
   EarlyStoppingConfig early_stopping;
   static void declare(config::Schema<TrainConfig>& s);
 };

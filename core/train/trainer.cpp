@@ -133,6 +133,12 @@ struct Trainer::State {
   std::vector<NonfiniteStep> nonfinite_steps;
   bool failed_nonfinite = false;
   std::unique_ptr<Progress> progress;
+  // train.callbacks, on the process that writes the run folder.
+  std::vector<std::shared_ptr<Callback>> callbacks;
+  template <class Hook>
+  void call(Hook&& hook) const {
+    for (const auto& callback : callbacks) hook(*callback);
+  }
 };
 
 Trainer::Trainer(Experiment& experiment, RunDirectory run_directory)
@@ -161,6 +167,11 @@ RunSummary Trainer::fit(bool resume) {
   if (resume) {
     state.progress->message(fmt::format("resuming {} after epoch {} (step {})", run_.path(), state.epoch, state.step));
   }
+  if (writes) {
+    for (const auto& callback : config.train.callbacks) state.callbacks.push_back(callback.create({run_.path()}));
+  }
+  const TrainStart start_point{run_.path(), state.epoch, state.step, experiment_.epochs, experiment_.steps_per_epoch};
+  state.call([&](Callback& c) { c.on_train_start(start_point); });
   const auto start = std::chrono::steady_clock::now();
   const double seconds_before = state.total_seconds;
   std::optional<InterruptGuard> interrupts;
@@ -188,6 +199,7 @@ RunSummary Trainer::fit(bool resume) {
     }
     const MetricsRow row = evaluate_epoch(state);
     const bool improved = track_best(state, row);
+    state.call([&](Callback& c) { c.after_evaluation(row.values, improved); });
     if (on_epoch_end_ && on_epoch_end_(row)) state.pruned = true;
     state.total_seconds =
         seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -203,6 +215,7 @@ RunSummary Trainer::fit(bool resume) {
       write_summary(state);
     }
     state.progress->end_epoch(evaluation_line(row) + (improved ? " (best)" : ""));
+    state.call([&](Callback& c) { c.on_epoch_end(state.epoch); });
     if (interrupt_requested() != 0 && state.epoch < experiment_.epochs && !state.stopped_early && !state.pruned) {
       // Asked to stop during the evaluation: the epoch's checkpoint is written.
       state.interrupted_by = interrupt_requested();
@@ -213,7 +226,9 @@ RunSummary Trainer::fit(bool resume) {
     state.progress->message(fmt::format("early stopping: {} did not improve for {} evaluations",
                                         config.train.early_stopping.metric, config.train.early_stopping.patience));
   }
-  return summary(state);
+  const RunSummary result = summary(state);
+  state.call([&](Callback& c) { c.on_train_end(result.to_json().dump(2)); });
+  return result;
 }
 
 void Trainer::write_epoch_events(tensorboard::EventWriter& events, const State& state, double samples_per_second) {
@@ -264,7 +279,9 @@ RunSummary Trainer::stop_mid_epoch(State& state) {
                                                        state.epoch_step, experiment_.steps_per_epoch)
                                          : fmt::format("after epoch {}", state.epoch),
                                      state.step, run_.last_checkpoint(), run_.path()));
-  return summary(state);
+  const RunSummary result = summary(state);
+  state.call([&](Callback& c) { c.on_train_end(result.to_json().dump(2)); });
+  return result;
 }
 
 bool Trainer::is_main() const {
@@ -302,6 +319,7 @@ struct Trainer::StepBatch {
 struct Trainer::StepLoss {
   torch::Tensor loss;
   int64_t examples = 0;
+  double lr = 0.0;  // the first group's, as the optimizer step used it
 };
 
 // An epoch is a loop of steps, each in four parts: the rank's slice of the
@@ -328,6 +346,7 @@ Trainer::Epoch Trainer::begin_epoch(State& state) {
   epoch.number = state.epoch + 1;
   const auto seed = static_cast<uint64_t>(config.seed);
   state.progress->start_epoch(epoch.number);
+  state.call([&](Callback& c) { c.on_epoch_start(epoch.number); });
   // Dropout and shuffling depend on (seed, epoch) only: see the class comment.
   // Each rank draws its own dropout; rank 0 draws what a single process would.
   // An epoch resumed part-way goes on with the random state its checkpoint restored.
@@ -443,6 +462,7 @@ bool Trainer::optimizer_step(State& state, Epoch& epoch, const StepBatch& batch,
   } else {
     experiment_.optimizer->step();
   }
+  loss.lr = experiment_.optimizer->param_groups().front().options().get_lr();
   experiment_.schedule->after_optimizer_step();
   ++state.step;
   return true;
@@ -456,6 +476,10 @@ void Trainer::record_step(State& state, Epoch& epoch, const StepBatch& batch, co
     epoch.loss_examples += loss.examples;
   }
   epoch.samples += loss.examples;
+  if (!state.callbacks.empty()) {
+    const StepEnd end{epoch.number, state.step, batch.number + 1, loss.examples, loss.lr, loss.loss};
+    state.call([&](Callback& c) { c.after_optimizer_step(end); });
+  }
   // Rank 0's count times the ranks: the job's rate, near enough for a progress line.
   state.progress->update(
       batch.number + 1, (epoch.samples - epoch.samples_before) * world_size(),

@@ -1,0 +1,3 @@
+#include "callbacks/callback.h"
+
+ATTUNE_DEFINE_REGISTRY(attune::CallbackKind)
