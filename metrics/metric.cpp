@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "core/metrics/metric_names.h"
 #include "core/text/text_fields.h"
 
 ATTUNE_DEFINE_REGISTRY(attune::MetricKind)
@@ -21,7 +22,14 @@ std::string metric_column(const std::string& type) {
   return kValidation + type;
 }
 
+std::string ema_metric_column(const std::string& type) {
+  return metric::ema_prefix + type;
+}
+
 MetricGoal column_goal(const std::string& column) {
+  // The average's columns go the way the metric goes.
+  if (starts_with(column, metric::ema_prefix))
+    return column_goal(kValidation + column.substr(metric::ema_prefix.size()));
   const std::string loss = "_loss";
   if (column == "loss" || (column.size() > loss.size() && ends_with(column, loss))) return MetricGoal::minimize;
   if (starts_with(column, kValidation)) {

@@ -60,6 +60,8 @@ struct EvaluatedMetric {
 
 /// `val_<type>`: the column a `train.metrics` entry fills.
 std::string metric_column(const std::string& type);
+/// `val_ema_<type>`: the same metric of train.ema's averaged weights.
+std::string ema_metric_column(const std::string& type);
 
 /// Which way the column `column` of metrics.csv improves: losses (`*_loss`)
 /// fall, `val_<type>` goes the registered metric's way, anything else rises.

@@ -19,9 +19,25 @@ void EarlyStoppingConfig::declare(config::Schema<EarlyStoppingConfig>& s) {
   s.field("min_delta", &E::min_delta, "smallest change that counts as an improvement").at_least(0);
 }
 
+void EmaConfig::declare(config::Schema<EmaConfig>& s) {
+  s.field("decay", &EmaConfig::decay,
+          "after each optimizer step, ema = decay x ema + (1 - decay) x weights; 0 = off. Evaluations then also "
+          "score the average (val_ema_loss, val_ema_<metric>); early stopping on a val_ema_ column keeps the "
+          "average as best.pt, which predict and export use")
+      .at_least(0)
+      .less_than(1);
+  s.field("warmup", &EmaConfig::warmup,
+          "the decay of update n (from 0) is min(decay, (1 + n) / (10 + n)), as TensorFlow's "
+          "ExponentialMovingAverage with num_updates: early weights are not averaged in for long");
+}
+
 std::vector<std::string> ranked_columns(const TrainConfig& train) {
   std::vector<std::string> columns = {metric::train_loss, metric::val_loss};
   for (const auto& entry : train.metrics) columns.push_back(metric_column(entry.type));
+  if (train.ema.decay > 0) {
+    columns.push_back(metric::val_ema_loss);
+    for (const auto& entry : train.metrics) columns.push_back(ema_metric_column(entry.type));
+  }
   return columns;
 }
 
@@ -98,6 +114,14 @@ void TrainConfig::declare(config::Schema<TrainConfig>& s) {
           "forward/backward passes of batch_size whose gradients add up before each optimizer step (gradient "
           "accumulation: the step's batch is batch_size x accumulate_steps, the schedule ticks once per step)")
       .greater_than(0);
+  s.field("save_top_k", &TrainConfig::save_top_k,
+          "checkpoints kept by train.early_stopping.metric, as Lightning's ModelCheckpoint: 1 = best.pt alone; k > 1 "
+          "also the k best evaluations as checkpoints/top/epoch=E-step=S.pt; -1 = every evaluation")
+      .at_least(-1);
+  s.check("save_top_k", [](const TrainConfig& t) {
+    return t.save_top_k == 0 ? "0 would keep no best checkpoint; use 1 (best.pt alone) or more" : "";
+  });
+  s.field("ema", &TrainConfig::ema, "exponential moving average of the weights: {decay: 0.999}");
   s.field("eval_batch_size", &TrainConfig::eval_batch_size, "examples per evaluation batch").greater_than(0);
   s.field("grad_clip_norm", &TrainConfig::grad_clip_norm, "clip the gradients' global L2 norm (0 = off)").at_least(0);
   s.field("skip_nonfinite", &TrainConfig::skip_nonfinite,

@@ -28,6 +28,14 @@ struct EarlyStoppingConfig {
   static void declare(config::Schema<EarlyStoppingConfig>& s);
 };
 
+/// `train.ema`: an exponential moving average of the weights, evaluated and
+/// checkpointed beside them.
+struct EmaConfig {
+  double decay = 0.0;  // 0 = off
+  bool warmup = true;
+  static void declare(config::Schema<EmaConfig>& s);
+};
+
 /// `train.progress`: how training shows its progress on stderr.
 enum class ProgressStyle { automatic, bar, lines, none };
 inline const config::EnumNames<ProgressStyle>& enum_names(ProgressStyle) {
@@ -44,6 +52,8 @@ struct TrainConfig {
   int64_t max_steps = 0;
   int64_t batch_size = 32;
   int64_t accumulate_steps = 1;
+  int64_t save_top_k = 1;
+  EmaConfig ema;
   int64_t eval_batch_size = 256;
   double grad_clip_norm = 0.0;
   bool skip_nonfinite = false;

@@ -21,6 +21,10 @@ class RunDirectory {
   std::string file(const std::string& name) const { return path_ + "/" + name; }
   std::string last_checkpoint() const { return file("checkpoints/last.pt"); }
   std::string best_checkpoint() const { return file("checkpoints/best.pt"); }
+  /// One of train.save_top_k's checkpoints, by the evaluation's epoch and step.
+  std::string top_checkpoint(int64_t epoch, int64_t step) const {
+    return file("checkpoints/top/epoch=" + std::to_string(epoch) + "-step=" + std::to_string(step) + ".pt");
+  }
   /// labels.json: the class names by id.
   std::vector<std::string> read_labels() const;
   /// Writes a file of the run atomically.

@@ -14,5 +14,8 @@ inline const std::string lr = "lr";
 inline const std::string train_loss = "train_loss";
 inline const std::string val_loss = "val_loss";
 inline const std::string val_accuracy = "val_accuracy";
+/// The same evaluation of train.ema's averaged weights: val_ema_loss, val_ema_<metric>.
+inline const std::string val_ema_loss = "val_ema_loss";
+inline const std::string ema_prefix = "val_ema_";
 
 }  // namespace attune::metric

@@ -49,7 +49,7 @@ torch::Device model_device(torch::nn::Module& model) {
 }  // namespace
 
 void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
-                     const nlohmann::json& trainer_state) {
+                     const nlohmann::json& trainer_state, const std::vector<torch::Tensor>& extra) {
   torch::serialize::OutputArchive archive;
   torch::serialize::OutputArchive model_archive;
   model.save(model_archive);
@@ -65,6 +65,8 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
   for (int64_t i = 0; i < cuda; ++i) archive.write(fmt::format("rng_cuda_{}", i), generator_state(cuda_generator(i)));
   archive.write("format", c10::IValue(std::string(kFormat)));
   archive.write("trainer_state", c10::IValue(trainer_state.dump()));
+  archive.write("extra_count", c10::IValue(static_cast<int64_t>(extra.size())));
+  for (size_t i = 0; i < extra.size(); ++i) archive.write(fmt::format("extra_{}", i), extra[i]);
 
   std::string bytes;
   archive.save_to([&bytes](const void* data, size_t size) {
@@ -76,7 +78,7 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
 }
 
 nlohmann::json load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
-                               bool restore_rng) {
+                               bool restore_rng, std::vector<torch::Tensor>* extra) {
   if (!std::filesystem::exists(path)) input_error("{}: checkpoint not found", path);
   try {
     torch::serialize::InputArchive archive;
@@ -104,6 +106,22 @@ nlohmann::json load_checkpoint(const std::string& path, torch::nn::Module& model
         torch::Tensor cuda_state;  // a fresh tensor: reading into a defined one rebinds it in place
         archive.read(fmt::format("rng_cuda_{}", i), cuda_state);
         set_generator_state(cuda_generator(i), cuda_state);
+      }
+    }
+    if (extra) {
+      c10::IValue saved;
+      const int64_t count = archive.try_read("extra_count", saved) && saved.isInt() ? saved.toInt() : 0;
+      if (count != static_cast<int64_t>(extra->size())) {
+        input_error(
+            "{}: the checkpoint keeps {} tensors beside the model, this run {} (train.ema changed since it "
+            "was written?)",
+            path, count, extra->size());
+      }
+      for (int64_t i = 0; i < count; ++i) {
+        torch::Tensor tensor;
+        archive.read(fmt::format("extra_{}", i), tensor);
+        torch::NoGradGuard no_grad;
+        (*extra)[static_cast<size_t>(i)].copy_(tensor);
       }
     }
     c10::IValue trainer_state;

@@ -2,6 +2,7 @@
 
 #include <torch/nn/utils/clip_grad.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -20,6 +21,7 @@
 #include "core/train/forward_pass.h"
 #include "core/train/interrupt.h"
 #include "core/train/progress.h"
+#include "core/train/weight_ema.h"
 
 namespace attune {
 
@@ -133,6 +135,15 @@ struct Trainer::State {
   std::vector<NonfiniteStep> nonfinite_steps;
   bool failed_nonfinite = false;
   std::unique_ptr<Progress> progress;
+  // train.save_top_k's checkpoints, best first: (value, epoch, step).
+  struct Kept {
+    double value;
+    int64_t epoch;
+    int64_t step;
+  };
+  std::vector<Kept> top;
+  // train.ema's moving average of the weights; null when off.
+  std::unique_ptr<WeightEma> ema;
   // train.callbacks, on the process that writes the run folder.
   std::vector<std::shared_ptr<Callback>> callbacks;
   template <class Hook>
@@ -157,8 +168,17 @@ RunSummary Trainer::fit(bool resume) {
   const bool writes = is_main();
   if (writes) run_.create(resume);
   State state;
+  if (config.train.ema.decay > 0) {
+    std::vector<torch::Tensor> trainable;
+    for (const auto& parameter : experiment_.model->parameters()) {
+      if (parameter.requires_grad()) trainable.push_back(parameter);
+    }
+    state.ema = std::make_unique<WeightEma>(trainable, config.train.ema.decay, config.train.ema.warmup);
+  }
   if (resume) {
-    restore_state(load_checkpoint(run_.last_checkpoint(), *experiment_.model, experiment_.optimizer.get()), state);
+    restore_state(load_checkpoint(run_.last_checkpoint(), *experiment_.model, experiment_.optimizer.get(),
+                                  /*restore_rng=*/true, state.ema ? &state.ema->average() : nullptr),
+                  state);
   } else if (writes) {
     write_run_files();
   }
@@ -210,8 +230,9 @@ RunSummary Trainer::fit(bool resume) {
     if (writes) {
       write_metrics(state);
       // best.pt first: if killed in between, last.pt still names the previous epoch.
-      if (improved) save_checkpoint(run_.best_checkpoint(), *experiment_.model, nullptr, checkpoint_state(state));
-      save_checkpoint(run_.last_checkpoint(), *experiment_.model, experiment_.optimizer.get(), checkpoint_state(state));
+      if (improved) save_selected_weights(state, run_.best_checkpoint());
+      keep_top_k(state, row);
+      save_last(state);
       write_summary(state);
     }
     state.progress->end_epoch(evaluation_line(row) + (improved ? " (best)" : ""));
@@ -268,8 +289,7 @@ RunSummary Trainer::stop_mid_epoch(State& state) {
   }
   if (writes) {
     // Mid-epoch: the step reached, the epoch's loss so far and the random state.
-    if (state.epoch_step > 0)
-      save_checkpoint(run_.last_checkpoint(), *experiment_.model, experiment_.optimizer.get(), checkpoint_state(state));
+    if (state.epoch_step > 0) save_last(state);
     write_summary(state);
   }
   state.progress->notice(fmt::format("{}: stopped {} (step {}); checkpoint {}. Continue with: attune train --resume {}",
@@ -461,6 +481,7 @@ bool Trainer::optimizer_step(State& state, Epoch& epoch, const StepBatch& batch,
     loss.loss = torch::Tensor();  // not in the epoch's loss
   } else {
     experiment_.optimizer->step();
+    if (state.ema) state.ema->update();
   }
   loss.lr = experiment_.optimizer->param_groups().front().options().get_lr();
   experiment_.schedule->after_optimizer_step();
@@ -537,6 +558,19 @@ MetricsRow Trainer::evaluate_epoch(State& state) {
   MetricsRow& row = state.history.back();
   row.values.emplace_back(metric::val_loss, result.loss);
   for (const auto& value : result.metrics) row.values.push_back(value);
+  if (state.ema) {
+    // The same evaluation of the averaged weights, swapped in and back.
+    state.ema->swap();
+    const EvalResult averaged =
+        evaluate(*experiment_.model, experiment_.valid_data, experiment_.scoring, config.train.eval_batch_size,
+                 experiment_.device, experiment_.distributed.get(), config.precision);
+    state.ema->swap();
+    row.values.emplace_back(metric::val_ema_loss, averaged.loss);
+    for (const auto& [column, value] : averaged.metrics) {
+      const std::string type = column.substr(metric_column("").size());  // val_accuracy: accuracy
+      row.values.emplace_back(ema_metric_column(type), value);
+    }
+  }
   experiment_.schedule->after_evaluation(row.get(config.train.early_stopping.metric));
   return row;
 }
@@ -557,6 +591,41 @@ bool Trainer::track_best(State& state, const MetricsRow& row) {
     if (stopping.patience > 0 && state.evaluations_without_improvement >= stopping.patience) state.stopped_early = true;
   }
   return improved;
+}
+
+void Trainer::save_selected_weights(State& state, const std::string& path) {
+  // Early stopping on a val_ema_ column keeps the average's weights.
+  const bool average = state.ema && starts_with(experiment_.config().train.early_stopping.metric, metric::ema_prefix);
+  if (average) state.ema->swap();
+  save_checkpoint(path, *experiment_.model, nullptr, checkpoint_state(state));
+  if (average) state.ema->swap();
+}
+
+void Trainer::save_last(const State& state) {
+  save_checkpoint(run_.last_checkpoint(), *experiment_.model, experiment_.optimizer.get(), checkpoint_state(state),
+                  state.ema ? state.ema->average() : std::vector<torch::Tensor>{});
+}
+
+void Trainer::keep_top_k(State& state, const MetricsRow& row) {
+  const auto& train = experiment_.config().train;
+  if (train.save_top_k == 1) return;  // best.pt is the one
+  const double value = row.get(train.early_stopping.metric);
+  if (std::isnan(value)) return;
+  const MetricGoal goal = resolve_goal(column_goal(train.early_stopping.metric), train.early_stopping.mode);
+  // Best first; an equal value ranks after the ones kept before it.
+  auto position = std::find_if(state.top.begin(), state.top.end(),
+                               [&](const State::Kept& kept) { return improves(goal, value, kept.value); });
+  const auto k = static_cast<size_t>(train.save_top_k);
+  if (train.save_top_k > 0 && static_cast<size_t>(position - state.top.begin()) >= k) return;
+  const auto epoch = static_cast<int64_t>(row.get(metric::epoch)), step = static_cast<int64_t>(row.get(metric::step));
+  std::filesystem::create_directories(std::filesystem::path(run_.top_checkpoint(epoch, step)).parent_path());
+  state.top.insert(position, {value, epoch, step});
+  // The new file first, then the one it pushed out: a kill in between leaves one too many, never one too few.
+  save_selected_weights(state, run_.top_checkpoint(epoch, step));
+  if (train.save_top_k > 0 && state.top.size() > k) {
+    std::filesystem::remove(run_.top_checkpoint(state.top.back().epoch, state.top.back().step));
+    state.top.pop_back();
+  }
 }
 
 void Trainer::write_metrics(const State& state) const {
@@ -637,7 +706,21 @@ RunSummary Trainer::summary(const State& state) const {
 }
 
 void Trainer::write_summary(const State& state) const {
-  run_.write("summary.json", summary(state).to_json().dump(2) + "\n");
+  nlohmann::json json = summary(state).to_json();
+  if (experiment_.config().train.save_top_k != 1) json["top_checkpoints"] = top_json(state);
+  run_.write("summary.json", json.dump(2) + "\n");
+}
+
+nlohmann::json Trainer::top_json(const State& state) const {
+  nlohmann::json top = nlohmann::json::array();
+  for (const auto& kept : state.top) {
+    top.push_back(
+        {{"value", kept.value},
+         {"epoch", kept.epoch},
+         {"step", kept.step},
+         {"file", std::filesystem::relative(run_.top_checkpoint(kept.epoch, kept.step), run_.path()).string()}});
+  }
+  return top;
 }
 
 nlohmann::json Trainer::checkpoint_state(const State& state) const {
@@ -663,6 +746,8 @@ nlohmann::json Trainer::checkpoint_state(const State& state) const {
           {"epoch_samples", state.epoch_samples},
           {"epoch_loss_examples", state.epoch_loss_examples},
           {"nonfinite_steps", state.nonfinite_steps},
+          {"top", top_json(state)},
+          {"ema_updates", state.ema ? state.ema->updates() : int64_t{0}},
           {"world_size", world_size()},
           {"steps_per_epoch", experiment_.steps_per_epoch},
           {"scheduler", experiment_.schedule->state()}};
@@ -727,6 +812,11 @@ void Trainer::restore_state(const nlohmann::json& json, State& state) {
   state.epoch_samples = json.value("epoch_samples", int64_t{0});
   state.epoch_loss_examples = json.value("epoch_loss_examples", state.epoch_samples);
   state.nonfinite_steps = json.value("nonfinite_steps", std::vector<NonfiniteStep>{});
+  if (state.ema) state.ema->set_updates(json.value("ema_updates", int64_t{0}));
+  for (const auto& kept : json.value("top", nlohmann::json::array())) {
+    state.top.push_back(
+        {kept.at("value").get<double>(), kept.at("epoch").get<int64_t>(), kept.at("step").get<int64_t>()});
+  }
   experiment_.schedule->load_state(json.at("scheduler"));
 }
 

@@ -125,6 +125,15 @@ class Trainer {
   MetricsRow evaluate_epoch(State& state);
   bool track_best(State& state, const MetricsRow& row);
   void write_metrics(const State& state) const;
+  /// train.save_top_k: keeps this evaluation's checkpoint among the k best.
+  void keep_top_k(State& state, const MetricsRow& row);
+  /// A checkpoint of the weights best.pt and save_top_k keep: train.ema's
+  /// average when early stopping watches a val_ema_ column, else the model's.
+  void save_selected_weights(State& state, const std::string& path);
+  /// checkpoints/last.pt: the model, the optimizer, train.ema's average and the state.
+  void save_last(const State& state);
+  /// The kept checkpoints, best first: value, epoch, step and file.
+  nlohmann::json top_json(const State& state) const;
   RunSummary summary(const State& state) const;
   /// The run's state as a checkpoint keeps it, and back.
   nlohmann::json checkpoint_state(const State& state) const;
