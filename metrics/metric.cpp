@@ -12,10 +12,6 @@ namespace {
 
 const std::string kValidation = "val_";
 
-const char* task_name(Task task) {
-  return task == Task::classification ? "a classification" : "a regression";
-}
-
 }  // namespace
 
 std::string metric_column(const std::string& type) {
@@ -53,8 +49,8 @@ std::vector<EvaluatedMetric> build_metrics(const std::vector<Component<MetricKin
     }
     auto metric = component.create(args);
     if (metric->task() != spec.task) {
-      input_error("train.metrics: `{}` scores {} but this data is {}; {}", component.type, task_name(metric->task()),
-                  task_name(spec.task),
+      input_error("train.metrics: `{}` scores a {} but this data is a {}; {}", component.type,
+                  task_name(metric->task()), task_name(spec.task),
                   spec.task == Task::regression ? "use pearson or spearman (attune list metrics)"
                                                 : "use accuracy, f1, precision, recall or mcc (attune list metrics)");
     }

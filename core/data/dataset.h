@@ -38,6 +38,10 @@ struct Subset {
 
 /// What the model learns to predict: a class, or a value.
 enum class Task { classification, regression };
+/// "classification" or "regression", for messages.
+inline const char* task_name(Task task) {
+  return task == Task::classification ? "classification" : "regression";
+}
 
 /// What the data tells the model about its inputs and outputs.
 struct DataSpec {

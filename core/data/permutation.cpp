@@ -31,4 +31,8 @@ std::vector<int64_t> index_range(int64_t begin, int64_t end) {
   return indices;
 }
 
+std::vector<int64_t> epoch_order(int64_t size, uint64_t seed, int64_t epoch) {
+  return seeded_permutation(size, mix_seed(seed, 1000000 + static_cast<uint64_t>(epoch)));
+}
+
 }  // namespace attune

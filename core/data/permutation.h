@@ -16,4 +16,9 @@ std::vector<int64_t> index_range(int64_t begin, int64_t end);
 /// Mixes a seed with a stream number (epoch, fold, purpose) into a new seed.
 uint64_t mix_seed(uint64_t seed, uint64_t stream);
 
+/// The order of a training split of `size` examples in epoch `epoch` (from
+/// 1): a function of the run's seed and the epoch alone, so that a resumed
+/// run, and lr-find's batches, draw what training draws.
+std::vector<int64_t> epoch_order(int64_t size, uint64_t seed, int64_t epoch);
+
 }  // namespace attune

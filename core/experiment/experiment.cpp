@@ -68,8 +68,7 @@ Scoring build_scoring(const TrainConfig& train, const DataSpec& spec) {
   scoring.loss = train.loss.create(args);
   if (scoring.loss->task() != spec.task) {
     input_error("train.loss: `{}` is a {} loss but this data is a {}; {}", train.loss.type,
-                scoring.loss->task() == Task::classification ? "classification" : "regression",
-                spec.task == Task::classification ? "classification" : "regression",
+                task_name(scoring.loss->task()), task_name(spec.task),
                 spec.task == Task::regression ? "use mse or huber" : "use cross_entropy");
   }
   scoring.metrics = build_metrics(train.metrics, spec);

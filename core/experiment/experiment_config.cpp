@@ -31,6 +31,10 @@ void EmaConfig::declare(config::Schema<EmaConfig>& s) {
           "ExponentialMovingAverage with num_updates: early weights are not averaged in for long");
 }
 
+MetricGoal EarlyStoppingConfig::goal() const {
+  return resolve_goal(column_goal(metric), mode);
+}
+
 std::vector<std::string> ranked_columns(const TrainConfig& train) {
   std::vector<std::string> columns = {metric::train_loss, metric::val_loss};
   for (const auto& entry : train.metrics) columns.push_back(metric_column(entry.type));
@@ -84,10 +88,9 @@ void check_metric_key(const YAML::Node& root, const config::Context& ctx, const 
 void check_metric_keys(const YAML::Node& root, const config::Context& ctx, ExperimentConfig& config) {
   const auto columns = ranked_columns(config.train);
   const auto& stopping = config.train.early_stopping;
-  const MetricGoal stopping_goal = resolve_goal(column_goal(stopping.metric), stopping.mode);
   check_metric_key(root, ctx, {"train", "early_stopping"}, stopping.metric, stopping.mode, columns,
                    fmt::format("keep the checkpoint with {} as best.pt, and stop early while {} still improves",
-                               extreme_of(stopping_goal, stopping.metric), stopping.metric));
+                               extreme_of(stopping.goal(), stopping.metric), stopping.metric));
   const auto& search = config.search;
   if (search.metric.empty()) {
     // A sweep ranks by what picks each trial's best epoch, unless told otherwise.

@@ -25,6 +25,8 @@ struct EarlyStoppingConfig {
   MetricMode mode = MetricMode::automatic;
   int64_t patience = 0;
   double min_delta = 0.0;
+  /// The direction `metric` is watched in: `mode`, or the metric's own for `auto`.
+  MetricGoal goal() const;
   static void declare(config::Schema<EarlyStoppingConfig>& s);
 };
 

@@ -62,8 +62,7 @@ LrFinderResult find_lr(Experiment& experiment, const LrFinderOptions& options) {
   double average = 0.0, best = std::numeric_limits<double>::infinity();
   for (int64_t step = 0; step < options.steps; ++step) {
     if (next >= order.size()) {  // a fresh shuffle, as training's epochs draw them
-      order = seeded_permutation(
-          train.size(), mix_seed(static_cast<uint64_t>(config.seed), static_cast<uint64_t>(1000000 + ++epoch)));
+      order = epoch_order(train.size(), static_cast<uint64_t>(config.seed), ++epoch);
       next = 0;
     }
     std::vector<int64_t> indices;

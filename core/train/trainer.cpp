@@ -374,8 +374,7 @@ Trainer::Epoch Trainer::begin_epoch(State& state) {
     const uint64_t dropout_seed = mix_seed(seed, static_cast<uint64_t>(epoch.number));
     torch::manual_seed(rank() == 0 ? dropout_seed : mix_seed(dropout_seed, 2000000 + static_cast<uint64_t>(rank())));
   }
-  epoch.order =
-      seeded_permutation(experiment_.train_data.size(), mix_seed(seed, 1000000 + static_cast<uint64_t>(epoch.number)));
+  epoch.order = epoch_order(experiment_.train_data.size(), seed, epoch.number);
   experiment_.model->train();
   epoch.loss_sum =
       torch::full({}, state.epoch_loss_sum, torch::TensorOptions(torch::kDouble).device(experiment_.device));
@@ -579,9 +578,8 @@ bool Trainer::track_best(State& state, const MetricsRow& row) {
   const auto& stopping = experiment_.config().train.early_stopping;
   const double value = row.get(stopping.metric);
   // NaN (an epoch whose every step was skipped) never improves on anything.
-  const bool improved =
-      !std::isnan(value) && (!state.best_value || improves(resolve_goal(column_goal(stopping.metric), stopping.mode),
-                                                           value, *state.best_value, stopping.min_delta));
+  const bool improved = !std::isnan(value) &&
+                        (!state.best_value || improves(stopping.goal(), value, *state.best_value, stopping.min_delta));
   if (improved) {
     state.best_value = value;
     state.best_row = state.history.size() - 1;
@@ -611,14 +609,13 @@ void Trainer::keep_top_k(State& state, const MetricsRow& row) {
   if (train.save_top_k == 1) return;  // best.pt is the one
   const double value = row.get(train.early_stopping.metric);
   if (std::isnan(value)) return;
-  const MetricGoal goal = resolve_goal(column_goal(train.early_stopping.metric), train.early_stopping.mode);
+  const MetricGoal goal = train.early_stopping.goal();
   // Best first; an equal value ranks after the ones kept before it.
   auto position = std::find_if(state.top.begin(), state.top.end(),
                                [&](const State::Kept& kept) { return improves(goal, value, kept.value); });
   const auto k = static_cast<size_t>(train.save_top_k);
   if (train.save_top_k > 0 && static_cast<size_t>(position - state.top.begin()) >= k) return;
   const auto epoch = static_cast<int64_t>(row.get(metric::epoch)), step = static_cast<int64_t>(row.get(metric::step));
-  std::filesystem::create_directories(std::filesystem::path(run_.top_checkpoint(epoch, step)).parent_path());
   state.top.insert(position, {value, epoch, step});
   // The new file first, then the one it pushed out: a kill in between leaves one too many, never one too few.
   save_selected_weights(state, run_.top_checkpoint(epoch, step));
