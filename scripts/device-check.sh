@@ -47,7 +47,7 @@ grep -E "gloo|nccl" ${OUT:-/tmp}/device-configure.log || true
 # The CUDA-tagged tests, the devices' errors, training, BERT and schedulers on
 # this LibTorch (data parallel on CPU needs Gloo, whose headers pip lacks).
 # Not brief: gtest flushes each test's name, so a crash shows where it was.
-$BUILD/tests/attune_tests --gtest_filter='Cuda*:Devices*:Trainer*:Bert*:Schedul*:Initial*:Predict*:TorchScript*:SafetensorsExport*:HuggingFace*' 2>&1 | tee ${OUT:-/tmp}/device-tests.log || true
+$BUILD/tests/attune_tests --gtest_filter='Cuda*:Devices*:Trainer*:Bert*:Schedul*:Initial*:Predict*:TorchScript*:SafetensorsExport*:HuggingFace*:LossScaler*:EvalEverySteps*' 2>&1 | tee ${OUT:-/tmp}/device-tests.log || true
 
 # GPU against CPU for the demo model: one epoch of SST-2 each.
 for device in ${DEVICES:-cuda cpu}; do
@@ -60,6 +60,22 @@ s = json.load(open(f"/tmp/device-{sys.argv[1]}/summary.json"))
 print(f"{sys.argv[1]:5s} samples/s {s['samples_per_second']:10.1f}  val_accuracy {s['final']['val_accuracy']:.4f}  device {s['device']}")
 PY
 done
+# Mixed precision on the GPU: the demo for one epoch in bf16 and in fp16
+# (loss scaling as GradScaler), against fp32 above.
+if [ -d /tmp/device-cuda ]; then
+  for precision in bf16 fp16; do
+    rm -rf /tmp/device-$precision
+    $BUILD/attune train experiments/sst2_transformer.yaml device=cuda precision=$precision train.epochs=1 \
+      train.progress=none --run-dir /tmp/device-$precision > ${OUT:-/tmp}/device-$precision.log 2>&1 || true
+    python3 - "$precision" <<'PY' || true
+import json, sys
+s = json.load(open(f"/tmp/device-{sys.argv[1]}/summary.json"))
+scale = s.get("loss_scale", {})
+print(f"{sys.argv[1]:5s} samples/s {s['samples_per_second']:10.1f}  val_accuracy {s['final']['val_accuracy']:.4f}  "
+      f"loss scale {scale.get('scale', '-')} skipped {scale.get('skipped_steps', '-')}")
+PY
+  done
+fi
 # The GPU run labels SST-2 dev on the GPU and on the CPU: the same labels
 # (bar float ties) and predict's accuracy equal to eval's on each device.
 if [ -d /tmp/device-cuda ]; then

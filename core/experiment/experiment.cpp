@@ -85,6 +85,16 @@ Experiment build_experiment(const LoadedExperiment& loaded, const BuildOptions& 
   if (e.distributed && e.device.is_cuda() && !e.device.has_index()) {
     e.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(e.distributed->local_rank()));
   }
+  if (config.precision == Precision::fp16 && !options.inputs_only) {
+    // Predicting on a CPU from an fp16 run is fine (float32 there); training is not.
+    const auto trains_on = options.on_cpu ? device_if_present(config.device) : std::optional<c10::Device>(e.device);
+    if (trains_on && trains_on->is_cpu()) {
+      input_error(
+          "precision: fp16 trains on CUDA only (float16 autocast and its loss scaling are for GPUs; on the CPU it "
+          "would be slow and LibTorch 1.13 has no float16 CPU autocast). Use `precision: bf16` on the CPU, or "
+          "`device: cuda`");
+    }
+  }
   torch::manual_seed(static_cast<uint64_t>(config.seed));
 
   DataArgs data_args{static_cast<uint64_t>(config.seed), options.label_names, options.inputs_only};

@@ -124,6 +124,20 @@ void TrainConfig::declare(config::Schema<TrainConfig>& s) {
   s.check("save_top_k", [](const TrainConfig& t) {
     return t.save_top_k == 0 ? "0 would keep no best checkpoint; use 1 (best.pt alone) or more" : "";
   });
+  s.field("eval_every_steps", &TrainConfig::eval_every_steps,
+          "evaluate every this many optimizer steps of the run, and after its last (0 = after each epoch): each "
+          "evaluation is a metrics.csv row (train_loss over the steps since the last), may become best.pt, counts "
+          "for early stopping's patience and reduce_on_plateau, and leaves a last.pt to resume from")
+      .at_least(0);
+  s.field("log_every_steps", &TrainConfig::log_every_steps,
+          "every this many optimizer steps, TensorBoard scalars train_step/loss (the mean since the last), lr, "
+          "grad_norm and samples_per_second (0 = off)")
+      .at_least(0);
+  s.check("log_every_steps", [](const TrainConfig& t) {
+    return t.log_every_steps > 0 && !t.tensorboard ? "writes TensorBoard scalars, but train.tensorboard is false; set "
+                                                     "train.tensorboard: true, or drop log_every_steps"
+                                                   : "";
+  });
   s.field("ema", &TrainConfig::ema, "exponential moving average of the weights: {decay: 0.999}");
   s.field("eval_batch_size", &TrainConfig::eval_batch_size, "examples per evaluation batch").greater_than(0);
   s.field("grad_clip_norm", &TrainConfig::grad_clip_norm, "clip the gradients' global L2 norm (0 = off)").at_least(0);
@@ -159,9 +173,9 @@ void ExperimentConfig::declare(config::Schema<ExperimentConfig>& s) {
   s.field("name", &E::name, "experiment name, used for the run folder");
   s.field("seed", &E::seed, "seed for initialisation, shuffling, dropout and splits");
   s.field("device", &E::device, "`auto` (CUDA when available), `cpu`, `cuda` or `cuda:N`");
-  s.field(
-      "precision", &E::precision,
-      "`fp32`, or `bf16`: forward passes under autocast to bfloat16 (weights, gradients and optimizer stay float32)");
+  s.field("precision", &E::precision,
+          "`fp32`; `bf16`: forward passes under autocast to bfloat16 (weights, gradients and optimizer stay float32); "
+          "`fp16` (CUDA): autocast to float16 with dynamic loss scaling as PyTorch's GradScaler");
   s.field("threads", &E::threads, "intra-op CPU threads (0 = LibTorch's default)").at_least(0);
   s.field("plugins", &E::plugins, "shared libraries that register components, relative to this file").path();
   s.field("data", &E::data, "dataset: {type: text_classification, ...}").required();

@@ -55,6 +55,8 @@ struct TrainConfig {
   int64_t batch_size = 32;
   int64_t accumulate_steps = 1;
   int64_t save_top_k = 1;
+  int64_t eval_every_steps = 0;
+  int64_t log_every_steps = 0;
   EmaConfig ema;
   int64_t eval_batch_size = 256;
   double grad_clip_norm = 0.0;
@@ -84,9 +86,10 @@ struct DistributedConfig {
 };
 
 /// `precision:` the dtype of forward passes.
-enum class Precision { fp32, bf16 };
+enum class Precision { fp32, bf16, fp16 };
 inline const config::EnumNames<Precision>& enum_names(Precision) {
-  static const config::EnumNames<Precision> names = {{Precision::fp32, "fp32"}, {Precision::bf16, "bf16"}};
+  static const config::EnumNames<Precision> names = {
+      {Precision::fp32, "fp32"}, {Precision::bf16, "bf16"}, {Precision::fp16, "fp16"}};
   return names;
 }
 

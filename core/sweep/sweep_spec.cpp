@@ -153,6 +153,13 @@ void SweepSpec::prepare() {
     input_error("{}: `search.space` is empty: give the keys to search, e.g. `optimizer.lr: [1.0e-4, 1.0e-3]`",
                 experiment);
   }
+  if (base_.config.train.eval_every_steps > 0) {
+    // The trial store and the pruners count a trial's evaluations by epoch.
+    input_error(
+        "{}: train.eval_every_steps is {}, but a sweep evaluates its trials once an epoch (its pruners and results "
+        "count epochs); remove it for `attune sweep`, or train the best configuration with it afterwards",
+        experiment, base_.config.train.eval_every_steps);
+  }
   const auto seed = static_cast<uint64_t>(s.seed >= 0 ? s.seed : base_.config.seed);
   switch (s.strategy) {
     case SearchStrategy::grid:

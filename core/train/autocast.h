@@ -4,32 +4,37 @@
 #include <torch/types.h>
 #include <torch/version.h>
 
+#include <optional>
+
 namespace attune {
 
-/// Runs the forward passes in its scope under autocast to bfloat16 on the
-/// given device (as `with torch.autocast(device_type, torch.bfloat16)`):
-/// matmuls and linear layers in bf16, reductions and losses kept in float32.
-/// Does nothing when not `enabled`. LibTorch 2.4 replaced the per-device
-/// setters by ones that take the device type; both are spelled here.
+/// Runs the forward passes in its scope under autocast to `dtype` (bfloat16
+/// or float16) on the given device (as `with torch.autocast(device_type,
+/// dtype)`): matmuls and linear layers in the low precision, reductions and
+/// losses kept in float32. Does nothing without a dtype. LibTorch 2.4
+/// replaced the per-device setters by ones that take the device type; both
+/// are spelled here.
 class AutocastGuard {
  public:
-  AutocastGuard(const torch::Device& device, bool enabled) : type_(device.type()), enabled_(enabled) {
+  AutocastGuard(const torch::Device& device, std::optional<at::ScalarType> dtype)
+      : type_(device.type()), enabled_(dtype.has_value()) {
     if (!enabled_) return;
+    const at::ScalarType low = *dtype;
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
     was_enabled_ = at::autocast::is_autocast_enabled(type_);
     previous_dtype_ = at::autocast::get_autocast_dtype(type_);
-    at::autocast::set_autocast_dtype(type_, at::kBFloat16);
+    at::autocast::set_autocast_dtype(type_, low);
     at::autocast::set_autocast_enabled(type_, true);
 #else
     if (type_ == c10::DeviceType::CUDA) {
       was_enabled_ = at::autocast::is_enabled();
       previous_dtype_ = at::autocast::get_autocast_gpu_dtype();
-      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+      at::autocast::set_autocast_gpu_dtype(low);
       at::autocast::set_enabled(true);
     } else {
       was_enabled_ = at::autocast::is_cpu_enabled();
       previous_dtype_ = at::autocast::get_autocast_cpu_dtype();
-      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+      at::autocast::set_autocast_cpu_dtype(low);
       at::autocast::set_cpu_enabled(true);
     }
 #endif

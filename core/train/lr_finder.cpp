@@ -4,9 +4,11 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "core/data/permutation.h"
 #include "core/train/forward_pass.h"
+#include "core/train/loss_scaler.h"
 
 namespace attune {
 
@@ -60,6 +62,9 @@ LrFinderResult find_lr(Experiment& experiment, const LrFinderOptions& options) {
   int64_t epoch = 0;
   size_t next = 0;
   double average = 0.0, best = std::numeric_limits<double>::infinity();
+  // fp16 on CUDA scales the loss as training does, so that small gradients survive.
+  std::optional<LossScaler> scaler;
+  if (config.precision == Precision::fp16 && experiment.device.is_cuda()) scaler.emplace();
   for (int64_t step = 0; step < options.steps; ++step) {
     if (next >= order.size()) {  // a fresh shuffle, as training's epochs draw them
       order = epoch_order(train.size(), static_cast<uint64_t>(config.seed), ++epoch);
@@ -74,9 +79,22 @@ LrFinderResult find_lr(Experiment& experiment, const LrFinderOptions& options) {
     for (auto parameter : parameters) parameter.mutable_grad() = torch::Tensor();
     const ForwardPass pass = forward_pass(model, *train.dataset, indices, experiment.device, config.precision);
     const torch::Tensor loss = mean_loss(*experiment.scoring.loss, pass.logits, pass.batch.labels);
-    loss.backward();
-    if (config.train.grad_clip_norm > 0) torch::nn::utils::clip_grad_norm_(parameters, config.train.grad_clip_norm);
-    experiment.optimizer->step();
+    bool overflow = false;
+    if (scaler) {
+      (loss * scaler->scale()).backward();
+      std::vector<torch::Tensor> gradients;
+      for (const auto& parameter : parameters) {
+        if (parameter.grad().defined()) gradients.push_back(parameter.grad());
+      }
+      overflow = scaler->unscale(gradients);
+      scaler->update(overflow);
+    } else {
+      loss.backward();
+    }
+    if (config.train.grad_clip_norm > 0 && !overflow) {
+      torch::nn::utils::clip_grad_norm_(parameters, config.train.grad_clip_norm);
+    }
+    if (!overflow) experiment.optimizer->step();
     const double value = loss.item<double>();
     // Lightning's smoothing: a debiased exponential moving average.
     average = options.beta * average + (1 - options.beta) * value;

@@ -20,6 +20,8 @@
 #include "core/train/evaluate.h"
 #include "core/train/forward_pass.h"
 #include "core/train/interrupt.h"
+#include "core/train/loss_scaler.h"
+#include "core/train/loss_window.h"
 #include "core/train/progress.h"
 #include "core/train/weight_ema.h"
 
@@ -83,6 +85,7 @@ nlohmann::json RunSummary::to_json() const {
                            {"step", interrupted->step}};
   }
   json["nonfinite_steps"] = nonfinite_steps;
+  if (loss_scale) json["loss_scale"] = {{"scale", loss_scale->scale}, {"skipped_steps", loss_scale->skipped_steps}};
   json["failed_nonfinite"] = failed_nonfinite;
   json["run_dir"] = run_dir;
   return json;
@@ -102,13 +105,6 @@ std::string evaluation_line(const MetricsRow& row) {
   return line;
 }
 
-// The mean loss over the examples whose steps counted; NaN when every step of
-// the epoch was skipped as non-finite (there is no loss to report, and 0 would
-// read as a perfect fit).
-double mean_loss(double sum, int64_t examples) {
-  return examples > 0 ? sum / static_cast<double>(examples) : std::numeric_limits<double>::quiet_NaN();
-}
-
 }  // namespace
 
 struct Trainer::State {
@@ -123,13 +119,27 @@ struct Trainer::State {
   double train_seconds = 0.0;  // summed over sessions of a resumed run
   double total_seconds = 0.0;
   int64_t train_samples = 0;
-  // An epoch stopped part-way by SIGINT/SIGTERM: the steps it has done and
-  // its loss so far, so that --resume continues it from the next step.
+  // An epoch stopped part-way (by SIGINT/SIGTERM, or checkpointed at an
+  // evaluation of train.eval_every_steps): the steps it has done and its
+  // examples, so that --resume continues it from the next step.
   int64_t epoch_step = 0;
-  double epoch_loss_sum = 0.0;
   int64_t epoch_samples = 0;
-  int64_t epoch_loss_examples = 0;  // the examples in epoch_loss_sum: skipped steps' are not
-  int interrupted_by = 0;           // the signal, in this session
+  // The training loss since the last evaluation (metrics.csv's train_loss),
+  // and since the last train.log_every_steps line.
+  std::optional<LossWindow> window;
+  std::optional<LossWindow> log_window;
+  std::chrono::steady_clock::time_point log_start;
+  int64_t log_samples = 0;
+  double last_grad_norm = 0.0;
+  // Where the last evaluation left train_seconds and train_samples: the
+  // training rate since, for TensorBoard.
+  double seconds_at_evaluation = 0.0;
+  int64_t samples_at_evaluation = 0;
+  // This session's start, and the run's total_seconds before it.
+  std::chrono::steady_clock::time_point session_start;
+  double seconds_before_session = 0.0;
+  std::unique_ptr<tensorboard::EventWriter> events;
+  int interrupted_by = 0;  // the signal, in this session
   // Steps whose loss or gradient was NaN or Inf: skipped (train.skip_nonfinite)
   // or, the first one otherwise, the step that stopped the run.
   std::vector<NonfiniteStep> nonfinite_steps;
@@ -144,6 +154,9 @@ struct Trainer::State {
   std::vector<Kept> top;
   // train.ema's moving average of the weights; null when off.
   std::unique_ptr<WeightEma> ema;
+  // precision: fp16's loss scaler (null otherwise) and the steps it skipped.
+  std::unique_ptr<LossScaler> scaler;
+  int64_t scaler_skipped_steps = 0;
   // train.callbacks, on the process that writes the run folder.
   std::vector<std::shared_ptr<Callback>> callbacks;
   template <class Hook>
@@ -175,6 +188,10 @@ RunSummary Trainer::fit(bool resume) {
     }
     state.ema = std::make_unique<WeightEma>(trainable, config.train.ema.decay, config.train.ema.warmup);
   }
+  if (config.precision == Precision::fp16 && experiment_.device.is_cuda())
+    state.scaler = std::make_unique<LossScaler>();
+  state.window.emplace(experiment_.device);
+  state.log_window.emplace(experiment_.device);
   if (resume) {
     restore_state(load_checkpoint(run_.last_checkpoint(), *experiment_.model, experiment_.optimizer.get(),
                                   /*restore_rng=*/true, state.ema ? &state.ema->average() : nullptr),
@@ -192,50 +209,43 @@ RunSummary Trainer::fit(bool resume) {
   }
   const TrainStart start_point{run_.path(), state.epoch, state.step, experiment_.epochs, experiment_.steps_per_epoch};
   state.call([&](Callback& c) { c.on_train_start(start_point); });
-  const auto start = std::chrono::steady_clock::now();
-  const double seconds_before = state.total_seconds;
+  state.session_start = state.log_start = std::chrono::steady_clock::now();
+  state.seconds_before_session = state.total_seconds;
+  state.seconds_at_evaluation = state.train_seconds;
+  state.samples_at_evaluation = state.train_samples;
   std::optional<InterruptGuard> interrupts;
   if (handle_interrupts_ && !experiment_.distributed) interrupts.emplace();
-  std::unique_ptr<tensorboard::EventWriter> events;  // created after the guard: a sign that training started
-  if (writes && config.train.tensorboard) {
-    events = std::make_unique<tensorboard::EventWriter>(run_.path());
+  if (writes && config.train.tensorboard) {  // created after the guard: a sign that training started
+    state.events = std::make_unique<tensorboard::EventWriter>(run_.path());
     if (!resume) {
       // Indented four spaces: a code block in the text plugin's Markdown.
       std::string block;
       for (const char c : to_yaml(experiment_.loaded.resolved))
         block += c == '\n' ? std::string("\n    ") : std::string(1, c);
-      events->text("config", "    " + block, 0);
+      state.events->text("config", "    " + block, 0);
     }
   }
   while (state.epoch < experiment_.epochs && !state.stopped_early && !state.pruned &&
          (stop_after_epoch_ == 0 || state.epoch < stop_after_epoch_)) {
-    const double seconds_before_epoch = state.train_seconds;
-    const int64_t samples_before_epoch = state.train_samples;
-    train_epoch(state);
+    const bool evaluate_now = train_epoch(state);
     if (state.interrupted_by != 0 || state.failed_nonfinite) {
-      state.total_seconds =
-          seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      update_total_seconds(state);
       return stop_mid_epoch(state);
     }
-    const MetricsRow row = evaluate_epoch(state);
-    const bool improved = track_best(state, row);
-    state.call([&](Callback& c) { c.after_evaluation(row.values, improved); });
-    if (on_epoch_end_ && on_epoch_end_(row)) state.pruned = true;
-    state.total_seconds =
-        seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (events) {
-      const double seconds = state.train_seconds - seconds_before_epoch;
-      write_epoch_events(*events, state, seconds > 0 ? (state.train_samples - samples_before_epoch) / seconds : 0.0);
+    std::string line = fmt::format("step {}", state.step);
+    if (evaluate_now) {
+      line = evaluation(state);
+    } else if (!state.stopped_early && !state.pruned) {
+      // An epoch end between two evaluations (train.eval_every_steps): still
+      // a checkpoint to resume from, holding the job's loss window.
+      state.window->gather(experiment_.distributed.get(), rank());
+      update_total_seconds(state);
+      if (writes) {
+        save_last(state);
+        write_summary(state);
+      }
     }
-    if (writes) {
-      write_metrics(state);
-      // best.pt first: if killed in between, last.pt still names the previous epoch.
-      if (improved) save_selected_weights(state, run_.best_checkpoint());
-      keep_top_k(state, row);
-      save_last(state);
-      write_summary(state);
-    }
-    state.progress->end_epoch(evaluation_line(row) + (improved ? " (best)" : ""));
+    state.progress->end_epoch(line);
     state.call([&](Callback& c) { c.on_epoch_end(state.epoch); });
     if (interrupt_requested() != 0 && state.epoch < experiment_.epochs && !state.stopped_early && !state.pruned) {
       // Asked to stop during the evaluation: the epoch's checkpoint is written.
@@ -247,13 +257,44 @@ RunSummary Trainer::fit(bool resume) {
     state.progress->message(fmt::format("early stopping: {} did not improve for {} evaluations",
                                         config.train.early_stopping.metric, config.train.early_stopping.patience));
   }
+  update_total_seconds(state);
+  if (writes) write_summary(state);  // a run stopped between evaluations ends with its count of epochs and steps
   const RunSummary result = summary(state);
   state.call([&](Callback& c) { c.on_train_end(result.to_json().dump(2)); });
   return result;
 }
 
-void Trainer::write_epoch_events(tensorboard::EventWriter& events, const State& state, double samples_per_second) {
-  // The epoch's metrics row (lr and lr_<group> included) at the global step.
+void Trainer::update_total_seconds(State& state) const {
+  state.total_seconds = state.seconds_before_session +
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - state.session_start).count();
+}
+
+std::string Trainer::evaluation(State& state) {
+  const MetricsRow row = evaluate_window(state);
+  const bool improved = track_best(state, row);
+  state.call([&](Callback& c) { c.after_evaluation(row.values, improved); });
+  if (on_epoch_end_ && on_epoch_end_(row)) state.pruned = true;
+  update_total_seconds(state);
+  if (state.events) {
+    const double seconds = state.train_seconds - state.seconds_at_evaluation;
+    const auto samples = static_cast<double>(state.train_samples - state.samples_at_evaluation);
+    write_evaluation_events(*state.events, state, seconds > 0 ? samples / seconds : 0.0);
+  }
+  state.seconds_at_evaluation = state.train_seconds;
+  state.samples_at_evaluation = state.train_samples;
+  if (is_main()) {
+    write_metrics(state);
+    // best.pt first: if killed in between, last.pt still names the previous evaluation.
+    if (improved) save_selected_weights(state, run_.best_checkpoint());
+    keep_top_k(state, row);
+    save_last(state);
+    write_summary(state);
+  }
+  return evaluation_line(row) + (improved ? " (best)" : "");
+}
+
+void Trainer::write_evaluation_events(tensorboard::EventWriter& events, const State& state, double samples_per_second) {
+  // The evaluation's metrics row (lr and lr_<group> included) at the global step.
   for (const auto& [name, value] : state.history.back().values) {
     if (name == metric::epoch || name == metric::step) continue;
     const auto underscore = name.find('_');
@@ -308,15 +349,17 @@ bool Trainer::is_main() const {
   return !experiment_.distributed || experiment_.distributed->is_main();
 }
 
-/// The epoch being trained: its shuffle and its running sums.
+/// The epoch being trained: its shuffle and its examples.
 struct Trainer::Epoch {
   int64_t number = 0;          // from 1
   std::vector<int64_t> order;  // positions in the training split, shuffled
-  torch::Tensor loss_sum;      // float64 on the device: the loss over this rank's counted examples
   int64_t samples = 0;         // examples this rank trained on, skipped steps' included
   int64_t samples_before = 0;  // of those, the ones of an earlier session (a resumed epoch)
-  int64_t loss_examples = 0;   // the examples in loss_sum
   std::chrono::steady_clock::time_point start;
+  // What train_seconds and train_samples already count of this epoch (an
+  // evaluation part-way through counts the time and examples before it).
+  std::chrono::steady_clock::time_point counted_until;
+  int64_t samples_counted = 0;
   std::vector<torch::Tensor> parameters;
 };
 
@@ -339,7 +382,8 @@ struct Trainer::StepBatch {
 struct Trainer::StepLoss {
   torch::Tensor loss;
   int64_t examples = 0;
-  double lr = 0.0;  // the first group's, as the optimizer step used it
+  double lr = 0.0;                                              // the first group's, as the optimizer step used it
+  double grad_norm = std::numeric_limits<double>::quiet_NaN();  // before clipping; NaN when not taken
 };
 
 // An epoch is a loop of steps, each in four parts: the rank's slice of the
@@ -347,17 +391,48 @@ struct Trainer::StepLoss {
 // ranks), the finiteness check with clipping, and the optimizer and scheduler
 // steps; then the step is recorded. One process takes the same path as a
 // data-parallel job of one rank.
-void Trainer::train_epoch(State& state) {
+bool Trainer::train_epoch(State& state) {
+  const int64_t every = experiment_.config().train.eval_every_steps;
   Epoch epoch = begin_epoch(state);
+  bool evaluate_at_end = every == 0;  // once an epoch, after it
   for (int64_t step = state.epoch_step; step < experiment_.steps_per_epoch; ++step) {
     const StepBatch batch = next_batch(epoch, step);
-    StepLoss loss = forward_backward(batch, epoch.parameters);
+    StepLoss loss = forward_backward(batch, epoch.parameters, state.scaler ? state.scaler->scale() : 1.0F);
     if (!optimizer_step(state, epoch, batch, loss)) break;
     record_step(state, epoch, batch, loss);
-    if (experiment_.config().train.max_steps > 0 && state.step >= experiment_.total_steps) break;
+    const bool run_ends = state.step >= experiment_.total_steps;  // train.max_steps may end it mid-epoch
+    if (every > 0 && (state.step % every == 0 || run_ends)) {
+      if (run_ends || step + 1 == experiment_.steps_per_epoch) {
+        evaluate_at_end = true;  // after end_epoch, as once an epoch
+      } else if (evaluate_mid_epoch(state, epoch, step)) {
+        break;  // stopped early or pruned
+      }
+    }
+    if (run_ends) break;
     if (pause_on_interrupt(state, epoch, step)) break;
   }
   end_epoch(state, epoch);
+  return evaluate_at_end && state.interrupted_by == 0 && !state.failed_nonfinite;
+}
+
+bool Trainer::evaluate_mid_epoch(State& state, Epoch& epoch, int64_t step) {
+  // Its checkpoint continues this epoch from the next step, as an interruption's does.
+  state.epoch_step = step + 1;
+  state.epoch_samples = epoch.samples;
+  count_training_time(state, epoch);
+  const std::string line = evaluation(state);
+  state.progress->message(fmt::format("epoch {} step {} {}", epoch.number, state.step, line));
+  experiment_.model->train();
+  epoch.counted_until = std::chrono::steady_clock::now();  // the evaluation is not training time
+  return state.stopped_early || state.pruned;
+}
+
+void Trainer::count_training_time(State& state, Epoch& epoch) const {
+  const auto now = std::chrono::steady_clock::now();
+  state.train_seconds += std::chrono::duration<double>(now - epoch.counted_until).count();
+  state.train_samples += epoch.samples - epoch.samples_counted;
+  epoch.counted_until = now;
+  epoch.samples_counted = epoch.samples;
 }
 
 Trainer::Epoch Trainer::begin_epoch(State& state) {
@@ -376,11 +451,8 @@ Trainer::Epoch Trainer::begin_epoch(State& state) {
   }
   epoch.order = epoch_order(experiment_.train_data.size(), seed, epoch.number);
   experiment_.model->train();
-  epoch.loss_sum =
-      torch::full({}, state.epoch_loss_sum, torch::TensorOptions(torch::kDouble).device(experiment_.device));
-  epoch.samples = epoch.samples_before = state.epoch_samples;
-  epoch.loss_examples = state.epoch_loss_examples;
-  epoch.start = std::chrono::steady_clock::now();
+  epoch.samples = epoch.samples_before = epoch.samples_counted = state.epoch_samples;
+  epoch.start = epoch.counted_until = std::chrono::steady_clock::now();
   epoch.parameters = experiment_.model->parameters();
   return epoch;
 }
@@ -412,7 +484,8 @@ Trainer::StepBatch Trainer::next_batch(const Epoch& epoch, int64_t step) const {
   return batch;
 }
 
-Trainer::StepLoss Trainer::forward_backward(const StepBatch& batch, std::vector<torch::Tensor>& parameters) {
+Trainer::StepLoss Trainer::forward_backward(const StepBatch& batch, std::vector<torch::Tensor>& parameters,
+                                            float loss_scale) {
   // Dropping the gradients (PyTorch's set_to_none) instead of zeroing them
   // saves a pass over every parameter, the whole embedding table included.
   for (auto& parameter : parameters) parameter.mutable_grad() = torch::Tensor();
@@ -428,7 +501,12 @@ Trainer::StepLoss Trainer::forward_backward(const StepBatch& batch, std::vector<
     // the ranks' sum is then exactly the mean over the global batch, also
     // when the last batch splits unevenly (alone: the batch's mean).
     const torch::Tensor part = experiment_.scoring.loss->sum(pass.logits, pass.batch.labels) / divisor;
-    part.backward();
+    // fp16: backward of the loss times the scale (GradScaler.scale), so that small gradients survive float16.
+    if (loss_scale != 1.0F) {
+      (part * loss_scale).backward();
+    } else {
+      part.backward();
+    }
     loss.loss = loss.loss.defined() ? loss.loss + part.detach() : part.detach();
   }
   if (experiment_.distributed) all_reduce_gradients(parameters, batch.some_rank_idle);
@@ -448,12 +526,13 @@ double Trainer::global_divisor(const StepBatch& batch) const {
   return total.item<double>();
 }
 
-std::optional<std::string> Trainer::clip_and_check(const StepLoss& loss, std::vector<torch::Tensor>& parameters) const {
+std::optional<std::string> Trainer::clip_and_check(StepLoss& loss, std::vector<torch::Tensor>& parameters) const {
   const double clip_norm = experiment_.config().train.grad_clip_norm;
   // The gradients' global norm (clipped to grad_clip_norm where set): one
   // number all ranks agree on, and NaN or Inf when the loss or any gradient is.
   const double max_norm = clip_norm > 0 ? clip_norm : std::numeric_limits<double>::infinity();
   const double norm = torch::nn::utils::clip_grad_norm_(parameters, max_norm);
+  loss.grad_norm = norm;
   // On CPU the loss costs nothing to read; elsewhere the norm says enough.
   const bool loss_finite =
       !loss.loss.defined() || !experiment_.device.is_cpu() || std::isfinite(loss.loss.item<double>());
@@ -463,8 +542,22 @@ std::optional<std::string> Trainer::clip_and_check(const StepLoss& loss, std::ve
 }
 
 bool Trainer::optimizer_step(State& state, Epoch& epoch, const StepBatch& batch, StepLoss& loss) {
-  const auto nonfinite = clip_and_check(loss, epoch.parameters);
-  if (nonfinite) {
+  // fp16: the gradients unscaled before clipping (GradScaler.unscale_); one
+  // not finite skips the step and backs the scale off, and is no fault.
+  bool overflow = false;
+  if (state.scaler) {
+    std::vector<torch::Tensor> gradients;
+    for (const auto& parameter : epoch.parameters) {
+      if (parameter.grad().defined()) gradients.push_back(parameter.grad());
+    }
+    overflow = state.scaler->unscale(gradients);
+  }
+  const auto nonfinite = overflow ? std::nullopt : clip_and_check(loss, epoch.parameters);
+  if (overflow) {
+    ++state.scaler_skipped_steps;
+    for (auto& parameter : epoch.parameters) parameter.mutable_grad() = torch::Tensor();
+    loss.loss = torch::Tensor();  // not in the epoch's loss, as a skipped non-finite step
+  } else if (nonfinite) {
     const std::vector<int64_t> indices = batch.indices();
     NonfiniteStep fault{epoch.number, state.step + 1, batch.number + 1, *nonfinite, {}, indices.size() > 8};
     fault.examples.assign(indices.begin(), indices.begin() + std::min<size_t>(indices.size(), 8));
@@ -482,6 +575,7 @@ bool Trainer::optimizer_step(State& state, Epoch& epoch, const StepBatch& batch,
     experiment_.optimizer->step();
     if (state.ema) state.ema->update();
   }
+  if (state.scaler) state.scaler->update(overflow);
   loss.lr = experiment_.optimizer->param_groups().front().options().get_lr();
   experiment_.schedule->after_optimizer_step();
   ++state.step;
@@ -492,18 +586,21 @@ void Trainer::record_step(State& state, Epoch& epoch, const StepBatch& batch, co
   // The loss is a mean over the global batch (this process's whole batch
   // when alone): times its size, the sum over this rank's examples.
   if (loss.loss.defined()) {
-    epoch.loss_sum += loss.loss.detach().to(torch::kDouble) * static_cast<double>(batch.global_examples);
-    epoch.loss_examples += loss.examples;
+    state.window->add(loss.loss, batch.global_examples, loss.examples);
+    state.log_window->add(loss.loss, batch.global_examples, loss.examples);
   }
   epoch.samples += loss.examples;
+  state.log_samples += loss.examples;
+  state.last_grad_norm = loss.grad_norm;
+  const int64_t log_every = experiment_.config().train.log_every_steps;
+  if (log_every > 0 && state.step % log_every == 0) log_steps(state);
   if (!state.callbacks.empty()) {
     const StepEnd end{epoch.number, state.step, batch.number + 1, loss.examples, loss.lr, loss.loss};
     state.call([&](Callback& c) { c.after_optimizer_step(end); });
   }
   // Rank 0's count times the ranks: the job's rate, near enough for a progress line.
   state.progress->update(
-      batch.number + 1, (epoch.samples - epoch.samples_before) * world_size(),
-      [&] { return mean_loss(epoch.loss_sum.item<double>(), epoch.loss_examples); },
+      batch.number + 1, (epoch.samples - epoch.samples_before) * world_size(), [&] { return state.window->mean(); },
       experiment_.optimizer->param_groups().front().options().get_lr());
 }
 
@@ -513,48 +610,58 @@ bool Trainer::pause_on_interrupt(State& state, const Epoch& epoch, int64_t step)
   if (experiment_.distributed || step + 1 >= experiment_.steps_per_epoch || interrupt_requested() == 0) return false;
   state.interrupted_by = interrupt_requested();
   state.epoch_step = step + 1;
-  state.epoch_loss_sum = epoch.loss_sum.item<double>();
   state.epoch_samples = epoch.samples;
-  state.epoch_loss_examples = epoch.loss_examples;
   return true;
 }
 
-void Trainer::end_epoch(State& state, Epoch& epoch) {
-  state.train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch.start).count();
-  state.train_samples += epoch.samples - epoch.samples_before;
-  if (state.interrupted_by != 0 || state.failed_nonfinite) return;
-  if (experiment_.distributed) {
-    // The epoch's loss over every rank's examples.
-    auto totals = torch::stack(
-        {epoch.loss_sum, torch::full({}, static_cast<double>(epoch.loss_examples), epoch.loss_sum.options())});
-    experiment_.distributed->all_reduce_sum({totals});
-    totals = totals.cpu();
-    epoch.loss_sum = totals[0];
-    epoch.loss_examples = static_cast<int64_t>(totals[1].item<double>());
+void Trainer::log_steps(State& state) {
+  // Every rank takes part in the mean; rank 0 writes it.
+  const double loss = state.log_window->mean(experiment_.distributed.get());
+  const auto now = std::chrono::steady_clock::now();
+  const double seconds = std::chrono::duration<double>(now - state.log_start).count();
+  const double samples = static_cast<double>(state.log_samples * world_size());
+  state.log_window->clear();
+  state.log_samples = 0;
+  state.log_start = now;
+  if (!state.events) return;
+  auto& events = *state.events;
+  events.scalar("train_step/loss", loss, state.step);
+  const auto& groups = experiment_.optimizer->param_groups();
+  for (size_t g = 0; g < groups.size(); ++g) {
+    events.scalar(g == 0 ? "train_step/lr" : "train_step/lr_" + experiment_.group_names[g],
+                  groups[g].options().get_lr(), state.step);
   }
+  events.scalar("train_step/grad_norm", state.last_grad_norm, state.step);
+  events.scalar("train_step/samples_per_second", seconds > 0 ? samples / seconds : 0.0, state.step);
+  if (state.scaler) events.scalar("train_step/loss_scale", state.scaler->scale(), state.step);
+  events.flush();
+}
+
+void Trainer::end_epoch(State& state, Epoch& epoch) {
+  count_training_time(state, epoch);
+  if (state.interrupted_by != 0 || state.failed_nonfinite) return;
   state.epoch = epoch.number;
   state.epoch_step = 0;
-  state.epoch_loss_sum = 0.0;
   state.epoch_samples = 0;
-  state.epoch_loss_examples = 0;
+}
+
+MetricsRow Trainer::evaluate_window(State& state) {
+  const auto& config = experiment_.config();
+  // The epoch it falls in (the one in progress, part-way), the step, the
+  // learning rates, and the training loss since the last evaluation.
   MetricsRow row;
-  row.values.emplace_back(metric::epoch, static_cast<double>(epoch.number));
+  row.values.emplace_back(metric::epoch, static_cast<double>(state.epoch + (state.epoch_step > 0 ? 1 : 0)));
   row.values.emplace_back(metric::step, static_cast<double>(state.step));
   const auto& groups = experiment_.optimizer->param_groups();
   for (size_t g = 0; g < groups.size(); ++g) {
     row.values.emplace_back(g == 0 ? metric::lr : metric::lr + "_" + experiment_.group_names[g],
                             groups[g].options().get_lr());
   }
-  row.values.emplace_back(metric::train_loss, mean_loss(epoch.loss_sum.item<double>(), epoch.loss_examples));
-  state.history.push_back(row);
-}
-
-MetricsRow Trainer::evaluate_epoch(State& state) {
-  const auto& config = experiment_.config();
+  row.values.emplace_back(metric::train_loss, state.window->mean(experiment_.distributed.get()));
+  state.window->clear();
   const EvalResult result =
       evaluate(*experiment_.model, experiment_.valid_data, experiment_.scoring, config.train.eval_batch_size,
                experiment_.device, experiment_.distributed.get(), config.precision);
-  MetricsRow& row = state.history.back();
   row.values.emplace_back(metric::val_loss, result.loss);
   for (const auto& value : result.metrics) row.values.push_back(value);
   if (state.ema) {
@@ -571,6 +678,7 @@ MetricsRow Trainer::evaluate_epoch(State& state) {
     }
   }
   experiment_.schedule->after_evaluation(row.get(config.train.early_stopping.metric));
+  state.history.push_back(row);
   return row;
 }
 
@@ -697,6 +805,7 @@ RunSummary Trainer::summary(const State& state) const {
                                        state.epoch_step, state.step};
   }
   summary.nonfinite_steps = state.nonfinite_steps;
+  if (state.scaler) summary.loss_scale = LossScale{state.scaler->scale(), state.scaler_skipped_steps};
   summary.failed_nonfinite = state.failed_nonfinite;
   summary.run_dir = run_.path();
   return summary;
@@ -739,12 +848,14 @@ nlohmann::json Trainer::checkpoint_state(const State& state) const {
           {"total_seconds", state.total_seconds},
           {"train_samples", state.train_samples},
           {"epoch_step", state.epoch_step},
-          {"epoch_loss_sum", state.epoch_loss_sum},
+          {"window_loss_sum", state.window->sum()},
+          {"window_loss_examples", state.window->examples()},
           {"epoch_samples", state.epoch_samples},
-          {"epoch_loss_examples", state.epoch_loss_examples},
           {"nonfinite_steps", state.nonfinite_steps},
           {"top", top_json(state)},
           {"ema_updates", state.ema ? state.ema->updates() : int64_t{0}},
+          {"loss_scaler", state.scaler ? state.scaler->state() : nlohmann::json()},
+          {"scaler_skipped_steps", state.scaler_skipped_steps},
           {"world_size", world_size()},
           {"steps_per_epoch", experiment_.steps_per_epoch},
           {"scheduler", experiment_.schedule->state()}};
@@ -805,11 +916,16 @@ void Trainer::restore_state(const nlohmann::json& json, State& state) {
   state.total_seconds = json.at("total_seconds").get<double>();
   state.train_samples = json.at("train_samples").get<int64_t>();
   state.epoch_step = json.value("epoch_step", int64_t{0});
-  state.epoch_loss_sum = json.value("epoch_loss_sum", 0.0);
   state.epoch_samples = json.value("epoch_samples", int64_t{0});
-  state.epoch_loss_examples = json.value("epoch_loss_examples", state.epoch_samples);
+  // Checkpoints from before train.eval_every_steps called the window the epoch's.
+  state.window.emplace(experiment_.device, json.value("window_loss_sum", json.value("epoch_loss_sum", 0.0)),
+                       json.value("window_loss_examples", json.value("epoch_loss_examples", state.epoch_samples)));
   state.nonfinite_steps = json.value("nonfinite_steps", std::vector<NonfiniteStep>{});
   if (state.ema) state.ema->set_updates(json.value("ema_updates", int64_t{0}));
+  if (state.scaler && json.contains("loss_scaler") && !json.at("loss_scaler").is_null()) {
+    state.scaler->load_state(json.at("loss_scaler"));
+  }
+  state.scaler_skipped_steps = json.value("scaler_skipped_steps", int64_t{0});
   for (const auto& kept : json.value("top", nlohmann::json::array())) {
     state.top.push_back(
         {kept.at("value").get<double>(), kept.at("epoch").get<int64_t>(), kept.at("step").get<int64_t>()});

@@ -40,6 +40,12 @@ struct Interruption {
   int64_t step = 0;        // the run's optimizer steps done
 };
 
+/// precision: fp16's loss scaler at the end: its scale and the steps it skipped.
+struct LossScale {
+  double scale = 0.0;
+  int64_t skipped_steps = 0;
+};
+
 /// What a training session reports when it ends: summary.json, typed.
 struct RunSummary {
   std::optional<MetricsRow> best;  // the best evaluation (train.early_stopping's metric); none before the first
@@ -54,6 +60,7 @@ struct RunSummary {
   bool stopped_early = false;
   bool pruned = false;
   std::optional<Interruption> interrupted;
+  std::optional<LossScale> loss_scale;         // fp16 only
   std::vector<NonfiniteStep> nonfinite_steps;  // skipped, or (the last one) the one that stopped the run
   bool failed_nonfinite = false;
   std::string run_dir;
@@ -108,21 +115,38 @@ class Trainer {
   struct StepBatch;
   struct StepLoss;
 
-  // One epoch, in the order its parts run (see train_epoch).
-  void train_epoch(State& state);
+  // One epoch, in the order its parts run (see train_epoch). Returns
+  // whether an evaluation is due at its end.
+  bool train_epoch(State& state);
   Epoch begin_epoch(State& state);
   StepBatch next_batch(const Epoch& epoch, int64_t step) const;
-  StepLoss forward_backward(const StepBatch& batch, std::vector<torch::Tensor>& parameters);
+  /// `loss_scale`: fp16's scale, by which the gradients come out multiplied.
+  StepLoss forward_backward(const StepBatch& batch, std::vector<torch::Tensor>& parameters, float loss_scale);
   /// What a step's summed loss is divided by: the global batch's size, or
   /// for a weighted loss the sum of its targets' weights over all ranks.
   double global_divisor(const StepBatch& batch) const;
-  std::optional<std::string> clip_and_check(const StepLoss& loss, std::vector<torch::Tensor>& parameters) const;
+  /// The gradients' norm (into `loss`), clipped; what was not finite, if anything.
+  std::optional<std::string> clip_and_check(StepLoss& loss, std::vector<torch::Tensor>& parameters) const;
   bool optimizer_step(State& state, Epoch& epoch, const StepBatch& batch, StepLoss& loss);
   void record_step(State& state, Epoch& epoch, const StepBatch& batch, const StepLoss& loss);
   bool pause_on_interrupt(State& state, const Epoch& epoch, int64_t step);
   void end_epoch(State& state, Epoch& epoch);
+  /// Adds the epoch's time and examples since they were last counted to the run's.
+  void count_training_time(State& state, Epoch& epoch) const;
+  /// train.eval_every_steps: an evaluation after `step` of the epoch, with a
+  /// checkpoint that continues the epoch; true when it stopped the run.
+  bool evaluate_mid_epoch(State& state, Epoch& epoch, int64_t step);
+  /// train.log_every_steps: the TensorBoard scalars of the steps since the last.
+  void log_steps(State& state);
 
-  MetricsRow evaluate_epoch(State& state);
+  /// An evaluation and all that follows it: its metrics row, best.pt and
+  /// save_top_k, callbacks and pruning, TensorBoard, metrics.csv, last.pt and
+  /// summary.json. Returns its progress line.
+  std::string evaluation(State& state);
+  /// The row of an evaluation now: the training loss since the last one, and
+  /// the validation split scored (added to the history).
+  MetricsRow evaluate_window(State& state);
+  void update_total_seconds(State& state) const;
   bool track_best(State& state, const MetricsRow& row);
   void write_metrics(const State& state) const;
   /// train.save_top_k: keeps this evaluation's checkpoint among the k best.
@@ -146,7 +170,7 @@ class Trainer {
   bool is_main() const;
   RunSummary stop_mid_epoch(State& state);
   void write_summary(const State& state) const;
-  void write_epoch_events(tensorboard::EventWriter& events, const State& state, double samples_per_second);
+  void write_evaluation_events(tensorboard::EventWriter& events, const State& state, double samples_per_second);
   void all_reduce_gradients(const std::vector<torch::Tensor>& parameters, bool some_rank_idle);
 
   int64_t rank() const;

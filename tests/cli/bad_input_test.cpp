@@ -172,6 +172,23 @@ std::vector<BadInput> cases() {
       {"loss_weights_for_other_classes",
        [](const TempDir& d) { return train(d, {"train.loss={type: cross_entropy, weights: [1, 2, 3]}"}); },
        {"3 weights but the data has 2 classes"}},
+      {"fp16_on_the_cpu",
+       [](const TempDir& d) {
+         return train(d, {"precision=fp16", "device=cpu"});
+       },
+       {"precision: fp16 trains on CUDA only", "Use `precision: bf16` on the CPU"}},
+      {"step_logs_without_tensorboard",
+       [](const TempDir& d) {
+         return train(d, {"train.log_every_steps=10", "train.tensorboard=false"});
+       },
+       {"train.log_every_steps: writes TensorBoard scalars", "train.tensorboard is false"}},
+      {"sweep_evaluating_every_n_steps",
+       [](const TempDir& d) {
+         auto args = sweep(d, d.file("store.db"));
+         args.push_back("train.eval_every_steps=5");
+         return args;
+       },
+       {"train.eval_every_steps is 5", "a sweep evaluates its trials once an epoch"}},
       {"check_init_rule_matches_nothing",
        [](const TempDir& d) { return check(d, {"init=[{match: 'encoder.layer.*.weight', type: zeros}]"}); },
        {"encoder.layer.*.weight", "matches no parameter"}},

@@ -8,6 +8,7 @@
 #include <torch/cuda.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <thread>
 
@@ -124,6 +125,41 @@ TEST(Cuda, ResumeMidEpochEndsOnTheUninterruptedMetrics) {
   const auto resumed = testing::run_attune({"train", "--resume", dir.file("stopped")});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(testing::read_text(dir.file("stopped/metrics.csv")), testing::read_text(dir.file("whole/metrics.csv")));
+}
+
+// precision: fp16 trains with the loss scaler (its rules are checked against
+// PyTorch's GradScaler on the CPU: tests/train/loss_scaler_test.cpp), keeps
+// its state in last.pt, and a resumed run goes on from it.
+TEST(Cuda, Fp16TrainsWithTheLossScalerAndResumesWithIt) {
+  ATTUNE_REQUIRE_CUDA(1);
+  testing::TempDir dir;
+  const auto yaml = testing::write_tiny_experiment(dir, 96);
+  const std::vector<std::string> common = {yaml, "device=cuda", "precision=fp16", "model.dropout=0"};
+  auto args = [&](const std::string& run, const std::string& epochs) {
+    std::vector<std::string> result = {"train"};
+    result.insert(result.end(), common.begin(), common.end());
+    result.insert(result.end(), {"train.epochs=" + epochs, "--run-dir", dir.file(run)});
+    return result;
+  };
+  const auto whole = testing::run_attune(args("whole", "3"));
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  const auto w = nlohmann::json::parse(testing::read_text(dir.file("whole/summary.json")));
+  ASSERT_TRUE(w.contains("loss_scale")) << w.dump(2);
+  // GradScaler's first scale, 65536, halved on each overflowing step of the start.
+  const double scale = w["loss_scale"]["scale"].get<double>();
+  EXPECT_GT(scale, 0.0);
+  EXPECT_LE(scale, 65536.0);
+  EXPECT_DOUBLE_EQ(std::exp2(std::round(std::log2(scale))), scale);  // a power of two
+  EXPECT_TRUE(std::isfinite(w["final"]["train_loss"].get<double>()));
+  // The same run in two sessions: the scaler's state came back from last.pt.
+  ASSERT_EQ(testing::run_attune(args("split", "1")).exit_code, 0);
+  testing::set_train_epochs(dir.file("split"), 3);
+  const auto resumed = testing::run_attune({"train", "--resume", dir.file("split")});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  const auto s = nlohmann::json::parse(testing::read_text(dir.file("split/summary.json")));
+  EXPECT_EQ(s["loss_scale"]["scale"], w["loss_scale"]["scale"]);
+  EXPECT_EQ(s["loss_scale"]["skipped_steps"], w["loss_scale"]["skipped_steps"]);
+  EXPECT_NEAR(s["final"]["val_loss"].get<double>(), w["final"]["val_loss"].get<double>(), 1e-3);
 }
 
 TEST(CudaDataParallel, TwoGpusWithNccl) {

@@ -158,4 +158,35 @@ ShellResult run_shell(const std::string& command) {
   return result;
 }
 
+std::vector<std::vector<std::string>> read_csv_rows(const std::string& path) {
+  std::istringstream lines(read_text(path));
+  std::vector<std::vector<std::string>> rows;
+  std::string line;
+  std::getline(lines, line);  // the header
+  while (std::getline(lines, line)) {
+    std::vector<std::string> cells;
+    std::istringstream fields(line);
+    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+    if (!line.empty() && line.back() == ',') cells.emplace_back();
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+std::map<std::string, std::vector<double>> read_metrics_columns(const std::string& path) {
+  std::map<std::string, std::vector<double>> columns;
+  std::istringstream lines(read_text(path));
+  std::string header, line;
+  std::getline(lines, header);
+  std::vector<std::string> names;
+  std::istringstream cells(header);
+  for (std::string cell; std::getline(cells, cell, ',');) names.push_back(cell);
+  while (std::getline(lines, line)) {
+    std::istringstream values(line);
+    size_t c = 0;
+    for (std::string cell; std::getline(values, cell, ','); ++c) columns[names.at(c)].push_back(std::stod(cell));
+  }
+  return columns;
+}
+
 }  // namespace attune::testing

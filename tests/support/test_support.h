@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,5 +73,10 @@ ShellResult run_shell(const std::string& command);
 /// Sets `train.epochs` in a run folder's config.yaml, so that `--resume`
 /// has epochs left to train.
 void set_train_epochs(const std::string& run_dir, int64_t epochs);
+
+/// A CSV's rows after its header, as text cells (a trailing comma is an empty last cell).
+std::vector<std::vector<std::string>> read_csv_rows(const std::string& path);
+/// A run's metrics.csv by column name.
+std::map<std::string, std::vector<double>> read_metrics_columns(const std::string& path);
 
 }  // namespace attune::testing

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -151,6 +152,54 @@ TEST(EventFile, ATrainingRunLogsItsMetricsRowsAndConfig) {
   }
   EXPECT_EQ(row, 3u);
   EXPECT_EQ(scalars["train/samples_per_second"].size(), 3u);
+}
+
+// train.log_every_steps: train_step/ scalars every N steps. The loss is the
+// mean of the steps' losses since the last line, as the example callback
+// plugin records each step's; the lr is the one the next step used.
+TEST(EventFile, StepScalarsEveryNStepsHoldTheStepsNumbers) {
+  TempDir dir;
+  const std::string yaml = write_tiny_experiment(dir, 100);  // 7 steps an epoch
+  const auto run =
+      run_attune({"train", yaml, "train.epochs=2", "train.log_every_steps=3", "train.callbacks=[{type: csv_log}]",
+                  "--plugin", plugin_path("csv_log_callback"), "--run-dir", dir.file("run")});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::map<std::string, std::map<int64_t, float>> scalars;
+  for (const auto& event : read_events(only_event_file(dir.file("run")))) {
+    for (const auto& value : event.summary().value()) {
+      if (value.has_simple_value()) scalars[value.tag()][event.step()] = value.simple_value();
+    }
+  }
+  std::map<int64_t, double> step_loss, step_examples, step_lr;
+  for (const auto& row : read_csv_rows(dir.file("run/callback_log.csv"))) {
+    if (row[0] != "step") continue;
+    const int64_t step = std::stoll(row[2]);
+    step_loss[step] = std::stod(row[6]);
+    step_examples[step] = std::stod(row[4]);
+    step_lr[step] = std::stod(row[5]);
+  }
+  ASSERT_EQ(step_loss.size(), 14u);
+  std::vector<int64_t> logged;
+  for (const auto& [step, loss] : scalars["train_step/loss"]) logged.push_back(step);
+  EXPECT_EQ(logged, (std::vector<int64_t>{3, 6, 9, 12}));
+  for (const int64_t step : logged) {
+    double sum = 0, examples = 0;
+    for (int64_t s = step - 2; s <= step; ++s) {
+      sum += step_loss[s] * step_examples[s];
+      examples += step_examples[s];
+    }
+    EXPECT_EQ(scalars["train_step/loss"][step], static_cast<float>(sum / examples)) << step;
+    EXPECT_EQ(scalars["train_step/lr"][step], static_cast<float>(step_lr[step + 1])) << step;
+    EXPECT_TRUE(std::isfinite(scalars["train_step/grad_norm"][step])) << step;
+    EXPECT_GT(scalars["train_step/grad_norm"][step], 0.0F) << step;
+    EXPECT_GT(scalars["train_step/samples_per_second"][step], 0.0F) << step;
+  }
+  // The evaluations' scalars are still there, once an epoch.
+  EXPECT_EQ(scalars["train/loss"].size(), 2u);
+  const auto off =
+      run_attune({"train", yaml, "train.log_every_steps=3", "train.tensorboard=false", "--run-dir", dir.file("off")});
+  EXPECT_EQ(off.exit_code, 2);
+  EXPECT_NE(off.err.find("train.tensorboard is false"), std::string::npos) << off.err;
 }
 
 }  // namespace event_file_test

@@ -12,7 +12,7 @@ namespace autocast_test {
 TEST(Autocast, MatmulsRunInBfloat16InsideTheGuardOnly) {
   const auto a = torch::rand({4, 8}), b = torch::rand({8, 3});
   {
-    const AutocastGuard guard(torch::kCPU, true);
+    const AutocastGuard guard(torch::kCPU, at::kBFloat16);
     // As in PyTorch: matmul-like ops in the low-precision list are cast...
     EXPECT_EQ(torch::mm(a, b).scalar_type(), torch::kBFloat16);
     // ...and the result is close to float32's (bf16 keeps 8 bits of mantissa).
@@ -21,7 +21,7 @@ TEST(Autocast, MatmulsRunInBfloat16InsideTheGuardOnly) {
   }
   EXPECT_EQ(torch::mm(a, b).scalar_type(), torch::kFloat);
   {
-    const AutocastGuard off(torch::kCPU, false);
+    const AutocastGuard off(torch::kCPU, std::nullopt);
     EXPECT_EQ(torch::mm(a, b).scalar_type(), torch::kFloat);
   }
 }
@@ -35,9 +35,11 @@ TEST(Autocast, Bf16RunTrainsWithFloat32WeightsAndFiniteLosses) {
   const auto summary = nlohmann::json::parse(testing::read_text(dir.file("run/summary.json")));
   EXPECT_TRUE(std::isfinite(summary["final"]["train_loss"].get<double>()));
   EXPECT_TRUE(std::isfinite(summary["final"]["val_loss"].get<double>()));
-  const auto bad = testing::run_attune({"train", yaml, "precision=fp16", "--run-dir", dir.file("bad")});
+  // fp16 is for CUDA: on the CPU, a clear error.
+  const auto bad = testing::run_attune({"train", yaml, "precision=fp16", "device=cpu", "--run-dir", dir.file("bad")});
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_NE(bad.err.find("precision"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("precision: fp16 trains on CUDA only"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("precision: bf16"), std::string::npos) << bad.err;  // the hint
 }
 
 }  // namespace autocast_test

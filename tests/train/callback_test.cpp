@@ -6,27 +6,11 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "tests/support/tiny_experiment.h"
 
 namespace attune {
 namespace callback_test {
-
-std::vector<std::vector<std::string>> read_csv(const std::string& path) {
-  std::istringstream lines(testing::read_text(path));
-  std::vector<std::vector<std::string>> rows;
-  std::string line;
-  std::getline(lines, line);  // the header
-  while (std::getline(lines, line)) {
-    std::vector<std::string> cells;
-    std::istringstream fields(line);
-    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
-    if (!line.empty() && line.back() == ',') cells.emplace_back();
-    rows.push_back(cells);
-  }
-  return rows;
-}
 
 TEST(Callbacks, HooksComeInTheLoopsOrderWithTheRunsNumbers) {
   testing::TempDir dir;
@@ -38,28 +22,14 @@ TEST(Callbacks, HooksComeInTheLoopsOrderWithTheRunsNumbers) {
       testing::run_attune({"train", yaml, "train.epochs=2", "train.callbacks=[{type: csv_log, metric: val_accuracy}]",
                            "--plugin", plugin, "--run-dir", dir.file("run")});
   ASSERT_EQ(trained.exit_code, 0) << trained.err;
-  const auto rows = read_csv(dir.file("run/callback_log.csv"));
+  const auto rows = testing::read_csv_rows(dir.file("run/callback_log.csv"));
   std::string events;
   for (const auto& row : rows) events += row[0] == "step" ? "s" : row[0] + " ";
   EXPECT_EQ(events,
             "train_start epoch_start sssssss"
             "evaluation epoch_end epoch_start sssssss"
             "evaluation epoch_end train_end ");
-  // metrics.csv, by column.
-  std::map<std::string, std::vector<double>> metrics;
-  {
-    std::istringstream lines(testing::read_text(dir.file("run/metrics.csv")));
-    std::string header, line;
-    std::getline(lines, header);
-    std::vector<std::string> names;
-    std::istringstream cells(header);
-    for (std::string cell; std::getline(cells, cell, ',');) names.push_back(cell);
-    while (std::getline(lines, line)) {
-      std::istringstream values(line);
-      size_t c = 0;
-      for (std::string cell; std::getline(values, cell, ','); ++c) metrics[names[c]].push_back(std::stod(cell));
-    }
-  }
+  auto metrics = testing::read_metrics_columns(dir.file("run/metrics.csv"));
   std::map<int, double> loss_sum, examples;
   int evaluation = 0, last_step = 0;
   for (const auto& row : rows) {
