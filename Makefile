@@ -13,7 +13,8 @@ BUILD_PACKAGES := cmake make g++ pkg-config libtorch-dev libopenblas0-pthread li
                   libprotobuf-dev protobuf-compiler
 # Tests also compare against Python's PyTorch, scikit-learn and SciPy (metrics),
 # and start a real PostgreSQL server.
-TEST_PACKAGES := $(BUILD_PACKAGES) libgtest-dev python3-torch python3-sklearn python3-scipy postgresql clang-format git
+TEST_PACKAGES := $(BUILD_PACKAGES) libgtest-dev python3-torch python3-sklearn python3-scipy python3-pandas python3-optuna postgresql \
+                 clang-format git
 BENCH_PACKAGES := $(BUILD_PACKAGES) python3-torch
 # One format for the C++ (.clang-format); Debian 12's clang-format is version 14.
 FORMAT_PACKAGES := clang-format git

@@ -1,8 +1,27 @@
 #include "core/search/pruner.h"
 
+#include <zlib.h>
+
 #include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
 
 namespace attune {
+
+bool Pruner::should_prune(int64_t epoch, double value, const std::vector<double>& others) const {
+  std::vector<PeerValue> peers;
+  for (const double other : others) peers.push_back({-1, other});
+  return should_prune(-1, epoch, value, peers);
+}
+
+bool promotable(double value, std::vector<double> competing, int64_t reduction_factor, MetricGoal goal) {
+  std::sort(competing.begin(), competing.end());
+  auto index = static_cast<int64_t>(competing.size()) / reduction_factor - 1;
+  if (index < 0) index = 0;  // too few to halve yet: only the best so far goes on
+  return goal == MetricGoal::maximize ? value >= competing[competing.size() - 1 - static_cast<size_t>(index)]
+                                      : value <= competing[static_cast<size_t>(index)];
+}
 
 AshaPruner::AshaPruner(int64_t min_epochs, int64_t reduction_factor, int64_t max_epochs, MetricGoal goal)
     : min_epochs_(min_epochs), reduction_factor_(reduction_factor), max_epochs_(max_epochs), goal_(goal) {}
@@ -14,40 +33,94 @@ bool AshaPruner::is_rung(int64_t epoch) const {
   return false;
 }
 
-bool AshaPruner::should_prune(int64_t epoch, double value, const std::vector<double>& others) const {
+bool AshaPruner::should_prune(int64_t, int64_t epoch, double value, const std::vector<PeerValue>& others) const {
   if (!is_rung(epoch)) return false;
-  std::vector<double> competing = others;
+  std::vector<double> competing;
+  for (const auto& other : others) competing.push_back(other.value);
   competing.push_back(value);
-  std::sort(competing.begin(), competing.end());
-  auto index = static_cast<int64_t>(competing.size()) / reduction_factor_ - 1;
-  if (index < 0) index = 0;  // too few to halve yet: only the best so far goes on
-  const bool promoted = goal_ == MetricGoal::maximize
-                            ? value >= competing[competing.size() - 1 - static_cast<size_t>(index)]
-                            : value <= competing[static_cast<size_t>(index)];
-  return !promoted;
+  return !promotable(value, competing, reduction_factor_, goal_);
 }
 
 MedianPruner::MedianPruner(int64_t min_epochs, int64_t startup_trials, MetricGoal goal)
     : min_epochs_(min_epochs), startup_trials_(startup_trials), goal_(goal) {}
 
-bool MedianPruner::should_prune(int64_t epoch, double value, const std::vector<double>& others) const {
+bool MedianPruner::should_prune(int64_t, int64_t epoch, double value, const std::vector<PeerValue>& others) const {
   if (epoch < min_epochs_ || static_cast<int64_t>(others.size()) < std::max<int64_t>(startup_trials_, 1)) return false;
-  std::vector<double> sorted = others;
+  std::vector<double> sorted;
+  for (const auto& other : others) sorted.push_back(other.value);
   std::sort(sorted.begin(), sorted.end());
   const size_t n = sorted.size();
   const double median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   return improves(goal_, median, value);
 }
 
-std::unique_ptr<Pruner> make_pruner(const PrunerConfig& config, MetricGoal goal, int64_t epochs) {
+HyperbandPruner::HyperbandPruner(std::string sweep, int64_t min_epochs, int64_t max_epochs, int64_t reduction_factor,
+                                 MetricGoal goal)
+    : sweep_(std::move(sweep)), min_epochs_(min_epochs), reduction_factor_(reduction_factor), goal_(goal) {
+  // Python's math.log(x, base) is log(x) / log(base): the same double, so
+  // the same floor where the ratio is a power of eta (log(243, 3) < 5).
+  const double ratio = static_cast<double>(max_epochs) / static_cast<double>(min_epochs);
+  const auto n =
+      static_cast<int64_t>(std::floor(std::log(ratio) / std::log(static_cast<double>(reduction_factor)))) + 1;
+  for (int64_t b = 0; b < std::max<int64_t>(n, 1); ++b) {
+    const int64_t s = n - 1 - b;
+    const double budget = static_cast<double>(n) * std::pow(static_cast<double>(reduction_factor), s) / (s + 1);
+    budgets_.push_back(static_cast<int64_t>(std::ceil(budget)));
+    total_budget_ += budgets_.back();
+  }
+}
+
+int64_t HyperbandPruner::bracket(int64_t trial) const {
+  const std::string key = sweep_ + "_" + std::to_string(trial);
+  const uLong crc =
+      crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(key.data()), static_cast<uInt>(key.size()));
+  auto n = static_cast<int64_t>(crc % static_cast<uLong>(total_budget_));
+  for (size_t b = 0; b < budgets_.size(); ++b) {
+    n -= budgets_[b];
+    if (n < 0) return static_cast<int64_t>(b);
+  }
+  return 0;  // unreachable: n < total_budget_
+}
+
+bool HyperbandPruner::is_rung(int64_t bracket, int64_t epoch) const {
+  for (int64_t rung = min_epochs_ * static_cast<int64_t>(std::pow(reduction_factor_, bracket)); rung <= epoch;
+       rung *= reduction_factor_) {
+    if (rung == epoch) return true;
+  }
+  return false;
+}
+
+bool HyperbandPruner::should_prune(int64_t trial, int64_t epoch, double value,
+                                   const std::vector<PeerValue>& others) const {
+  const int64_t own = bracket(trial);
+  if (!is_rung(own, epoch)) return false;
+  if (std::isnan(value)) return true;
+  std::vector<double> competing;
+  for (const auto& other : others) {
+    if (!std::isnan(other.value) && bracket(other.trial) == own) competing.push_back(other.value);
+  }
+  competing.push_back(value);
+  return !promotable(value, competing, reduction_factor_, goal_);
+}
+
+std::unique_ptr<Pruner> make_pruner(const PrunerConfig& config, MetricGoal goal, int64_t epochs,
+                                    const std::string& sweep) {
+  const int64_t max_epochs = config.max_epochs > 0 ? config.max_epochs : epochs;
   switch (config.type) {
     case PrunerType::none:
       return nullptr;
     case PrunerType::asha:
-      return std::make_unique<AshaPruner>(config.min_epochs, config.reduction_factor,
-                                          config.max_epochs > 0 ? config.max_epochs : epochs, goal);
+      return std::make_unique<AshaPruner>(config.min_epochs, config.reduction_factor, max_epochs, goal);
     case PrunerType::median:
       return std::make_unique<MedianPruner>(config.min_epochs, config.startup_trials, goal);
+    case PrunerType::hyperband:
+      if (max_epochs < config.min_epochs) {
+        input_error(
+            "search.pruner: hyperband's min_epochs {} exceeds its max_epochs {} ({}); lower min_epochs or raise "
+            "max_epochs",
+            config.min_epochs, max_epochs, config.max_epochs > 0 ? "search.pruner.max_epochs" : "train.epochs");
+      }
+      return std::make_unique<HyperbandPruner>(sweep, config.min_epochs, max_epochs, config.reduction_factor, goal);
   }
   return nullptr;
 }

@@ -7,21 +7,41 @@
 namespace attune {
 
 void PrunerConfig::declare(config::Schema<PrunerConfig>& s) {
-  s.field("type", &PrunerConfig::type, "`asha` (asynchronous successive halving), `median`, or `none`");
+  s.field("type", &PrunerConfig::type,
+          "`asha` (asynchronous successive halving), `hyperband` (brackets of it, as Optuna's HyperbandPruner), "
+          "`median`, or `none`");
   s.field("min_epochs", &PrunerConfig::min_epochs,
-          "epochs every trial trains before it can be stopped (ASHA's first rung)")
+          "epochs every trial trains before it can be stopped (ASHA's first rung; Hyperband's min_resource)")
       .greater_than(0);
-  s.field("reduction_factor", &PrunerConfig::reduction_factor, "ASHA keeps the top 1/reduction_factor at each rung")
+  s.field("reduction_factor", &PrunerConfig::reduction_factor,
+          "ASHA and Hyperband keep the top 1/reduction_factor at each rung")
       .at_least(2);
-  s.field("max_epochs", &PrunerConfig::max_epochs, "ASHA's last rung; 0 = train.epochs").at_least(0);
+  s.field("max_epochs", &PrunerConfig::max_epochs,
+          "ASHA's last rung; Hyperband's max_resource, which sets its number of brackets; 0 = train.epochs")
+      .at_least(0);
   s.field("startup_trials", &PrunerConfig::startup_trials, "median: trials that run unpruned first").at_least(0);
+}
+
+void TpeConfig::declare(config::Schema<TpeConfig>& s) {
+  s.field("startup_trials", &TpeConfig::startup_trials,
+          "trials drawn at random (as strategy: random draws them) before the estimators take over")
+      .at_least(1);
+  s.field("candidates", &TpeConfig::candidates,
+          "points drawn from the good trials' estimator; the one most likelier there than under the rest wins")
+      .greater_than(0);
+  s.field("multivariate", &TpeConfig::multivariate,
+          "one joint estimator over all keys (Optuna's multivariate TPE) instead of one per key");
+  s.field("constant_liar", &TpeConfig::constant_liar,
+          "count running trials as the worst, so that parallel workers do not all try the same region");
 }
 
 void SearchConfig::declare(config::Schema<SearchConfig>& s) {
   using S = SearchConfig;
-  s.field("strategy", &S::strategy, "`grid`: every combination of the lists; `random`: `trials` samples");
-  s.field("trials", &S::trials, "random: how many trials").greater_than(0);
-  s.field("seed", &S::seed, "random: sampling seed (-1 = the experiment's seed)");
+  s.field("strategy", &S::strategy,
+          "`grid`: every combination of the lists; `random`: `trials` samples; `tpe`: `trials` chosen one by one "
+          "from the finished ones (Tree-structured Parzen Estimator, as Optuna's TPESampler)");
+  s.field("trials", &S::trials, "random, tpe: how many trials").greater_than(0);
+  s.field("seed", &S::seed, "random, tpe: sampling seed (-1 = the experiment's seed)");
   s.field("cv_folds", &S::cv_folds,
           "stratified k-fold cross-validation over the training split; 0 = use the valid split")
       .at_least(0);
@@ -33,6 +53,7 @@ void SearchConfig::declare(config::Schema<SearchConfig>& s) {
           "train.metrics>; empty = train.early_stopping.metric");
   s.field("mode", &S::mode, "`auto` (the metric's own direction: losses min, accuracy max), `min` or `max`");
   s.field("pruner", &S::pruner, "early stopping of weak trials");
+  s.field("tpe", &S::tpe, "strategy tpe: the sampler's settings");
   s.field("workers", &S::workers, "trials run at once as processes on this machine").greater_than(0);
   s.field("storage", &S::storage,
           "trial store URL; empty = SQLite in the sweep folder (postgresql://... for many machines)");

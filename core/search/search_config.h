@@ -10,10 +10,12 @@
 namespace attune {
 
 /// `search.pruner.type`: which trials stop early, if any.
-enum class PrunerType { none, asha, median };
+enum class PrunerType { none, asha, median, hyperband };
 inline const config::EnumNames<PrunerType>& enum_names(PrunerType) {
-  static const config::EnumNames<PrunerType> names = {
-      {PrunerType::none, "none"}, {PrunerType::asha, "asha"}, {PrunerType::median, "median"}};
+  static const config::EnumNames<PrunerType> names = {{PrunerType::none, "none"},
+                                                      {PrunerType::asha, "asha"},
+                                                      {PrunerType::median, "median"},
+                                                      {PrunerType::hyperband, "hyperband"}};
   return names;
 }
 
@@ -28,12 +30,22 @@ struct PrunerConfig {
 };
 
 /// `search.strategy`: how the trials are drawn from the search space.
-enum class SearchStrategy { grid, random };
+enum class SearchStrategy { grid, random, tpe };
 inline const config::EnumNames<SearchStrategy>& enum_names(SearchStrategy) {
-  static const config::EnumNames<SearchStrategy> names = {{SearchStrategy::grid, "grid"},
-                                                          {SearchStrategy::random, "random"}};
+  static const config::EnumNames<SearchStrategy> names = {
+      {SearchStrategy::grid, "grid"}, {SearchStrategy::random, "random"}, {SearchStrategy::tpe, "tpe"}};
   return names;
 }
+
+/// `search.tpe`: the Tree-structured Parzen Estimator's settings (Optuna's
+/// TPESampler defaults, and its constant liar on).
+struct TpeConfig {
+  int64_t startup_trials = 10;
+  int64_t candidates = 24;
+  bool multivariate = false;
+  bool constant_liar = true;
+  static void declare(config::Schema<TpeConfig>& s);
+};
 
 /// The `search:` section, read by `attune sweep` (and ignored by `attune train`).
 struct SearchConfig {
@@ -45,6 +57,7 @@ struct SearchConfig {
   std::string metric;  // empty until loaded: then train.early_stopping.metric unless given
   MetricMode mode = MetricMode::automatic;
   PrunerConfig pruner;
+  TpeConfig tpe;
   int64_t workers = 1;
   std::string storage;
   double stale_after_seconds = 120;

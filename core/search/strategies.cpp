@@ -74,36 +74,42 @@ std::vector<TrialParams> grid_trials(const SearchSpace& space) {
   return trials;
 }
 
+YAML::Node number_value(double x) {
+  // Loaded, not constructed: a plain scalar, which params_to_json keeps a number.
+  return YAML::Load(fmt::format("{}", x));
+}
+
+TrialParams random_trial(const SearchSpace& space, uint64_t seed, int64_t index) {
+  TrialRandom random(mix_seed(seed, static_cast<uint64_t>(index)));
+  TrialParams params;
+  for (const auto& d : space.dimensions) {
+    const double u = random.uniform();
+    YAML::Node value;
+    switch (d.distribution) {
+      case Distribution::choice:
+        value = d.values[std::min(d.values.size() - 1, static_cast<size_t>(u * static_cast<double>(d.values.size())))];
+        break;
+      case Distribution::uniform:
+        value = number_value(d.low + u * (d.high - d.low));
+        break;
+      case Distribution::log_uniform:
+        value = number_value(std::exp(std::log(d.low) + u * (std::log(d.high) - std::log(d.low))));
+        break;
+      case Distribution::int_uniform: {  // both ends included
+        const auto span = static_cast<int64_t>(d.high - d.low) + 1;
+        value = number_value(static_cast<double>(
+            static_cast<int64_t>(d.low) + std::min(span - 1, static_cast<int64_t>(u * static_cast<double>(span)))));
+        break;
+      }
+    }
+    params.emplace_back(d.key, value);
+  }
+  return params;
+}
+
 std::vector<TrialParams> random_trials(const SearchSpace& space, int64_t count, uint64_t seed) {
   std::vector<TrialParams> trials;
-  for (int64_t i = 0; i < count; ++i) {
-    TrialRandom random(mix_seed(seed, static_cast<uint64_t>(i)));
-    TrialParams params;
-    for (const auto& d : space.dimensions) {
-      const double u = random.uniform();
-      YAML::Node value;
-      switch (d.distribution) {
-        case Distribution::choice:
-          value =
-              d.values[std::min(d.values.size() - 1, static_cast<size_t>(u * static_cast<double>(d.values.size())))];
-          break;
-        case Distribution::uniform:
-          value = YAML::Node(fmt::format("{}", d.low + u * (d.high - d.low)));
-          break;
-        case Distribution::log_uniform:
-          value = YAML::Node(fmt::format("{}", std::exp(std::log(d.low) + u * (std::log(d.high) - std::log(d.low)))));
-          break;
-        case Distribution::int_uniform: {  // both ends included
-          const auto span = static_cast<int64_t>(d.high - d.low) + 1;
-          value = YAML::Node(std::to_string(static_cast<int64_t>(d.low) +
-                                            std::min(span - 1, static_cast<int64_t>(u * static_cast<double>(span)))));
-          break;
-        }
-      }
-      params.emplace_back(d.key, value);
-    }
-    trials.push_back(std::move(params));
-  }
+  for (int64_t i = 0; i < count; ++i) trials.push_back(random_trial(space, seed, i));
   return trials;
 }
 

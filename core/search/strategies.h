@@ -20,6 +20,11 @@ std::vector<TrialParams> grid_trials(const SearchSpace& space);
 /// `count` samples, trial i drawn from (seed, i) alone, so that asking for
 /// more trials keeps the first ones. Lists sample uniformly (as `choice`).
 std::vector<TrialParams> random_trials(const SearchSpace& space, int64_t count, uint64_t seed);
+/// A drawn number as a trial value (a whole number without a decimal point).
+YAML::Node number_value(double x);
+
+/// Random search's trial `index`.
+TrialParams random_trial(const SearchSpace& space, uint64_t seed, int64_t index);
 
 /// A trial's values as a JSON object text (what the trial store keeps) and back.
 std::string params_to_json(const TrialParams& params);

@@ -120,8 +120,9 @@ const std::map<std::string, std::string>& table_ddl() {
        "message text NOT NULL DEFAULT '', PRIMARY KEY (sweep, trial))"},
       {"folds",
        "CREATE TABLE folds (sweep text NOT NULL, trial bigint NOT NULL, fold bigint NOT NULL, value double precision, "
-       "best_epoch bigint NOT NULL, epochs bigint NOT NULL, pruned boolean NOT NULL, PRIMARY KEY (sweep, trial, "
-       "fold))"},
+       "best_epoch bigint NOT NULL, epochs bigint NOT NULL, pruned boolean NOT NULL, "
+       "fit_seconds double precision NOT NULL DEFAULT 0, score_seconds double precision NOT NULL DEFAULT 0, "
+       "PRIMARY KEY (sweep, trial, fold))"},
       {"intermediate",
        "CREATE TABLE intermediate (sweep text NOT NULL, trial bigint NOT NULL, fold bigint NOT NULL, "
        "epoch bigint NOT NULL, value double precision, PRIMARY KEY (sweep, trial, fold, epoch)); "
@@ -171,6 +172,13 @@ void PostgresTrialStore::ensure_schema() {
                                  "AND table_name IN ('sweeps', 'trials', 'folds', 'intermediate')")) {
     present[row[0].as<std::string>()].insert(row[1].as<std::string>());
   }
+  // A store an earlier attune created gets the columns added since.
+  for (const auto& [table, column] : trial_store_schema::added_columns()) {
+    if (present.count(table) && present[table].count("sweep") && !present[table].count(column)) {
+      tx.exec("ALTER TABLE " + table + " ADD COLUMN " + column + " double precision NOT NULL DEFAULT 0");
+      present[table].insert(column);
+    }
+  }
   for (const auto& [table, expected] : trial_store_schema::expected_columns()) {
     if (present.count(table)) {
       trial_store_schema::check_columns(url_, table, present[table], expected);
@@ -217,6 +225,27 @@ int64_t PostgresTrialStore::open_sweep(const std::string& meaning_json,
     }
     tx.commit();
     return static_cast<int64_t>(added.size());
+  });
+}
+
+std::optional<int64_t> PostgresTrialStore::add_trial(const std::string& params_json, const std::string& worker,
+                                                     int64_t max_trials) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return guarded(url_, "adding a trial", *connection_, [&] {
+    pqxx::work tx(connection_->get());
+    // The sweep's row lock serializes adders on every machine, so that the
+    // count they check is the count they add to.
+    tx.exec_params("SELECT 1 FROM sweeps WHERE name = $1 FOR UPDATE", sweep_);
+    const auto count =
+        tx.exec_params("SELECT COUNT(*), COALESCE(MAX(trial) + 1, 0) FROM trials WHERE sweep = $1", sweep_);
+    if (count[0][0].as<int64_t>() >= max_trials) return std::optional<int64_t>();
+    const auto trial = count[0][1].as<int64_t>();
+    tx.exec_params(
+        "INSERT INTO trials (sweep, trial, params_json, status, worker, heartbeat) VALUES ($1, $2, $3, 'running', "
+        "$4, extract(epoch from now()))",
+        sweep_, trial, params_json, worker);
+    tx.commit();
+    return std::optional<int64_t>(trial);
   });
 }
 
@@ -308,11 +337,13 @@ void PostgresTrialStore::record_fold(const FoldRecord& record) {
   guarded(url_, "recording a fold", *connection_, [&] {
     pqxx::work tx(connection_->get());
     tx.exec_params(
-        "INSERT INTO folds (sweep, trial, fold, value, best_epoch, epochs, pruned) "
-        "VALUES ($1, $2, $3, $4::float8, $5, $6, $7) "
+        "INSERT INTO folds (sweep, trial, fold, value, best_epoch, epochs, pruned, fit_seconds, score_seconds) "
+        "VALUES ($1, $2, $3, $4::float8, $5, $6, $7, $8::float8, $9::float8) "
         "ON CONFLICT (sweep, trial, fold) DO UPDATE SET value = EXCLUDED.value, best_epoch = EXCLUDED.best_epoch, "
-        "epochs = EXCLUDED.epochs, pruned = EXCLUDED.pruned",
-        sweep_, record.trial, record.fold, record.value, record.best_epoch, record.epochs, record.pruned);
+        "epochs = EXCLUDED.epochs, pruned = EXCLUDED.pruned, fit_seconds = EXCLUDED.fit_seconds, "
+        "score_seconds = EXCLUDED.score_seconds",
+        sweep_, record.trial, record.fold, record.value, record.best_epoch, record.epochs, record.pruned,
+        record.fit_seconds, record.score_seconds);
     tx.commit();
   });
 }
@@ -322,11 +353,12 @@ std::vector<FoldRecord> PostgresTrialStore::folds(int64_t trial) {
   return guarded(url_, "reading folds", *connection_, [&] {
     pqxx::work tx(connection_->get());
     std::vector<FoldRecord> records;
-    for (const auto& row : tx.exec_params("SELECT fold, value, best_epoch, epochs, pruned FROM folds "
-                                          "WHERE sweep = $1 AND trial = $2 ORDER BY fold",
-                                          sweep_, trial)) {
-      records.push_back(
-          {trial, row[0].as<int64_t>(), real(row[1]), row[2].as<int64_t>(), row[3].as<int64_t>(), row[4].as<bool>()});
+    for (const auto& row :
+         tx.exec_params("SELECT fold, value, best_epoch, epochs, pruned, fit_seconds, score_seconds FROM folds "
+                        "WHERE sweep = $1 AND trial = $2 ORDER BY fold",
+                        sweep_, trial)) {
+      records.push_back({trial, row[0].as<int64_t>(), real(row[1]), row[2].as<int64_t>(), row[3].as<int64_t>(),
+                         row[4].as<bool>(), real(row[5]), real(row[6])});
     }
     tx.commit();
     return records;

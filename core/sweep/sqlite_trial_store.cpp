@@ -76,15 +76,26 @@ void SqliteTrialStore::ensure_schema() {
   execute(context,
           "CREATE TABLE IF NOT EXISTS folds (sweep TEXT NOT NULL, trial INTEGER NOT NULL, fold INTEGER NOT NULL, "
           "value REAL, best_epoch INTEGER NOT NULL, epochs INTEGER NOT NULL, pruned INTEGER NOT NULL, "
+          "fit_seconds REAL NOT NULL DEFAULT 0, score_seconds REAL NOT NULL DEFAULT 0, "
           "PRIMARY KEY (sweep, trial, fold))");
   execute(context,
           "CREATE TABLE IF NOT EXISTS intermediate (sweep TEXT NOT NULL, trial INTEGER NOT NULL, "
           "fold INTEGER NOT NULL, epoch INTEGER NOT NULL, value REAL, PRIMARY KEY (sweep, trial, fold, epoch))");
-  for (const auto& [table, expected] : trial_store_schema::expected_columns()) {
+  auto columns_of = [&](const std::string& table) {
     Statement info(context, ("PRAGMA table_info(" + table + ")").c_str());
     std::set<std::string> present;
     while (info.step()) present.insert(info.text(1));
-    trial_store_schema::check_columns(path_, table, present, expected);
+    return present;
+  };
+  // A store an earlier attune created gets the columns added since.
+  for (const auto& [table, column] : trial_store_schema::added_columns()) {
+    const auto present = columns_of(table);
+    if (present.count("sweep") && !present.count(column)) {
+      execute(context, ("ALTER TABLE " + table + " ADD COLUMN " + column + " REAL NOT NULL DEFAULT 0").c_str());
+    }
+  }
+  for (const auto& [table, expected] : trial_store_schema::expected_columns()) {
+    trial_store_schema::check_columns(path_, table, columns_of(table), expected);
   }
   // After the column check: on a foreign `intermediate` table this would fail less clearly.
   execute(context, "CREATE INDEX IF NOT EXISTS attune_intermediate_by_epoch ON intermediate (sweep, fold, epoch)");
@@ -118,6 +129,25 @@ int64_t SqliteTrialStore::open_sweep(const std::string& meaning_json,
   }
   transaction.commit();
   return static_cast<int64_t>(added.size());
+}
+
+std::optional<int64_t> SqliteTrialStore::add_trial(const std::string& params_json, const std::string& worker,
+                                                   int64_t max_trials) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Context context{db_, path_, "adding a trial"};
+  Transaction transaction(context);  // the write lock: count-then-insert is one step
+  Statement count(context, "SELECT COUNT(*), COALESCE(MAX(trial) + 1, 0) FROM trials WHERE sweep = ?1");
+  count.bind(1, sweep_);
+  count.step();
+  if (count.integer(0) >= max_trials) return std::nullopt;
+  const int64_t trial = count.integer(1);
+  Statement insert(context,
+                   "INSERT INTO trials (sweep, trial, params_json, status, worker, heartbeat) VALUES (?1, ?2, ?3, "
+                   "'running', ?4, ?5)");
+  insert.bind(1, sweep_).bind(2, trial).bind(3, params_json).bind(4, worker).bind(5, trial_store_schema::unix_now());
+  insert.run();
+  transaction.commit();
+  return trial;
 }
 
 std::optional<int64_t> SqliteTrialStore::claim_trial(const std::string& worker, double stale_after_seconds) {
@@ -198,10 +228,11 @@ void SqliteTrialStore::record_fold(const FoldRecord& record) {
   const Context context{db_, path_, "recording a fold"};
   Transaction transaction(context);
   Statement insert(context,
-                   "INSERT OR REPLACE INTO folds (sweep, trial, fold, value, best_epoch, epochs, pruned) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+                   "INSERT OR REPLACE INTO folds (sweep, trial, fold, value, best_epoch, epochs, pruned, "
+                   "fit_seconds, score_seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   insert.bind(1, sweep_).bind(2, record.trial).bind(3, record.fold).bind(4, record.value).bind(5, record.best_epoch);
-  insert.bind(6, record.epochs).bind(7, static_cast<int64_t>(record.pruned ? 1 : 0)).run();
+  insert.bind(6, record.epochs).bind(7, static_cast<int64_t>(record.pruned ? 1 : 0));
+  insert.bind(8, record.fit_seconds).bind(9, record.score_seconds).run();
   transaction.commit();
 }
 
@@ -209,13 +240,13 @@ std::vector<FoldRecord> SqliteTrialStore::folds(int64_t trial) {
   std::lock_guard<std::mutex> lock(mutex_);
   const Context context{db_, path_, "reading folds"};
   Statement select(context,
-                   "SELECT fold, value, best_epoch, epochs, pruned FROM folds WHERE sweep = ?1 AND trial = ?2 "
-                   "ORDER BY fold");
+                   "SELECT fold, value, best_epoch, epochs, pruned, fit_seconds, score_seconds FROM folds "
+                   "WHERE sweep = ?1 AND trial = ?2 ORDER BY fold");
   select.bind(1, sweep_).bind(2, trial);
   std::vector<FoldRecord> records;
   while (select.step()) {
-    records.push_back(
-        {trial, select.integer(0), select.real(1), select.integer(2), select.integer(3), select.integer(4) != 0});
+    records.push_back({trial, select.integer(0), select.real(1), select.integer(2), select.integer(3),
+                       select.integer(4) != 0, select.real(5), select.real(6)});
   }
   return records;
 }

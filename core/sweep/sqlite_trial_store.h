@@ -28,6 +28,8 @@ class SqliteTrialStore : public TrialStore {
   SqliteTrialStore& operator=(const SqliteTrialStore&) = delete;
 
   int64_t open_sweep(const std::string& meaning_json, const std::vector<std::string>& trial_params_json) override;
+  std::optional<int64_t> add_trial(const std::string& params_json, const std::string& worker,
+                                   int64_t max_trials) override;
   std::optional<int64_t> claim_trial(const std::string& worker, double stale_after_seconds) override;
   void heartbeat(int64_t trial, const std::string& worker) override;
   bool release_trial(int64_t trial, const std::string& worker) override;

@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <tuple>
 
 #include "core/io/atomic_file.h"
 #include "core/metrics/metric_names.h"
@@ -52,6 +53,39 @@ TrialParams in_space_order(const SweepSpec& spec, const TrialParams& params) {
 
 }  // namespace
 
+namespace {
+
+/// The mean and population standard deviation (numpy's std, as
+/// GridSearchCV's std_test_score); none for no values.
+std::pair<std::optional<double>, std::optional<double>> mean_and_std(const std::vector<double>& values) {
+  if (values.empty()) return {};
+  double sum = 0, squares = 0;
+  for (double v : values) sum += v;
+  const double mean = sum / static_cast<double>(values.size());
+  for (double v : values) squares += (v - mean) * (v - mean);
+  return {mean, std::sqrt(squares / static_cast<double>(values.size()))};
+}
+
+/// A value as Python writes it in a dict's repr: GridSearchCV's `params`
+/// column, as pandas writes cv_results_ to CSV.
+std::string python_literal(const YAML::Node& value) {
+  const std::string text = describe_value(value);
+  if (value.IsScalar()) {
+    if (text == "true" || text == "false") return text == "true" ? "True" : "False";
+    try {
+      size_t used = 0;
+      (void)std::stod(text, &used);
+      if (used == text.size()) return text;
+    } catch (const std::exception&) {
+    }
+  }
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+  return quoted + "'";
+}
+
+}  // namespace
+
 int64_t median_epoch(std::vector<int64_t> epochs) {
   if (epochs.empty()) return 0;
   std::sort(epochs.begin(), epochs.end());
@@ -77,22 +111,24 @@ SweepResults collect_results(const SweepSpec& spec, TrialStore& store) {
       result.folds[static_cast<size_t>(fold.fold)] = fold.value;
       result.fold_epochs[static_cast<size_t>(fold.fold)] = fold.best_epoch;
     }
-    std::vector<double> values;
+    std::vector<double> values, fit_times, score_times;
     for (const auto& value : result.folds) {
       if (value) values.push_back(*value);
     }
+    for (const auto& fold : store.folds(record.trial)) {
+      if (fold.fold >= results.folds) continue;
+      fit_times.push_back(fold.fit_seconds);
+      score_times.push_back(fold.score_seconds);
+      result.trained_epochs += fold.epochs;
+    }
+    std::tie(result.mean_fit_time, result.std_fit_time) = mean_and_std(fit_times);
+    std::tie(result.mean_score_time, result.std_score_time) = mean_and_std(score_times);
     if (values.size() == result.folds.size()) {
       std::vector<int64_t> epochs;
       for (const auto& epoch : result.fold_epochs) epochs.push_back(*epoch);
       result.refit_epochs = median_epoch(epochs);
     }
-    if (!values.empty()) {
-      double sum = 0, squares = 0;
-      for (double v : values) sum += v;
-      result.mean = sum / static_cast<double>(values.size());
-      for (double v : values) squares += (v - *result.mean) * (v - *result.mean);
-      result.std = std::sqrt(squares / static_cast<double>(values.size()));
-    }
+    std::tie(result.mean, result.std) = mean_and_std(values);
     results.trials.push_back(std::move(result));
   }
   // Each trial's fold-0 metric per epoch, as its worker reported it (on
@@ -134,19 +170,30 @@ SweepResults collect_results(const SweepSpec& spec, TrialStore& store) {
 
 void write_results(const SweepSpec& spec, const SweepResults& results) {
   const auto& search = spec.search();
-  std::string csv = "trial";
-  for (const auto& d : search.space.dimensions) csv += "," + csv_cell(d.key);
-  csv += fmt::format(",mean_{0},std_{0}", search.metric);
-  // Each fold's score beside the epoch it is from (its best evaluation).
-  for (int64_t f = 0; f < results.folds; ++f) csv += fmt::format(",fold_{0}_{1},fold_{0}_epoch", f, search.metric);
-  csv += ",refit_epochs,status,rank\n";
+  // GridSearchCV's cv_results_ columns in its order (a test score is
+  // search.metric as it is, ranked in its direction), then attune's own.
+  std::string csv = "mean_fit_time,std_fit_time,mean_score_time,std_score_time";
+  for (const auto& d : search.space.dimensions) csv += "," + csv_cell("param_" + d.key);
+  csv += ",params";
+  for (int64_t f = 0; f < results.folds; ++f) csv += fmt::format(",split{}_test_score", f);
+  csv += ",mean_test_score,std_test_score,rank_test_score";
+  // Each fold's best epoch (where its score is from), the refit's epochs.
+  for (int64_t f = 0; f < results.folds; ++f) csv += fmt::format(",split{}_best_epoch", f);
+  csv += ",refit_epochs,trained_epochs,status,trial\n";
   for (const auto& t : results.trials) {
-    csv += std::to_string(t.trial);
-    for (const auto& [key, value] : t.params) csv += "," + csv_cell(describe_value(value));
-    csv += "," + number(t.mean) + "," + number(t.std);
-    for (size_t f = 0; f < t.folds.size(); ++f) csv += "," + number(t.folds[f]) + "," + number(t.fold_epochs[f]);
-    csv += "," + number(t.refit_epochs);
-    csv += "," + to_string(t.status) + "," + (t.rank > 0 ? std::to_string(t.rank) : "") + "\n";
+    csv += number(t.mean_fit_time) + "," + number(t.std_fit_time) + "," + number(t.mean_score_time) + "," +
+           number(t.std_score_time);
+    std::string params;
+    for (const auto& [key, value] : t.params) {
+      csv += "," + csv_cell(describe_value(value));
+      params += (params.empty() ? "{" : ", ") + python_literal(YAML::Node(key)) + ": " + python_literal(value);
+    }
+    csv += "," + csv_cell(params + "}");
+    for (const auto& score : t.folds) csv += "," + number(score);
+    csv += "," + number(t.mean) + "," + number(t.std) + "," + (t.rank > 0 ? std::to_string(t.rank) : "");
+    for (const auto& epoch : t.fold_epochs) csv += "," + number(epoch);
+    csv += "," + number(t.refit_epochs) + "," + std::to_string(t.trained_epochs) + "," + to_string(t.status) + "," +
+           std::to_string(t.trial) + "\n";
   }
   write_file_atomically(spec.sweep_dir + "/results.csv", csv);
 
@@ -243,6 +290,9 @@ std::string ranked_table(const SweepSpec& spec, const SweepResults& results) {
   };
   line(header);
   for (const auto& row : rows) line(row);
+  int64_t epochs = 0;
+  for (const auto& t : results.trials) epochs += t.trained_epochs;
+  out += fmt::format("{} trials, {} epochs trained over their folds\n", results.trials.size(), epochs);
   return out;
 }
 

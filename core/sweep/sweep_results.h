@@ -16,10 +16,16 @@ struct TrialResult {
   std::vector<std::optional<double>> folds;         // per fold, empty when not reached
   std::vector<std::optional<int64_t>> fold_epochs;  // the epoch each fold's value is from
   std::optional<double> mean, std;
+  /// Seconds per fold of training (fit) and of evaluations (score), as
+  /// GridSearchCV's mean/std_fit_time and score_time: over the folds done.
+  std::optional<double> mean_fit_time, std_fit_time, mean_score_time, std_score_time;
   /// The median of the folds' best epochs (the mean of the two middle ones,
   /// rounded up, for an even count): the epochs a refit trains. Set once
   /// every fold has its value.
   std::optional<int64_t> refit_epochs;
+  /// Epochs trained, summed over the folds (fewer than folds x train.epochs
+  /// when pruned or stopped early): what the trial cost.
+  int64_t trained_epochs = 0;
   TrialStatus status = TrialStatus::pending;
   int64_t rank = 0;  // 1 = best; 0 = unranked (failed, unfinished)
   std::string message;

@@ -49,7 +49,11 @@ void run_workers(const SweepSpec& spec, const std::string& spec_path, TrialStore
     size_t done = 0;
     for (const auto& t : trials)
       done += t.status == TrialStatus::complete || t.status == TrialStatus::pruned || t.status == TrialStatus::failed;
-    if (done != reported) fmt::print(stderr, "sweep {}: {}/{} trials done\n", spec.name(), done, trials.size());
+    // A sequential strategy adds trials as it goes, up to search.trials.
+    const size_t total = spec.search().strategy == SearchStrategy::tpe
+                             ? std::max(trials.size(), static_cast<size_t>(spec.search().trials))
+                             : trials.size();
+    if (done != reported) fmt::print(stderr, "sweep {}: {}/{} trials done\n", spec.name(), done, total);
     reported = done;
   };
   while (!running.empty()) {
@@ -97,10 +101,13 @@ int run_sweep(const SweepOptions& options) {
   for (const auto& trial : spec.trials()) params.push_back(params_to_json(trial));
   const int64_t added = store->open_sweep(spec.meaning(), params);
   const size_t total = store->trials().size();
-  fmt::print(stderr, "sweep {}: {} trials{}{}, {} worker(s), store {}\n", spec.name(), total,
+  fmt::print(stderr, "sweep {}: {} trials{}{}{}, {} worker(s), store {}\n", spec.name(), total,
              spec.search().cv_folds >= 2 ? fmt::format(" x {} folds", spec.search().cv_folds) : "",
              added > 0 && static_cast<size_t>(added) < total
                  ? fmt::format(" ({} new, added to the {} already in the store)", added, total - added)
+                 : "",
+             spec.search().strategy == SearchStrategy::tpe && static_cast<int64_t>(total) < spec.search().trials
+                 ? fmt::format(" ({} more to be chosen by TPE)", spec.search().trials - static_cast<int64_t>(total))
                  : "",
              spec.workers, spec.storage);
 

@@ -7,6 +7,7 @@
 
 #include "core/config/overrides.h"
 #include "core/io/atomic_file.h"
+#include "core/search/pruner.h"
 #include "core/text/text_fields.h"
 
 namespace attune {
@@ -160,19 +161,27 @@ void SweepSpec::prepare() {
         "count epochs); remove it for `attune sweep`, or train the best configuration with it afterwards",
         experiment, base_.config.train.eval_every_steps);
   }
-  const auto seed = static_cast<uint64_t>(s.seed >= 0 ? s.seed : base_.config.seed);
+  make_pruner(s.pruner, s.goal(), base_.config.train.epochs, name());  // its settings refused here, not in a worker
   switch (s.strategy) {
     case SearchStrategy::grid:
       trials_ = grid_trials(s.space);
       break;
     case SearchStrategy::random:
-      trials_ = random_trials(s.space, s.trials, seed);
+      trials_ = random_trials(s.space, s.trials, sampling_seed());
+      break;
+    case SearchStrategy::tpe:
+      trials_ = random_trials(s.space, std::min(s.trials, s.tpe.startup_trials), sampling_seed());
       break;
   }
   for (size_t i = 0; i < trials_.size(); ++i) {
     trial_experiment(trials_[i], static_cast<int64_t>(i));  // every trial must be a valid experiment
   }
   meaning_ = meaning_of(base_);
+}
+
+uint64_t SweepSpec::sampling_seed() const {
+  const SearchConfig& s = base_.config.search;
+  return static_cast<uint64_t>(s.seed >= 0 ? s.seed : base_.config.seed);
 }
 
 LoadedExperiment SweepSpec::trial_experiment(const TrialParams& params, int64_t trial) const {

@@ -25,7 +25,11 @@ struct SweepSpec {
 
   const LoadedExperiment& base() const { return base_; }
   const SearchConfig& search() const { return base_.config.search; }
+  /// The trials known before any runs: grid and random's all, tpe's random
+  /// start-up ones (the rest it proposes as trials finish, propose_trial).
   const std::vector<TrialParams>& trials() const { return trials_; }
+  /// `search.seed`, or the experiment's seed when it is -1.
+  uint64_t sampling_seed() const;
   /// What a trial of this sweep means, as a JSON object of dotted config key
   /// to value (YAML flow text): the resolved base config without the keys
   /// each trial sets, and of `search:` what decides how a trial is scored

@@ -14,6 +14,7 @@
 #include "core/metrics/metric_names.h"
 #include "core/search/folds.h"
 #include "core/search/pruner.h"
+#include "core/sweep/trial_proposal.h"
 #include "core/train/trainer.h"
 
 namespace attune {
@@ -94,7 +95,7 @@ TrialStatus run_trial(const SweepSpec& spec, TrialStore& store, int64_t trial, c
   }
   const TrialParams params = params_from_json(params_json);
   const LoadedExperiment loaded = spec.trial_experiment(params, trial);
-  const auto pruner = make_pruner(search.pruner, search.goal(), loaded.config.train.epochs);
+  const auto pruner = make_pruner(search.pruner, search.goal(), loaded.config.train.epochs, spec.name());
 
   // One data module per data section and process: folds and trials share it.
   const std::string data_key =
@@ -134,11 +135,11 @@ TrialStatus run_trial(const SweepSpec& spec, TrialStore& store, int64_t trial, c
       const double value = row.get(search.metric);
       store.report_intermediate({trial, fold, epoch, value});
       if (!pruner) return false;
-      std::vector<double> others;
+      std::vector<PeerValue> others;
       for (const auto& record : store.intermediate_values(fold, epoch)) {
-        if (record.trial != trial) others.push_back(record.value);
+        if (record.trial != trial) others.push_back({record.trial, record.value});
       }
-      return pruner->should_prune(epoch, value, others);
+      return pruner->should_prune(trial, epoch, value, others);
     });
     const auto summary = trainer.fit(resume);
     const bool pruned = summary.pruned;
@@ -152,7 +153,8 @@ TrialStatus run_trial(const SweepSpec& spec, TrialStore& store, int64_t trial, c
       if (record.epoch <= epochs) history.push_back(record);
     }
     const auto [value, best_epoch] = best_evaluation(history, search.goal());
-    store.record_fold({trial, fold, value, best_epoch, epochs, pruned});
+    store.record_fold({trial, fold, value, best_epoch, epochs, pruned, summary.train_seconds,
+                       std::max(0.0, summary.seconds - summary.train_seconds)});
     fmt::print(stderr, "{}trial {} fold {}/{}: {} {:.4f} (epoch {}){}\n", label, trial, fold + 1, folds.size(),
                search.metric, value, best_epoch, pruned ? " (pruned)" : "");
     if (pruned) return TrialStatus::pruned;
@@ -187,7 +189,8 @@ void run_sweep_worker(const SweepSpec& spec, TrialStore& store, const std::strin
   std::map<std::string, std::shared_ptr<DataModule>> data_cache;
   release_dead_local_workers(store);
   while (true) {
-    const auto trial = store.claim_trial(worker, spec.search().stale_after_seconds);
+    auto trial = store.claim_trial(worker, spec.search().stale_after_seconds);
+    if (!trial) trial = propose_trial(spec, store, worker);
     if (!trial) {
       // Trials still running elsewhere may yet come back (their worker dies):
       // wait for every trial to finish, claiming what goes stale.

@@ -34,6 +34,8 @@ struct FoldRecord {
   int64_t best_epoch = 0;  // the epoch whose evaluation gave `value`
   int64_t epochs = 0;      // epochs the fold trained (fewer when stopped early or pruned)
   bool pruned = false;
+  double fit_seconds = 0;    // training, summed over the fold's sessions (GridSearchCV's fit_time)
+  double score_seconds = 0;  // its evaluations and checkpoints (score_time)
 };
 
 /// A metric reported after an epoch, for pruners.
@@ -70,6 +72,13 @@ class TrialStore {
   /// trial goes to exactly one worker even with many processes on many
   /// machines. nullopt when none is left to claim.
   virtual std::optional<int64_t> claim_trial(const std::string& worker, double stale_after_seconds) = 0;
+
+  /// Adds a trial chosen now (a sequential strategy such as TPE), already
+  /// claimed by `worker`, with the next number, unless the sweep holds
+  /// `max_trials` or more: atomically, so that workers on many machines
+  /// together add no more than that. nullopt when the sweep is full.
+  virtual std::optional<int64_t> add_trial(const std::string& params_json, const std::string& worker,
+                                           int64_t max_trials) = 0;
 
   /// The worker still runs `trial`.
   virtual void heartbeat(int64_t trial, const std::string& worker) = 0;

@@ -23,10 +23,18 @@ inline const std::vector<std::pair<std::string, std::vector<std::string>>>& expe
   static const std::vector<std::pair<std::string, std::vector<std::string>>> tables = {
       {"sweeps", {"name", "meaning", "created"}},
       {"trials", {"sweep", "trial", "params_json", "status", "worker", "heartbeat", "message"}},
-      {"folds", {"sweep", "trial", "fold", "value", "best_epoch", "epochs", "pruned"}},
+      {"folds", {"sweep", "trial", "fold", "value", "best_epoch", "epochs", "pruned", "fit_seconds", "score_seconds"}},
       {"intermediate", {"sweep", "trial", "fold", "epoch", "value"}},
   };
   return tables;
+}
+
+/// Columns a later attune version added to a table that an earlier one
+/// created: (table, column); each backend adds them (0 for the rows before).
+inline const std::vector<std::pair<std::string, std::string>>& added_columns() {
+  static const std::vector<std::pair<std::string, std::string>> columns = {{"folds", "fit_seconds"},
+                                                                           {"folds", "score_seconds"}};
+  return columns;
 }
 
 /// InputError when `present` (the columns a table has) lacks one `table` needs.

@@ -72,6 +72,7 @@ nlohmann::json RunSummary::to_json() const {
   json["epochs"] = epochs;
   json["steps"] = steps;
   json["seconds"] = seconds;
+  json["train_seconds"] = train_seconds;
   json["device"] = device;
   json["blas"] = blas;
   json["world_size"] = world_size;
@@ -792,6 +793,7 @@ RunSummary Trainer::summary(const State& state) const {
   summary.epochs = state.epoch;
   summary.steps = state.step;
   summary.seconds = state.total_seconds;
+  summary.train_seconds = state.train_seconds;
   summary.device = experiment_.device.str();
   const std::string blas_core = openblas_core();
   summary.blas = blas_core.empty() ? "not OpenBLAS" : "OpenBLAS " + blas_core;

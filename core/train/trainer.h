@@ -53,6 +53,7 @@ struct RunSummary {
   int64_t epochs = 0;              // completed epochs
   int64_t steps = 0;               // optimizer steps
   double seconds = 0.0;            // wall time, summed over the sessions of a resumed run
+  double train_seconds = 0.0;      // of it, training steps (the rest: evaluations, checkpoints)
   std::string device;
   std::string blas;  // "OpenBLAS <kernels>" or "not OpenBLAS"
   int64_t world_size = 1;

@@ -81,12 +81,7 @@ TEST(LossReference, EveryLossAndItsGradientEqualTorchFunctional) {
     written.push_back(
         {{"outputs", tensor_to_json(c.outputs)}, {"targets", tensor_to_json(c.targets)}, {"loss", c.loss}});
   }
-  testing::TempDir dir;
-  testing::write_text(dir.file("cases.json"), written.dump());
-  const auto python = testing::run_shell("/usr/bin/python3 " + testing::source_dir() +
-                                         "/tests/python/loss_reference.py " + dir.file("cases.json"));
-  ASSERT_EQ(python.exit_code, 0) << python.text;
-  const auto expected = nlohmann::json::parse(python.text);
+  const auto expected = testing::python_reference("loss_reference.py", written);
   ASSERT_EQ(expected.size(), all.size());
   for (size_t i = 0; i < all.size(); ++i) {
     const auto& c = all[i];

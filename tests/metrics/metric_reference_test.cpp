@@ -103,12 +103,7 @@ TEST(MetricReference, EveryMetricEqualsScikitLearnAndScipy) {
     written.push_back(
         {{"logits", tensor_to_json(c.logits)}, {"targets", tensor_to_json(c.targets)}, {"metrics", c.metrics}});
   }
-  testing::TempDir dir;
-  testing::write_text(dir.file("cases.json"), written.dump());
-  const auto python = testing::run_shell("/usr/bin/python3 " + testing::source_dir() +
-                                         "/tests/python/metric_reference.py " + dir.file("cases.json"));
-  ASSERT_EQ(python.exit_code, 0) << python.text;
-  const auto expected = nlohmann::json::parse(python.text);
+  const auto expected = testing::python_reference("metric_reference.py", written);
   size_t at = 0, nan_cases = 0;
   for (const auto& c : all) {
     for (const auto& spec : c.metrics) {

@@ -121,6 +121,15 @@ std::optional<int> wait_for_exit(int pid, double seconds) {
   return std::nullopt;
 }
 
+nlohmann::json python_reference(const std::string& script, const nlohmann::json& cases) {
+  const TempDir dir;
+  write_text(dir.file("cases.json"), cases.dump());
+  const auto python =
+      run_shell("/usr/bin/python3 " + source_dir() + "/tests/python/" + script + " " + dir.file("cases.json"));
+  if (python.exit_code != 0) throw std::runtime_error(script + " failed: " + python.text);
+  return nlohmann::json::parse(python.text);
+}
+
 void set_train_epochs(const std::string& run_dir, int64_t epochs) {
   const std::string path = run_dir + "/config.yaml";
   YAML::Node config = YAML::LoadFile(path);

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -69,6 +70,12 @@ struct ShellResult {
 };
 /// Runs `command` with /bin/sh.
 ShellResult run_shell(const std::string& command);
+
+/// Runs the reference script tests/python/`script` with Debian's python3 on
+/// `cases`, written to a JSON file given as its one argument, and returns
+/// what it prints, parsed as JSON. Throws (failing the test) with its output
+/// when it exits non-zero.
+nlohmann::json python_reference(const std::string& script, const nlohmann::json& cases);
 
 /// Sets `train.epochs` in a run folder's config.yaml, so that `--resume`
 /// has epochs left to train.

@@ -86,23 +86,23 @@ TEST(SweepScoring, FoldsScoreTheSearchMetricsBestEpochAndTheRefitStopsAtTheirMed
     for (int fold = 0; fold < 3; ++fold) {
       const auto [value, epoch] = lowest_val_loss(
           dir.file(fmt::format("sweep/trials/trial_{:04}/fold_{}/metrics.csv", std::stoi(trial), fold)));
-      EXPECT_EQ(std::stod(row.at(fmt::format("fold_{}_val_loss", fold))), std::stod(value))
+      EXPECT_EQ(std::stod(row.at(fmt::format("split{}_test_score", fold))), std::stod(value))
           << "trial " << trial << " fold " << fold;
-      EXPECT_EQ(row.at(fmt::format("fold_{}_epoch", fold)), epoch) << "trial " << trial << " fold " << fold;
+      EXPECT_EQ(row.at(fmt::format("split{}_best_epoch", fold)), epoch) << "trial " << trial << " fold " << fold;
       best_epochs[trial].push_back(std::stoll(epoch));
       sum += std::stod(value);
     }
-    EXPECT_NEAR(std::stod(row.at("mean_val_loss")), sum / 3, 1e-12);
+    EXPECT_NEAR(std::stod(row.at("mean_test_score")), sum / 3, 1e-12);
     auto epochs = best_epochs[trial];
     std::sort(epochs.begin(), epochs.end());
     EXPECT_EQ(row.at("refit_epochs"), std::to_string(epochs[1])) << "trial " << trial;  // the median of three
   }
   // Lowest loss first.
   const auto& best =
-      std::stod(rows[0].at("mean_val_loss")) < std::stod(rows[1].at("mean_val_loss")) ? rows[0] : rows[1];
+      std::stod(rows[0].at("mean_test_score")) < std::stod(rows[1].at("mean_test_score")) ? rows[0] : rows[1];
   const auto& other = &best == &rows[0] ? rows[1] : rows[0];
-  EXPECT_EQ(best.at("rank"), "1");
-  EXPECT_EQ(other.at("rank"), "2");
+  EXPECT_EQ(best.at("rank_test_score"), "1");
+  EXPECT_EQ(other.at("rank_test_score"), "2");
 
   // The refit: the best trial's config on the whole training split, its
   // schedule sized by the trial's own 6 epochs, stopped at the median epoch
@@ -143,11 +143,11 @@ TEST(SweepScoring, WithoutCrossValidationTheRefitIsTheBestTrialAtItsBestEpoch) {
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto rows = read_csv(dir.file("sweep/results.csv"));
   ASSERT_EQ(rows.size(), 2u);
-  const auto& best = rows[0].at("rank") == "1" ? rows[0] : rows[1];
+  const auto& best = rows[0].at("rank_test_score") == "1" ? rows[0] : rows[1];
   const std::string trial_metrics =
       dir.file(fmt::format("sweep/trials/trial_{:04}/fold_0/metrics.csv", std::stoi(best.at("trial"))));
   const auto [value, epoch] = lowest_val_loss(trial_metrics);
-  EXPECT_EQ(best.at("fold_0_epoch"), epoch);
+  EXPECT_EQ(best.at("split0_best_epoch"), epoch);
   EXPECT_EQ(best.at("refit_epochs"), epoch);
   // Trained on the same split from the same seed, the refit retraces the
   // best trial and stops at its best epoch: the same validation loss, the

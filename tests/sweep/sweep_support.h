@@ -27,23 +27,37 @@ inline std::string sweep_experiment(
       fmt::format("threads: 1\nsearch:\n  strategy: grid\n  cv_folds: 2\n  pruner: {}\n  space: {}\n", pruner, space));
 }
 
-/// A CSV file without quoted cells as rows of column name -> cell.
+/// A CSV line's cells; a quoted cell may hold commas and doubled quotes.
+inline std::vector<std::string> csv_cells(const std::string& line) {
+  std::vector<std::string> cells(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+      cells.back() += '"';
+      ++i;
+    } else if (c == '"') {
+      quoted = !quoted;
+    } else if (c == ',' && !quoted) {
+      cells.emplace_back();
+    } else {
+      cells.back() += c;
+    }
+  }
+  return cells;
+}
+
+/// A CSV file (one line per row) as rows of column name -> cell.
 inline std::vector<std::map<std::string, std::string>> read_csv(const std::string& path) {
   std::ifstream in(path);
   std::string line;
   std::getline(in, line);
-  std::vector<std::string> header;
-  std::istringstream names(line);
-  for (std::string cell; std::getline(names, cell, ',');) header.push_back(cell);
+  const std::vector<std::string> header = csv_cells(line);
   std::vector<std::map<std::string, std::string>> rows;
   while (std::getline(in, line)) {
-    std::istringstream cells(line);
+    const std::vector<std::string> cells = csv_cells(line);
     std::map<std::string, std::string> row;
-    for (const auto& name : header) {
-      std::string cell;
-      std::getline(cells, cell, ',');
-      row[name] = cell;
-    }
+    for (size_t c = 0; c < header.size(); ++c) row[header[c]] = c < cells.size() ? cells[c] : "";
     rows.push_back(row);
   }
   return rows;

@@ -32,15 +32,28 @@ TEST(Sweep, RunsEveryTrialAndFoldAndWritesResults) {
   std::set<std::string> combos;
   for (const auto& row : rows) {
     EXPECT_EQ(row.at("status"), "complete");
-    EXPECT_FALSE(row.at("fold_0_val_accuracy").empty());
-    EXPECT_FALSE(row.at("fold_1_val_accuracy").empty());
-    const double mean = std::stod(row.at("mean_val_accuracy"));
-    EXPECT_NEAR(mean, (std::stod(row.at("fold_0_val_accuracy")) + std::stod(row.at("fold_1_val_accuracy"))) / 2, 1e-12);
-    combos.insert(row.at("optimizer.lr") + "/" + row.at("model.num_heads"));
+    EXPECT_FALSE(row.at("split0_test_score").empty());
+    EXPECT_FALSE(row.at("split1_test_score").empty());
+    const double mean = std::stod(row.at("mean_test_score"));
+    EXPECT_NEAR(mean, (std::stod(row.at("split0_test_score")) + std::stod(row.at("split1_test_score"))) / 2, 1e-12);
+    combos.insert(row.at("param_optimizer.lr") + "/" + row.at("param_model.num_heads"));
   }
   EXPECT_EQ(combos, (std::set<std::string>{"0.001/1", "0.001/2", "0.003/1", "0.003/2"}));
   EXPECT_NE(result.out.find("rank  trial  optimizer.lr  model.num_heads  mean_val_accuracy"), std::string::npos)
       << result.out;
+  // results.csv reads as GridSearchCV's cv_results_ (pandas), and GridSearchCV
+  // over the same fold scores gives the same means, stds and ranks.
+  const auto sklearn = testing::run_shell("/usr/bin/python3 " + testing::source_dir() +
+                                          "/tests/python/cv_results_reference.py " + dir.file("sweep/results.csv"));
+  ASSERT_EQ(sklearn.exit_code, 0) << sklearn.text;
+  const auto checked = nlohmann::json::parse(sklearn.text);
+  EXPECT_EQ(checked["candidates"], 4);
+  // 4 fit and score times, 2 param_ columns, params, 2 splits, mean, std, rank.
+  EXPECT_EQ(checked["columns"].size(), 12u);
+  for (const auto& row : rows) {
+    EXPECT_GT(std::stod(row.at("mean_fit_time")), 0.0);
+    EXPECT_GT(std::stod(row.at("mean_score_time")), 0.0);
+  }
   for (const char* file : {"best.yaml", "heatmap.svg", "learning_curves.svg", "trials.db", "sweep.json"}) {
     EXPECT_TRUE(std::filesystem::exists(dir.file("sweep/") + file)) << file;
   }
@@ -118,8 +131,8 @@ TEST(Sweep, KilledWorkersAndMainProcessLoseNothing) {
     EXPECT_EQ(rows[i].at("trial"), std::to_string(i));
     EXPECT_EQ(rows[i].at("status"), "complete");
     // Killed and resumed folds end exactly as uninterrupted ones.
-    EXPECT_EQ(rows[i].at("mean_val_accuracy"), expected[i].at("mean_val_accuracy")) << "trial " << i;
-    EXPECT_EQ(rows[i].at("fold_1_val_accuracy"), expected[i].at("fold_1_val_accuracy")) << "trial " << i;
+    EXPECT_EQ(rows[i].at("mean_test_score"), expected[i].at("mean_test_score")) << "trial " << i;
+    EXPECT_EQ(rows[i].at("split1_test_score"), expected[i].at("split1_test_score")) << "trial " << i;
   }
 }
 
@@ -152,7 +165,7 @@ TEST(Sweep, TwentySigkillsAtRandomMomentsLoseNothing) {
   ASSERT_EQ(rows.size(), expected.size());
   for (size_t i = 0; i < rows.size(); ++i) {
     EXPECT_EQ(rows[i].at("status"), "complete") << "trial " << i;
-    for (const char* column : {"fold_0_val_accuracy", "fold_1_val_accuracy", "mean_val_accuracy", "rank"}) {
+    for (const char* column : {"split0_test_score", "split1_test_score", "mean_test_score", "rank_test_score"}) {
       EXPECT_EQ(rows[i].at(column), expected[i].at(column)) << "trial " << i << " " << column;
     }
   }
@@ -171,11 +184,18 @@ TEST(Sweep, PrunedTrialsAreMarkedNotLost) {
   const auto rows = read_csv(dir.file("sweep/results.csv"));
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].at("status"), "complete");
-  EXPECT_EQ(rows[0].at("rank"), "1");
+  EXPECT_EQ(rows[0].at("rank_test_score"), "1");
   EXPECT_EQ(rows[1].at("status"), "pruned");
-  EXPECT_FALSE(rows[1].at("fold_0_val_loss").empty());  // its last value is kept
+  EXPECT_FALSE(rows[1].at("split0_test_score").empty());  // its last value is kept
   EXPECT_EQ(read_csv(dir.file("sweep/trials/trial_0000/fold_0/metrics.csv")).size(), 9u);
-  EXPECT_LT(read_csv(dir.file("sweep/trials/trial_0001/fold_0/metrics.csv")).size(), 9u);
+  const size_t pruned_epochs = read_csv(dir.file("sweep/trials/trial_0001/fold_0/metrics.csv")).size();
+  EXPECT_LT(pruned_epochs, 9u);
+  // What each trial cost, as its metrics.csv has it.
+  EXPECT_EQ(rows[0].at("trained_epochs"), "9");
+  EXPECT_EQ(rows[1].at("trained_epochs"), std::to_string(pruned_epochs));
+  EXPECT_NE(result.out.find(fmt::format("2 trials, {} epochs trained over their folds", 9 + pruned_epochs)),
+            std::string::npos)
+      << result.out;
 }
 
 TEST(Sweep, ATrialWithAnInvalidValueFailsBeforeAnyTraining) {
@@ -231,10 +251,10 @@ TEST(Sweep, TwoWorkersOnPostgresRunEachTrialOnceAndMatchSqlite) {
     ASSERT_EQ(rows.size(), expected.size()) << machine;
     for (size_t i = 0; i < rows.size(); ++i) {
       EXPECT_EQ(rows[i].at("status"), "complete");
-      EXPECT_EQ(rows[i].at("optimizer.lr"), expected[i].at("optimizer.lr"));
-      EXPECT_EQ(rows[i].at("fold_0_val_accuracy"), expected[i].at("fold_0_val_accuracy")) << "trial " << i;
-      EXPECT_EQ(rows[i].at("fold_1_val_accuracy"), expected[i].at("fold_1_val_accuracy")) << "trial " << i;
-      EXPECT_EQ(rows[i].at("rank"), expected[i].at("rank")) << "trial " << i;
+      EXPECT_EQ(rows[i].at("param_optimizer.lr"), expected[i].at("param_optimizer.lr"));
+      EXPECT_EQ(rows[i].at("split0_test_score"), expected[i].at("split0_test_score")) << "trial " << i;
+      EXPECT_EQ(rows[i].at("split1_test_score"), expected[i].at("split1_test_score")) << "trial " << i;
+      EXPECT_EQ(rows[i].at("rank_test_score"), expected[i].at("rank_test_score")) << "trial " << i;
     }
   }
   // Each trial's folds were trained in exactly one of the two folders.

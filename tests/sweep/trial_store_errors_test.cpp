@@ -1,10 +1,13 @@
 // How the trial store reports what users get wrong: bad URLs, files that are
-// no SQLite database, unreachable servers, wrong passwords, foreign tables.
+// no SQLite database, unreachable servers, wrong passwords, foreign tables;
+// and a store an earlier attune made, which gets the columns added since.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <memory>
@@ -75,6 +78,35 @@ TEST(TrialStoreSqlite, MissingFolder) {
   TempDir dir;
   EXPECT_CONTAINS(open_error(dir.file("missing/sweep.db")), dir.file("missing/sweep.db") + ": cannot open");
   EXPECT_CONTAINS(open_error(dir.path()), "cannot open");  // a folder, not a file
+}
+
+/// The folds a store made by an earlier attune (before fit and score times) holds, read back.
+void expect_old_fold_and_new_times(TrialStore& store) {
+  auto folds = store.folds(0);
+  ASSERT_EQ(folds.size(), 1u);
+  EXPECT_EQ(folds[0].value, 0.5);
+  EXPECT_EQ(folds[0].fit_seconds, 0.0);  // unknown then
+  store.record_fold({0, 1, 0.25, 1, 3, false, 12.5, 0.75});
+  folds = store.folds(0);
+  ASSERT_EQ(folds.size(), 2u);
+  EXPECT_EQ(folds[1].fit_seconds, 12.5);
+  EXPECT_EQ(folds[1].score_seconds, 0.75);
+}
+
+TEST(TrialStoreSqlite, AStoreFromAnEarlierVersionGetsTheNewColumns) {
+  TempDir dir;
+  const std::string path = dir.file("old.db");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE folds (sweep TEXT NOT NULL, trial INTEGER NOT NULL, fold INTEGER NOT NULL, "
+                         "value REAL, best_epoch INTEGER NOT NULL, epochs INTEGER NOT NULL, pruned INTEGER NOT NULL, "
+                         "PRIMARY KEY (sweep, trial, fold)); INSERT INTO folds VALUES ('sweep', 0, 0, 0.5, 2, 3, 0)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto store = open_trial_store(path, "sweep");
+  expect_old_fold_and_new_times(*store);
 }
 
 TEST(TrialStorePostgresDown, PasswordsAreMaskedInMessages) {
@@ -148,6 +180,17 @@ TEST_F(TrialStorePostgres, ReconnectsWhenTheServerDropsTheConnection) {
       "AND pid <> pg_backend_pid()");
   EXPECT_EQ(store->claim_trial("w", 60), 0);
   EXPECT_EQ(store->trials().size(), 2u);
+}
+
+TEST_F(TrialStorePostgres, AStoreFromAnEarlierVersionGetsTheNewColumns) {
+  server_->create_role("olga", "secret");
+  server_->psql(
+      "CREATE SCHEMA olga AUTHORIZATION olga; CREATE TABLE olga.folds (sweep text NOT NULL, trial bigint NOT NULL, "
+      "fold bigint NOT NULL, value double precision, best_epoch bigint NOT NULL, epochs bigint NOT NULL, pruned "
+      "boolean NOT NULL, PRIMARY KEY (sweep, trial, fold)); ALTER TABLE olga.folds OWNER TO olga; "
+      "INSERT INTO olga.folds VALUES ('sweep', 0, 0, 0.5, 2, 3, false)");
+  auto store = open_trial_store(server_->url_as("olga", "secret"), "sweep");
+  expect_old_fold_and_new_times(*store);
 }
 
 TEST_F(TrialStorePostgres, NoSuchDatabase) {

@@ -261,7 +261,7 @@ TEST_P(TrialStoreTest, FoldAndIntermediateRoundTrip) {
   store->record_fold({1, 1, 0.1234567890123456, 6, 7, true});
   store->record_fold({1, 0, 3.5, 2, 4, false});
   store->record_fold({1, 0, -2.25, 3, 5, false});  // replaces
-  store->record_fold({2, 0, std::nan(""), 1, 1, false});
+  store->record_fold({2, 0, std::nan(""), 1, 1, false, 61.25, 0.5});
   const auto folds = store->folds(1);
   ASSERT_EQ(folds.size(), 2u);
   EXPECT_EQ(folds[0].fold, 0);
@@ -276,6 +276,8 @@ TEST_P(TrialStoreTest, FoldAndIntermediateRoundTrip) {
   EXPECT_TRUE(folds[1].pruned);
   ASSERT_EQ(store->folds(2).size(), 1u);
   EXPECT_TRUE(std::isnan(store->folds(2)[0].value));
+  EXPECT_EQ(store->folds(2)[0].fit_seconds, 61.25);
+  EXPECT_EQ(store->folds(2)[0].score_seconds, 0.5);
   EXPECT_TRUE(store->folds(0).empty());
 
   for (const int64_t trial : {2, 0, 1}) store->report_intermediate({trial, 0, 3, 0.5 + trial});

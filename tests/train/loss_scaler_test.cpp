@@ -89,12 +89,7 @@ TEST(LossScaler, DecisionsEqualPyTorchsGradScalerOnTheSameGradients) {
                        {"growth_interval", o.growth_interval}}},
                      {"steps", steps}});
   }
-  testing::TempDir dir;
-  testing::write_text(dir.file("cases.json"), specs.dump());
-  const auto python = testing::run_shell("/usr/bin/python3 " + testing::source_dir() +
-                                         "/tests/python/grad_scaler_reference.py " + dir.file("cases.json"));
-  ASSERT_EQ(python.exit_code, 0) << python.text;
-  const auto reference = nlohmann::json::parse(python.text);
+  const auto reference = testing::python_reference("grad_scaler_reference.py", specs);
   ASSERT_EQ(reference.size(), cases.size());
   for (size_t c = 0; c < cases.size(); ++c) {
     const auto& expected = reference[c].at("steps");
