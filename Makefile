@@ -12,7 +12,8 @@ BUILD_PACKAGES := cmake make g++ pkg-config libtorch-dev libopenblas0-pthread li
                   libcli11-dev nlohmann-json3-dev libutf8proc-dev zlib1g-dev libsqlite3-dev libpqxx-dev libgloo-dev \
                   libprotobuf-dev protobuf-compiler
 # Tests also compare against Python's PyTorch, scikit-learn and SciPy (metrics),
-# and start a real PostgreSQL server.
+# pandas and Optuna (sweeps: results tables, samplers, pruners), and start a
+# real PostgreSQL server.
 TEST_PACKAGES := $(BUILD_PACKAGES) libgtest-dev python3-torch python3-sklearn python3-scipy python3-pandas python3-optuna postgresql \
                  clang-format git
 BENCH_PACKAGES := $(BUILD_PACKAGES) python3-torch

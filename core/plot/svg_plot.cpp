@@ -116,7 +116,16 @@ std::string line_plot_svg(const std::vector<PlotSeries>& series, const PlotOptio
       if (!std::isfinite(series[s].x[i]) || !std::isfinite(series[s].y[i])) continue;
       points += fmt::format("{:.2f},{:.2f} ", px(series[s].x[i]), py(series[s].y[i]));
     }
-    svg += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.6\" points=\"{}\"/>\n", color, points);
+    if (series[s].line) {
+      svg += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.6\" points=\"{}\"/>\n", color, points);
+    }
+    if (series[s].markers) {
+      for (size_t i = 0; i < series[s].x.size(); ++i) {
+        if (!std::isfinite(series[s].x[i]) || !std::isfinite(series[s].y[i])) continue;
+        svg += fmt::format("<circle cx=\"{:.2f}\" cy=\"{:.2f}\" r=\"3.5\" fill=\"{}\"/>\n", px(series[s].x[i]),
+                           py(series[s].y[i]), color);
+      }
+    }
     if (legend) {
       const double ly = top + 14 + 18.0 * static_cast<double>(s);
       svg += fmt::format(

@@ -10,6 +10,8 @@ struct PlotSeries {
   std::string name;
   std::vector<double> x;
   std::vector<double> y;
+  bool line = true;      // join the points
+  bool markers = false;  // a dot at each point
 };
 
 struct PlotOptions {

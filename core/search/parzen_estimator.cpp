@@ -15,9 +15,6 @@ bool is_log(const SearchDimension& d) {
 bool is_int(const SearchDimension& d) {
   return d.distribution == Distribution::int_uniform;
 }
-bool is_choice(const SearchDimension& d) {
-  return d.distribution == Distribution::choice;
-}
 
 constexpr double kPriorWeight = 1.0;
 
@@ -50,10 +47,11 @@ std::vector<double> observation_weights(size_t n) {
 }  // namespace
 
 ParzenEstimator::ParzenEstimator(const std::vector<const SearchDimension*>& dims,
-                                 const std::vector<std::vector<double>>& rows, bool multivariate)
+                                 const std::vector<std::vector<double>>& rows, bool multivariate,
+                                 const std::vector<double>& weights)
     : dims_(dims) {
   const size_t n = rows.size();
-  weights_ = observation_weights(n);
+  weights_ = weights.empty() ? observation_weights(n) : weights;
   weights_.push_back(kPriorWeight);
   const double total = std::accumulate(weights_.begin(), weights_.end(), 0.0);
   for (double& w : weights_) w /= total;

@@ -29,9 +29,10 @@ namespace attune {
 class ParzenEstimator {
  public:
   /// `rows`: the observations, one value per key of `dims` (a choice's
-  /// index, or the number), none NaN.
+  /// index, or the number), none NaN. `weights`: one per row (MOTPE's);
+  /// empty for Optuna's default_weights.
   ParzenEstimator(const std::vector<const SearchDimension*>& dims, const std::vector<std::vector<double>>& rows,
-                  bool multivariate);
+                  bool multivariate, const std::vector<double>& weights = {});
 
   /// `size` draws, one value per key each.
   std::vector<std::vector<double>> sample(std::mt19937_64& engine, size_t size) const;

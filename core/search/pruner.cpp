@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/error.h"
+#include "core/search/pareto.h"
 
 namespace attune {
 
@@ -26,11 +28,20 @@ bool promotable(double value, std::vector<double> competing, int64_t reduction_f
 AshaPruner::AshaPruner(int64_t min_epochs, int64_t reduction_factor, int64_t max_epochs, MetricGoal goal)
     : min_epochs_(min_epochs), reduction_factor_(reduction_factor), max_epochs_(max_epochs), goal_(goal) {}
 
-bool AshaPruner::is_rung(int64_t epoch) const {
-  for (int64_t rung = min_epochs_; rung < max_epochs_; rung *= reduction_factor_) {
+namespace {
+
+// ASHA's rungs: min_epochs x reduction_factor^k, below max_epochs.
+bool is_asha_rung(int64_t min_epochs, int64_t reduction_factor, int64_t max_epochs, int64_t epoch) {
+  for (int64_t rung = min_epochs; rung < max_epochs; rung *= reduction_factor) {
     if (rung == epoch) return true;
   }
   return false;
+}
+
+}  // namespace
+
+bool AshaPruner::is_rung(int64_t epoch) const {
+  return is_asha_rung(min_epochs_, reduction_factor_, max_epochs_, epoch);
 }
 
 bool AshaPruner::should_prune(int64_t, int64_t epoch, double value, const std::vector<PeerValue>& others) const {
@@ -39,6 +50,50 @@ bool AshaPruner::should_prune(int64_t, int64_t epoch, double value, const std::v
   for (const auto& other : others) competing.push_back(other.value);
   competing.push_back(value);
   return !promotable(value, competing, reduction_factor_, goal_);
+}
+
+ParetoAshaPruner::ParetoAshaPruner(int64_t min_epochs, int64_t reduction_factor, int64_t max_epochs, double margin)
+    : min_epochs_(min_epochs), reduction_factor_(reduction_factor), max_epochs_(max_epochs), margin_(margin) {}
+
+bool ParetoAshaPruner::is_rung(int64_t epoch) const {
+  return is_asha_rung(min_epochs_, reduction_factor_, max_epochs_, epoch);
+}
+
+bool ParetoAshaPruner::should_prune(int64_t epoch, const std::vector<double>& losses,
+                                    const std::vector<std::vector<double>>& others) const {
+  if (!is_rung(epoch)) return false;
+  auto finite = [](std::vector<double> point) {
+    for (double& x : point) {
+      if (std::isnan(x)) x = std::numeric_limits<double>::infinity();
+    }
+    return point;
+  };
+  std::vector<LossVector> competing = {finite(losses)};
+  for (const auto& other : others) competing.push_back(finite(other));
+  const auto ranks = nondominated_ranks(competing);
+  // ASHA's budget: the top max(1, n / reduction_factor), taken a front at a time.
+  std::vector<int> sorted = ranks;
+  std::sort(sorted.begin(), sorted.end());
+  const auto keep = std::max<size_t>(1, competing.size() / static_cast<size_t>(reduction_factor_));
+  if (ranks[0] <= sorted[keep - 1]) return false;
+  // Outside it: stopped only when clearly dominated.
+  const size_t d = losses.size();
+  std::vector<double> spread(d, 0.0);
+  for (size_t k = 0; k < d; ++k) {
+    double low = std::numeric_limits<double>::infinity(), high = -low;
+    for (const auto& point : competing) {
+      if (!std::isfinite(point[k])) continue;
+      low = std::min(low, point[k]);
+      high = std::max(high, point[k]);
+    }
+    spread[k] = high > low ? high - low : 0.0;
+  }
+  for (size_t j = 1; j < competing.size(); ++j) {
+    bool clearly = dominates(competing[j], competing[0]);
+    for (size_t k = 0; k < d && clearly; ++k) clearly = competing[j][k] + margin_ * spread[k] <= competing[0][k];
+    if (clearly) return true;
+  }
+  return false;
 }
 
 MedianPruner::MedianPruner(int64_t min_epochs, int64_t startup_trials, MetricGoal goal)

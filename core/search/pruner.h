@@ -88,6 +88,28 @@ class HyperbandPruner : public Pruner {
   int64_t total_budget_ = 0;
 };
 
+/// ASHA for several objectives, which Optuna does not prune: at ASHA's rungs
+/// (min_epochs x reduction_factor^k, below max_epochs), the trials that
+/// reached the rung are sorted into non-dominated fronts (`losses`: every
+/// objective to minimize, a maximized one negated). A trial goes on when its
+/// front is among the first that hold the top 1/reduction_factor of them (ASHA's budget,
+/// counted in fronts so that a whole front goes on together), and otherwise
+/// too unless another trial at the rung dominates it by `margin`: better by
+/// at least `margin` times the objective's spread at the rung in every
+/// objective. A trial on the rung's front, or near it in any objective, is
+/// never stopped; NaN counts as the worst value.
+class ParetoAshaPruner {
+ public:
+  ParetoAshaPruner(int64_t min_epochs, int64_t reduction_factor, int64_t max_epochs, double margin);
+  bool should_prune(int64_t epoch, const std::vector<double>& losses,
+                    const std::vector<std::vector<double>>& others) const;
+  bool is_rung(int64_t epoch) const;
+
+ private:
+  int64_t min_epochs_, reduction_factor_, max_epochs_;
+  double margin_;
+};
+
 /// The pruner `search.pruner` asks for (nullptr for `none`), comparing in the
 /// search's direction `goal`; `epochs` is the training length, max_epochs
 /// when that is 0; `sweep` names the sweep (Hyperband's brackets depend on it).

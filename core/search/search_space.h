@@ -28,6 +28,10 @@ struct SearchDimension {
   YAML::Node source;                                 // as written, for emitting and messages
 };
 
+inline bool is_choice(const SearchDimension& d) {
+  return d.distribution == Distribution::choice;
+}
+
 /// `search.space`: searched keys in the order written. A value is any YAML
 /// (a number, a name, a whole `{type: ...}` map), so scheduler and
 /// initializer choices come with their own parameters.

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "core/data/permutation.h"
+#include "core/search/pareto.h"
 #include "core/search/parzen_estimator.h"
 
 namespace attune {
@@ -15,10 +16,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-bool is_choice(const SearchDimension& d) {
-  return d.distribution == Distribution::choice;
-}
 
 bool same_value(const YAML::Node& a, const YAML::Node& b) {
   if (describe_value(a) == describe_value(b)) return true;
@@ -55,7 +52,8 @@ YAML::Node external_value(const SearchDimension& d, double x) {
 }
 
 struct Split {
-  std::vector<size_t> below, above;  // indices into the history, in trial order
+  std::vector<size_t> below, above;   // indices into the history, in trial order (MOTPE's below: its own order)
+  std::vector<double> below_weights;  // MOTPE: each below trial's weight; empty: Optuna's default weights
 };
 
 // Optuna's _get_observation_pairs and _split_observation_pairs: a trial's
@@ -93,20 +91,62 @@ Split split_history(const std::vector<TpeObservation>& history, const std::vecto
   return split;
 }
 
+// MOTPE (Optuna's TPESampler with several objectives): complete trials only;
+// the best gamma(n) are whole non-dominated fronts and a hypervolume subset
+// of the next, weighted by their hypervolume contributions.
+Split split_pareto(const std::vector<TpeObservation>& history, const std::vector<size_t>& usable,
+                   const std::vector<MetricGoal>& goals, size_t n_below) {
+  std::vector<LossVector> points;
+  for (size_t i : usable) {
+    LossVector loss;
+    for (size_t k = 0; k < goals.size(); ++k) {
+      loss.push_back(goals[k] == MetricGoal::minimize ? history[i].values[k] : -history[i].values[k]);
+    }
+    points.push_back(loss);
+  }
+  Split split;
+  const auto best = pareto_best(points, n_below);
+  std::vector<LossVector> below_points;
+  std::vector<bool> is_below(usable.size(), false);
+  for (size_t b : best) {
+    split.below.push_back(usable[b]);
+    below_points.push_back(points[b]);
+    is_below[b] = true;
+  }
+  split.below_weights = hypervolume_weights(below_points);
+  for (size_t j = 0; j < usable.size(); ++j) {
+    if (!is_below[j]) split.above.push_back(usable[j]);
+  }
+  return split;
+}
+
 }  // namespace
 
 TpeSampler::TpeSampler(SearchSpace space, TpeConfig config, MetricGoal goal)
-    : space_(std::move(space)), config_(config), goal_(goal) {}
+    : TpeSampler(std::move(space), config, std::vector<MetricGoal>{goal}) {}
+
+TpeSampler::TpeSampler(SearchSpace space, TpeConfig config, std::vector<MetricGoal> goals)
+    : space_(std::move(space)), config_(config), goals_(std::move(goals)) {}
 
 TrialParams TpeSampler::suggest(const std::vector<TpeObservation>& history, uint64_t seed, int64_t index) const {
   // What the estimators learn from: finished trials with a usable score, and
   // running ones under the constant liar.
+  // Several objectives: complete trials alone (Optuna's MOTPE leaves pruned
+  // and running ones out).
+  const bool several = goals_.size() > 1;
   std::vector<size_t> usable;
   size_t finished = 0;
   for (size_t i = 0; i < history.size(); ++i) {
     const auto& t = history[i];
-    if (t.state == TpeObservation::State::complete && std::isnan(t.value)) continue;
-    if (t.state == TpeObservation::State::running && !config_.constant_liar) continue;
+    if (several) {
+      if (t.state != TpeObservation::State::complete || t.values.size() != goals_.size() ||
+          std::any_of(t.values.begin(), t.values.end(), [](double v) { return std::isnan(v); })) {
+        continue;
+      }
+    } else {
+      if (t.state == TpeObservation::State::complete && std::isnan(t.value)) continue;
+      if (t.state == TpeObservation::State::running && !config_.constant_liar) continue;
+    }
     if (t.state != TpeObservation::State::running) ++finished;
     usable.push_back(i);
   }
@@ -114,22 +154,28 @@ TrialParams TpeSampler::suggest(const std::vector<TpeObservation>& history, uint
     return random_trial(space_, seed, index);
   }
   const size_t n_below = std::min<size_t>(static_cast<size_t>(std::ceil(0.1 * static_cast<double>(finished))), 25);
-  const Split split = split_history(history, usable, goal_, n_below);
+  const Split split = several ? split_pareto(history, usable, goals_, n_below)
+                              : split_history(history, usable, goals_.front(), n_below);
 
   std::mt19937_64 engine(mix_seed(mix_seed(seed, static_cast<uint64_t>(index)), 0x7e5));
   // One estimator pair over `dims`, fed the trials that have a value for each.
   auto choose = [&](const std::vector<const SearchDimension*>& dims) {
-    auto rows_of = [&](const std::vector<size_t>& indices) {
+    // The trials with a value for each key, and their weights if given.
+    auto rows_of = [&](const std::vector<size_t>& indices, const std::vector<double>& weights) {
       std::vector<std::vector<double>> rows;
-      for (size_t i : indices) {
+      std::vector<double> kept;
+      for (size_t r = 0; r < indices.size(); ++r) {
         std::vector<double> row;
-        for (const auto* d : dims) row.push_back(internal_value(*d, history[i].params));
-        if (std::none_of(row.begin(), row.end(), [](double x) { return std::isnan(x); })) rows.push_back(row);
+        for (const auto* d : dims) row.push_back(internal_value(*d, history[indices[r]].params));
+        if (std::any_of(row.begin(), row.end(), [](double x) { return std::isnan(x); })) continue;
+        rows.push_back(row);
+        if (!weights.empty()) kept.push_back(weights[r]);
       }
-      return rows;
+      return std::make_pair(rows, kept);
     };
-    const ParzenEstimator below(dims, rows_of(split.below), config_.multivariate);
-    const ParzenEstimator above(dims, rows_of(split.above), config_.multivariate);
+    const auto [below_rows, below_weights] = rows_of(split.below, split.below_weights);
+    const ParzenEstimator below(dims, below_rows, config_.multivariate, below_weights);
+    const ParzenEstimator above(dims, rows_of(split.above, {}).first, config_.multivariate);
     const auto candidates = below.sample(engine, static_cast<size_t>(config_.candidates));
     const auto l = below.log_pdf(candidates), g = above.log_pdf(candidates);
     size_t best = 0;

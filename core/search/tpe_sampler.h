@@ -19,6 +19,8 @@ struct TpeObservation {
   double value = std::numeric_limits<double>::quiet_NaN();
   /// pruned: the epoch of that value (0 when it reported none).
   int64_t step = 0;
+  /// Several objectives: a complete trial's value of each, in order.
+  std::vector<double> values;
 };
 
 /// The Tree-structured Parzen Estimator (Bergstra et al. 2011) as Optuna's
@@ -33,9 +35,15 @@ struct TpeObservation {
 /// drawn from "below" and the one with the largest l(x) / g(x) wins. Keys are
 /// drawn independently unless `multivariate`, where one joint estimator with
 /// Optuna's bandwidth (0.2 n^(-1/(d+4)) of each range) draws them together.
+///
+/// With several objectives (one goal each) it is Optuna's MOTPE: complete
+/// trials only, "below" is whole non-dominated fronts and a hypervolume subset
+/// of the next (pareto_best), its components weighted by hypervolume
+/// contribution (hypervolume_weights).
 class TpeSampler {
  public:
   TpeSampler(SearchSpace space, TpeConfig config, MetricGoal goal);
+  TpeSampler(SearchSpace space, TpeConfig config, std::vector<MetricGoal> goals);
 
   /// Trial `index`'s values, given every trial the store holds (in trial
   /// order) and the search's seed: random_trial(space, seed, index) during
@@ -46,7 +54,7 @@ class TpeSampler {
  private:
   SearchSpace space_;
   TpeConfig config_;
-  MetricGoal goal_;
+  std::vector<MetricGoal> goals_;
 };
 
 }  // namespace attune

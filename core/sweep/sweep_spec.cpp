@@ -68,6 +68,7 @@ std::string meaning_of(const LoadedExperiment& base) {
     case PrunerType::none:
       break;
     case PrunerType::asha:
+    case PrunerType::hyperband:
       meaning["search.pruner.min_epochs"] = std::to_string(pruner.min_epochs);
       meaning["search.pruner.reduction_factor"] = std::to_string(pruner.reduction_factor);
       meaning["search.pruner.max_epochs"] = std::to_string(pruner.max_epochs);
