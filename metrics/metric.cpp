@@ -27,6 +27,7 @@ MetricGoal column_goal(const std::string& column) {
   if (starts_with(column, metric::ema_prefix))
     return column_goal(kValidation + column.substr(metric::ema_prefix.size()));
   const std::string loss = "_loss";
+  if (metric::is_trial_measure(column)) return MetricGoal::minimize;  // sizes and times
   if (column == "loss" || (column.size() > loss.size() && ends_with(column, loss))) return MetricGoal::minimize;
   if (starts_with(column, kValidation)) {
     if (const auto* entry = registry<MetricKind>().find(column.substr(kValidation.size()))) {

@@ -91,13 +91,45 @@ void check_metric_keys(const YAML::Node& root, const config::Context& ctx, Exper
   check_metric_key(root, ctx, {"train", "early_stopping"}, stopping.metric, stopping.mode, columns,
                    fmt::format("keep the checkpoint with {} as best.pt, and stop early while {} still improves",
                                extreme_of(stopping.goal(), stopping.metric), stopping.metric));
-  const auto& search = config.search;
+  auto& search = config.search;
+  // A sweep also measures each trial (its size, training time, latency).
+  auto search_columns = columns;
+  search_columns.insert(search_columns.end(), {metric::parameters, metric::train_seconds, metric::latency_ms});
+  for (size_t i = 0; i < search.objectives.size(); ++i) {
+    const auto& objective = search.objectives[i];
+    const auto [list, list_at] = node_at(root, ctx, {"search", "objectives"});
+    const YAML::Node item = list.IsSequence() && i < list.size() ? YAML::Node(list[i]) : list;
+    const config::Context item_at = list.IsSequence() ? list_at.item(i, item) : list_at;
+    check_metric_key(
+        item, item_at, {}, objective.metric, objective.mode, search_columns,
+        fmt::format("count {} as the better end of the front", extreme_of(objective.goal(), objective.metric)));
+  }
+  if (!search.objectives.empty()) {
+    // The first objective is the one trials are ranked by and best.yaml is.
+    const auto& first = search.objectives.front();
+    const bool other_metric = !search.metric.empty() && search.metric != first.metric;
+    const bool other_mode = explicit_goal(search.mode) && search.mode != first.mode;
+    if (other_metric || other_mode) {
+      const auto [node, at] = node_at(root, ctx, {"search", other_metric ? "metric" : "mode"});
+      at.fail(node,
+              other_metric ? fmt::format("is `{}`, but the first of search.objectives is `{}`: the first objective "
+                                         "is the metric that ranks trials",
+                                         search.metric, first.metric)
+                           : fmt::format("is `{}`, but the first of search.objectives has mode `{}`: the first "
+                                         "objective is the metric that ranks trials, in its mode",
+                                         config::name_of(search.mode), config::name_of(first.mode)),
+              "; drop search.metric and search.mode, or list them as the first objective");
+    }
+    search.metric = first.metric;
+    search.mode = first.mode;
+    return;
+  }
   if (search.metric.empty()) {
     // A sweep ranks by what picks each trial's best epoch, unless told otherwise.
-    config.search.metric = stopping.metric;
+    search.metric = stopping.metric;
     if (!explicit_goal(search.mode)) return;
   }
-  check_metric_key(root, ctx, {"search"}, search.metric, search.mode, columns,
+  check_metric_key(root, ctx, {"search"}, search.metric, search.mode, search_columns,
                    fmt::format("rank the trial with {} first", extreme_of(search.goal(), search.metric)));
 }
 

@@ -4,6 +4,14 @@
 
 namespace attune {
 
+LossVector as_losses(const std::vector<double>& values, const std::vector<MetricGoal>& goals) {
+  LossVector losses;
+  for (size_t k = 0; k < values.size() && k < goals.size(); ++k) {
+    losses.push_back(goals[k] == MetricGoal::minimize ? values[k] : -values[k]);
+  }
+  return losses;
+}
+
 bool dominates(const LossVector& a, const LossVector& b) {
   bool better = false;
   for (size_t k = 0; k < a.size(); ++k) {

@@ -3,10 +3,15 @@
 #include <cstddef>
 #include <vector>
 
+#include "core/metrics/metric_goal.h"
+
 namespace attune {
 
 /// Points to minimize in every coordinate (a maximized objective negated).
 using LossVector = std::vector<double>;
+
+/// Objective values as losses: each maximized one (goals[k]) negated.
+LossVector as_losses(const std::vector<double>& values, const std::vector<MetricGoal>& goals);
 
 /// a dominates b: no worse in any coordinate, better in one.
 bool dominates(const LossVector& a, const LossVector& b);

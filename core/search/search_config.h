@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/config/schema.h"
 #include "core/metrics/metric_goal.h"
@@ -26,6 +27,9 @@ struct PrunerConfig {
   int64_t reduction_factor = 3;
   int64_t max_epochs = 0;
   int64_t startup_trials = 5;
+  /// Several objectives (asha): how far another trial must dominate one at a
+  /// rung to stop it, in each objective's spread there (ParetoAshaPruner).
+  double margin = 0.05;
   static void declare(config::Schema<PrunerConfig>& s);
 };
 
@@ -47,6 +51,16 @@ struct TpeConfig {
   static void declare(config::Schema<TpeConfig>& s);
 };
 
+/// One of `search.objectives`: a metric column or a trial measure
+/// (parameters, train_seconds, latency_ms), and its direction.
+struct ObjectiveConfig {
+  std::string metric;
+  MetricMode mode = MetricMode::automatic;
+  /// `mode`, or the metric's own direction for `auto` (measures fall).
+  MetricGoal goal() const;
+  static void declare(config::Schema<ObjectiveConfig>& s);
+};
+
 /// The `search:` section, read by `attune sweep` (and ignored by `attune train`).
 struct SearchConfig {
   SearchStrategy strategy = SearchStrategy::grid;
@@ -56,6 +70,9 @@ struct SearchConfig {
   bool refit = false;
   std::string metric;  // empty until loaded: then train.early_stopping.metric unless given
   MetricMode mode = MetricMode::automatic;
+  /// Several objectives at once (a Pareto front); the first is `metric`.
+  /// Empty or one: a single objective.
+  std::vector<ObjectiveConfig> objectives;
   PrunerConfig pruner;
   TpeConfig tpe;
   int64_t workers = 1;
@@ -65,6 +82,10 @@ struct SearchConfig {
   /// The direction trials are ranked and pruned in: `mode`, or the metric's
   /// own (losses down, accuracy up) for `auto`.
   MetricGoal goal() const;
+  /// Whether trials are compared on two or more objectives (Pareto ranks).
+  bool multi_objective() const { return objectives.size() >= 2; }
+  /// Each objective's direction, in order.
+  std::vector<MetricGoal> goals() const;
   static void declare(config::Schema<SearchConfig>& s);
 };
 

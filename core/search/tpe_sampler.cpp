@@ -97,13 +97,7 @@ Split split_history(const std::vector<TpeObservation>& history, const std::vecto
 Split split_pareto(const std::vector<TpeObservation>& history, const std::vector<size_t>& usable,
                    const std::vector<MetricGoal>& goals, size_t n_below) {
   std::vector<LossVector> points;
-  for (size_t i : usable) {
-    LossVector loss;
-    for (size_t k = 0; k < goals.size(); ++k) {
-      loss.push_back(goals[k] == MetricGoal::minimize ? history[i].values[k] : -history[i].values[k]);
-    }
-    points.push_back(loss);
-  }
+  for (size_t i : usable) points.push_back(as_losses(history[i].values, goals));
   Split split;
   const auto best = pareto_best(points, n_below);
   std::vector<LossVector> below_points;

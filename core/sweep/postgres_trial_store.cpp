@@ -122,10 +122,11 @@ const std::map<std::string, std::string>& table_ddl() {
        "CREATE TABLE folds (sweep text NOT NULL, trial bigint NOT NULL, fold bigint NOT NULL, value double precision, "
        "best_epoch bigint NOT NULL, epochs bigint NOT NULL, pruned boolean NOT NULL, "
        "fit_seconds double precision NOT NULL DEFAULT 0, score_seconds double precision NOT NULL DEFAULT 0, "
-       "PRIMARY KEY (sweep, trial, fold))"},
+       "objectives_json text NOT NULL DEFAULT '', PRIMARY KEY (sweep, trial, fold))"},
       {"intermediate",
        "CREATE TABLE intermediate (sweep text NOT NULL, trial bigint NOT NULL, fold bigint NOT NULL, "
-       "epoch bigint NOT NULL, value double precision, PRIMARY KEY (sweep, trial, fold, epoch)); "
+       "epoch bigint NOT NULL, value double precision, objectives_json text NOT NULL DEFAULT '', "
+       "PRIMARY KEY (sweep, trial, fold, epoch)); "
        "CREATE INDEX attune_intermediate_by_epoch ON intermediate (sweep, fold, epoch)"},
   };
   return ddl;
@@ -173,10 +174,14 @@ void PostgresTrialStore::ensure_schema() {
     present[row[0].as<std::string>()].insert(row[1].as<std::string>());
   }
   // A store an earlier attune created gets the columns added since.
-  for (const auto& [table, column] : trial_store_schema::added_columns()) {
-    if (present.count(table) && present[table].count("sweep") && !present[table].count(column)) {
-      tx.exec("ALTER TABLE " + table + " ADD COLUMN " + column + " double precision NOT NULL DEFAULT 0");
-      present[table].insert(column);
+  for (const auto& added : trial_store_schema::added_columns()) {
+    const auto table = present.find(added.table);  // find, not []: a missing table is created below
+    if (table == present.end()) continue;
+    auto& columns = table->second;
+    if (columns.count("sweep") && !columns.count(added.column)) {
+      tx.exec("ALTER TABLE " + added.table + " ADD COLUMN " + added.column +
+              (added.text ? " text NOT NULL DEFAULT ''" : " double precision NOT NULL DEFAULT 0"));
+      columns.insert(added.column);
     }
   }
   for (const auto& [table, expected] : trial_store_schema::expected_columns()) {
@@ -295,9 +300,11 @@ void PostgresTrialStore::report_intermediate(const IntermediateRecord& record) {
   guarded(url_, "recording an intermediate value", *connection_, [&] {
     pqxx::work tx(connection_->get());
     tx.exec_params(
-        "INSERT INTO intermediate (sweep, trial, fold, epoch, value) VALUES ($1, $2, $3, $4, $5::float8) "
-        "ON CONFLICT (sweep, trial, fold, epoch) DO UPDATE SET value = EXCLUDED.value",
-        sweep_, record.trial, record.fold, record.epoch, record.value);
+        "INSERT INTO intermediate (sweep, trial, fold, epoch, value, objectives_json) VALUES ($1, $2, $3, $4, "
+        "$5::float8, $6) ON CONFLICT (sweep, trial, fold, epoch) DO UPDATE SET value = EXCLUDED.value, "
+        "objectives_json = EXCLUDED.objectives_json",
+        sweep_, record.trial, record.fold, record.epoch, record.value,
+        trial_store_schema::objectives_to_json(record.objectives));
     tx.commit();
   });
 }
@@ -307,10 +314,11 @@ std::vector<IntermediateRecord> PostgresTrialStore::intermediate_values(int64_t 
   return guarded(url_, "reading intermediate values", *connection_, [&] {
     pqxx::work tx(connection_->get());
     std::vector<IntermediateRecord> records;
-    for (const auto& row : tx.exec_params("SELECT trial, value FROM intermediate WHERE sweep = $1 AND fold = $2 "
-                                          "AND epoch = $3 ORDER BY trial",
+    for (const auto& row : tx.exec_params("SELECT trial, value, objectives_json FROM intermediate WHERE sweep = $1 "
+                                          "AND fold = $2 AND epoch = $3 ORDER BY trial",
                                           sweep_, fold, epoch)) {
-      records.push_back({row[0].as<int64_t>(), fold, epoch, real(row[1])});
+      records.push_back({row[0].as<int64_t>(), fold, epoch, real(row[1]),
+                         trial_store_schema::objectives_from_json(url_, row[2].as<std::string>())});
     }
     tx.commit();
     return records;
@@ -322,10 +330,11 @@ std::vector<IntermediateRecord> PostgresTrialStore::fold_history(int64_t trial, 
   return guarded(url_, "reading a fold's values", *connection_, [&] {
     pqxx::work tx(connection_->get());
     std::vector<IntermediateRecord> records;
-    for (const auto& row : tx.exec_params("SELECT epoch, value FROM intermediate WHERE sweep = $1 AND trial = $2 "
-                                          "AND fold = $3 ORDER BY epoch",
+    for (const auto& row : tx.exec_params("SELECT epoch, value, objectives_json FROM intermediate WHERE sweep = $1 "
+                                          "AND trial = $2 AND fold = $3 ORDER BY epoch",
                                           sweep_, trial, fold)) {
-      records.push_back({trial, fold, row[0].as<int64_t>(), real(row[1])});
+      records.push_back({trial, fold, row[0].as<int64_t>(), real(row[1]),
+                         trial_store_schema::objectives_from_json(url_, row[2].as<std::string>())});
     }
     tx.commit();
     return records;
@@ -337,13 +346,13 @@ void PostgresTrialStore::record_fold(const FoldRecord& record) {
   guarded(url_, "recording a fold", *connection_, [&] {
     pqxx::work tx(connection_->get());
     tx.exec_params(
-        "INSERT INTO folds (sweep, trial, fold, value, best_epoch, epochs, pruned, fit_seconds, score_seconds) "
-        "VALUES ($1, $2, $3, $4::float8, $5, $6, $7, $8::float8, $9::float8) "
+        "INSERT INTO folds (sweep, trial, fold, value, best_epoch, epochs, pruned, fit_seconds, score_seconds, "
+        "objectives_json) VALUES ($1, $2, $3, $4::float8, $5, $6, $7, $8::float8, $9::float8, $10) "
         "ON CONFLICT (sweep, trial, fold) DO UPDATE SET value = EXCLUDED.value, best_epoch = EXCLUDED.best_epoch, "
         "epochs = EXCLUDED.epochs, pruned = EXCLUDED.pruned, fit_seconds = EXCLUDED.fit_seconds, "
-        "score_seconds = EXCLUDED.score_seconds",
+        "score_seconds = EXCLUDED.score_seconds, objectives_json = EXCLUDED.objectives_json",
         sweep_, record.trial, record.fold, record.value, record.best_epoch, record.epochs, record.pruned,
-        record.fit_seconds, record.score_seconds);
+        record.fit_seconds, record.score_seconds, trial_store_schema::objectives_to_json(record.objectives));
     tx.commit();
   });
 }
@@ -353,12 +362,13 @@ std::vector<FoldRecord> PostgresTrialStore::folds(int64_t trial) {
   return guarded(url_, "reading folds", *connection_, [&] {
     pqxx::work tx(connection_->get());
     std::vector<FoldRecord> records;
-    for (const auto& row :
-         tx.exec_params("SELECT fold, value, best_epoch, epochs, pruned, fit_seconds, score_seconds FROM folds "
-                        "WHERE sweep = $1 AND trial = $2 ORDER BY fold",
-                        sweep_, trial)) {
+    for (const auto& row : tx.exec_params(
+             "SELECT fold, value, best_epoch, epochs, pruned, fit_seconds, score_seconds, objectives_json FROM folds "
+             "WHERE sweep = $1 AND trial = $2 ORDER BY fold",
+             sweep_, trial)) {
       records.push_back({trial, row[0].as<int64_t>(), real(row[1]), row[2].as<int64_t>(), row[3].as<int64_t>(),
-                         row[4].as<bool>(), real(row[5]), real(row[6])});
+                         row[4].as<bool>(), real(row[5]), real(row[6]),
+                         trial_store_schema::objectives_from_json(url_, row[7].as<std::string>())});
     }
     tx.commit();
     return records;

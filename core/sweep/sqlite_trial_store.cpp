@@ -77,10 +77,11 @@ void SqliteTrialStore::ensure_schema() {
           "CREATE TABLE IF NOT EXISTS folds (sweep TEXT NOT NULL, trial INTEGER NOT NULL, fold INTEGER NOT NULL, "
           "value REAL, best_epoch INTEGER NOT NULL, epochs INTEGER NOT NULL, pruned INTEGER NOT NULL, "
           "fit_seconds REAL NOT NULL DEFAULT 0, score_seconds REAL NOT NULL DEFAULT 0, "
-          "PRIMARY KEY (sweep, trial, fold))");
+          "objectives_json TEXT NOT NULL DEFAULT '', PRIMARY KEY (sweep, trial, fold))");
   execute(context,
           "CREATE TABLE IF NOT EXISTS intermediate (sweep TEXT NOT NULL, trial INTEGER NOT NULL, "
-          "fold INTEGER NOT NULL, epoch INTEGER NOT NULL, value REAL, PRIMARY KEY (sweep, trial, fold, epoch))");
+          "fold INTEGER NOT NULL, epoch INTEGER NOT NULL, value REAL, objectives_json TEXT NOT NULL DEFAULT '', "
+          "PRIMARY KEY (sweep, trial, fold, epoch))");
   auto columns_of = [&](const std::string& table) {
     Statement info(context, ("PRAGMA table_info(" + table + ")").c_str());
     std::set<std::string> present;
@@ -88,10 +89,12 @@ void SqliteTrialStore::ensure_schema() {
     return present;
   };
   // A store an earlier attune created gets the columns added since.
-  for (const auto& [table, column] : trial_store_schema::added_columns()) {
-    const auto present = columns_of(table);
-    if (present.count("sweep") && !present.count(column)) {
-      execute(context, ("ALTER TABLE " + table + " ADD COLUMN " + column + " REAL NOT NULL DEFAULT 0").c_str());
+  for (const auto& added : trial_store_schema::added_columns()) {
+    const auto present = columns_of(added.table);
+    if (present.count("sweep") && !present.count(added.column)) {
+      execute(context, ("ALTER TABLE " + added.table + " ADD COLUMN " + added.column +
+                        (added.text ? " TEXT NOT NULL DEFAULT ''" : " REAL NOT NULL DEFAULT 0"))
+                           .c_str());
     }
   }
   for (const auto& [table, expected] : trial_store_schema::expected_columns()) {
@@ -195,31 +198,41 @@ void SqliteTrialStore::report_intermediate(const IntermediateRecord& record) {
   std::lock_guard<std::mutex> lock(mutex_);
   const Context context{db_, path_, "recording an intermediate value"};
   Transaction transaction(context);
-  Statement insert(
-      context, "INSERT OR REPLACE INTO intermediate (sweep, trial, fold, epoch, value) VALUES (?1, ?2, ?3, ?4, ?5)");
-  insert.bind(1, sweep_).bind(2, record.trial).bind(3, record.fold).bind(4, record.epoch).bind(5, record.value).run();
+  Statement insert(context,
+                   "INSERT OR REPLACE INTO intermediate (sweep, trial, fold, epoch, value, objectives_json) VALUES "
+                   "(?1, ?2, ?3, ?4, ?5, ?6)");
+  insert.bind(1, sweep_).bind(2, record.trial).bind(3, record.fold).bind(4, record.epoch).bind(5, record.value);
+  insert.bind(6, trial_store_schema::objectives_to_json(record.objectives)).run();
   transaction.commit();
 }
 
 std::vector<IntermediateRecord> SqliteTrialStore::intermediate_values(int64_t fold, int64_t epoch) {
   std::lock_guard<std::mutex> lock(mutex_);
   const Context context{db_, path_, "reading intermediate values"};
-  Statement select(
-      context, "SELECT trial, value FROM intermediate WHERE sweep = ?1 AND fold = ?2 AND epoch = ?3 ORDER BY trial");
+  Statement select(context,
+                   "SELECT trial, value, objectives_json FROM intermediate WHERE sweep = ?1 AND fold = ?2 AND "
+                   "epoch = ?3 ORDER BY trial");
   select.bind(1, sweep_).bind(2, fold).bind(3, epoch);
   std::vector<IntermediateRecord> records;
-  while (select.step()) records.push_back({select.integer(0), fold, epoch, select.real(1)});
+  while (select.step()) {
+    records.push_back({select.integer(0), fold, epoch, select.real(1),
+                       trial_store_schema::objectives_from_json(path_, select.text(2))});
+  }
   return records;
 }
 
 std::vector<IntermediateRecord> SqliteTrialStore::fold_history(int64_t trial, int64_t fold) {
   std::lock_guard<std::mutex> lock(mutex_);
   const Context context{db_, path_, "reading a fold's values"};
-  Statement select(
-      context, "SELECT epoch, value FROM intermediate WHERE sweep = ?1 AND trial = ?2 AND fold = ?3 ORDER BY epoch");
+  Statement select(context,
+                   "SELECT epoch, value, objectives_json FROM intermediate WHERE sweep = ?1 AND trial = ?2 AND "
+                   "fold = ?3 ORDER BY epoch");
   select.bind(1, sweep_).bind(2, trial).bind(3, fold);
   std::vector<IntermediateRecord> records;
-  while (select.step()) records.push_back({trial, fold, select.integer(0), select.real(1)});
+  while (select.step()) {
+    records.push_back({trial, fold, select.integer(0), select.real(1),
+                       trial_store_schema::objectives_from_json(path_, select.text(2))});
+  }
   return records;
 }
 
@@ -229,24 +242,27 @@ void SqliteTrialStore::record_fold(const FoldRecord& record) {
   Transaction transaction(context);
   Statement insert(context,
                    "INSERT OR REPLACE INTO folds (sweep, trial, fold, value, best_epoch, epochs, pruned, "
-                   "fit_seconds, score_seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+                   "fit_seconds, score_seconds, objectives_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
   insert.bind(1, sweep_).bind(2, record.trial).bind(3, record.fold).bind(4, record.value).bind(5, record.best_epoch);
   insert.bind(6, record.epochs).bind(7, static_cast<int64_t>(record.pruned ? 1 : 0));
-  insert.bind(8, record.fit_seconds).bind(9, record.score_seconds).run();
+  insert.bind(8, record.fit_seconds).bind(9, record.score_seconds);
+  insert.bind(10, trial_store_schema::objectives_to_json(record.objectives)).run();
   transaction.commit();
 }
 
 std::vector<FoldRecord> SqliteTrialStore::folds(int64_t trial) {
   std::lock_guard<std::mutex> lock(mutex_);
   const Context context{db_, path_, "reading folds"};
-  Statement select(context,
-                   "SELECT fold, value, best_epoch, epochs, pruned, fit_seconds, score_seconds FROM folds "
-                   "WHERE sweep = ?1 AND trial = ?2 ORDER BY fold");
+  Statement select(
+      context,
+      "SELECT fold, value, best_epoch, epochs, pruned, fit_seconds, score_seconds, objectives_json FROM folds "
+      "WHERE sweep = ?1 AND trial = ?2 ORDER BY fold");
   select.bind(1, sweep_).bind(2, trial);
   std::vector<FoldRecord> records;
   while (select.step()) {
     records.push_back({trial, select.integer(0), select.real(1), select.integer(2), select.integer(3),
-                       select.integer(4) != 0, select.real(5), select.real(6)});
+                       select.integer(4) != 0, select.real(5), select.real(6),
+                       trial_store_schema::objectives_from_json(path_, select.text(7))});
   }
   return records;
 }

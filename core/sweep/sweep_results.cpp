@@ -13,6 +13,7 @@
 #include "core/metrics/metric_names.h"
 #include "core/plot/svg_heatmap.h"
 #include "core/plot/svg_plot.h"
+#include "core/search/pareto.h"
 #include "core/train/trainer.h"
 
 namespace attune {
@@ -86,6 +87,70 @@ std::string python_literal(const YAML::Node& value) {
 
 }  // namespace
 
+namespace {
+
+/// cv_results_'s ranks (scipy's rankdata 'min' of the means): complete trials
+/// by `mean_of` in `goal`'s direction, then pruned ones by theirs (a NaN or
+/// missing mean is unranked), ties sharing a rank; `rank_of` is set from 1.
+/// Returns the ranked trials, best first.
+template <typename MeanOf, typename RankOf>
+std::vector<size_t> assign_ranks(std::vector<TrialResult>& trials, MetricGoal goal, MeanOf mean_of, RankOf rank_of) {
+  std::vector<size_t> order;
+  for (size_t i = 0; i < trials.size(); ++i) {
+    const auto& t = trials[i];
+    const std::optional<double> mean = mean_of(t);
+    if ((t.status == TrialStatus::complete || t.status == TrialStatus::pruned) && mean && !std::isnan(*mean))
+      order.push_back(i);
+  }
+  auto better = [&](size_t a, size_t b) {
+    const auto &x = trials[a], &y = trials[b];
+    if ((x.status == TrialStatus::complete) != (y.status == TrialStatus::complete))
+      return x.status == TrialStatus::complete;
+    const double mx = *mean_of(x), my = *mean_of(y);
+    if (mx != my) return improves(goal, mx, my);
+    return x.trial < y.trial;
+  };
+  std::stable_sort(order.begin(), order.end(), better);
+  for (size_t r = 0; r < order.size(); ++r) {
+    auto& t = trials[order[r]];
+    const auto& previous = trials[order[r > 0 ? r - 1 : 0]];
+    const bool tie = r > 0 && previous.status == t.status && *mean_of(previous) == *mean_of(t);
+    rank_of(t) = tie ? rank_of(trials[order[r - 1]]) : static_cast<int64_t>(r + 1);
+  }
+  return order;
+}
+
+/// Several objectives: each one's ranks, and the complete trials' Pareto
+/// ranks (non-dominated sorting of their means) with the front.
+void rank_objectives(const SearchConfig& search, SweepResults& results) {
+  const auto goals = search.goals();
+  for (size_t k = 0; k < goals.size(); ++k) {
+    assign_ranks(
+        results.trials, goals[k], [k](const TrialResult& t) { return t.objectives[k].mean; },
+        [k](TrialResult& t) -> int64_t& { return t.objectives[k].rank; });
+  }
+  std::vector<size_t> ranked;
+  std::vector<LossVector> points;
+  for (size_t i = 0; i < results.trials.size(); ++i) {
+    const auto& t = results.trials[i];
+    if (t.status != TrialStatus::complete) continue;
+    std::vector<double> means;
+    for (const auto& objective : t.objectives) {
+      if (objective.mean && !std::isnan(*objective.mean)) means.push_back(*objective.mean);
+    }
+    if (means.size() != goals.size()) continue;
+    ranked.push_back(i);
+    points.push_back(as_losses(means, goals));
+  }
+  const auto ranks = nondominated_ranks(points);
+  for (size_t j = 0; j < ranked.size(); ++j) {
+    results.trials[ranked[j]].pareto_rank = ranks[j] + 1;
+    if (ranks[j] == 0) results.front.push_back(ranked[j]);
+  }
+}
+
+}  // namespace
+
 int64_t median_epoch(std::vector<int64_t> epochs) {
   if (epochs.empty()) return 0;
   std::sort(epochs.begin(), epochs.end());
@@ -106,10 +171,16 @@ SweepResults collect_results(const SweepSpec& spec, TrialStore& store) {
     result.message = record.message;
     result.folds.assign(static_cast<size_t>(results.folds), std::nullopt);
     result.fold_epochs.assign(static_cast<size_t>(results.folds), std::nullopt);
+    const size_t objective_count = spec.search().multi_objective() ? spec.search().objectives.size() : 0;
+    result.objectives.assign(objective_count, ObjectiveResult{});
+    for (auto& objective : result.objectives) objective.folds.assign(static_cast<size_t>(results.folds), std::nullopt);
     for (const auto& fold : store.folds(record.trial)) {
       if (fold.fold >= results.folds) continue;
       result.folds[static_cast<size_t>(fold.fold)] = fold.value;
       result.fold_epochs[static_cast<size_t>(fold.fold)] = fold.best_epoch;
+      if (fold.objectives.size() != objective_count) continue;  // a fold from before the objectives
+      for (size_t k = 0; k < objective_count; ++k)
+        result.objectives[k].folds[static_cast<size_t>(fold.fold)] = fold.objectives[k];
     }
     std::vector<double> values, fit_times, score_times;
     for (const auto& value : result.folds) {
@@ -129,6 +200,13 @@ SweepResults collect_results(const SweepSpec& spec, TrialStore& store) {
       result.refit_epochs = median_epoch(epochs);
     }
     std::tie(result.mean, result.std) = mean_and_std(values);
+    for (auto& objective : result.objectives) {
+      std::vector<double> done;
+      for (const auto& value : objective.folds) {
+        if (value) done.push_back(*value);
+      }
+      std::tie(objective.mean, objective.std) = mean_and_std(done);
+    }
     results.trials.push_back(std::move(result));
   }
   // Each trial's fold-0 metric per epoch, as its worker reported it (on
@@ -142,31 +220,83 @@ SweepResults collect_results(const SweepSpec& spec, TrialStore& store) {
       if (position.count(value.trial)) results.trials[position[value.trial]].curve.push_back(value.value);
     }
   }
-  // Completed trials first, then pruned ones, each ordered by mean.
-  std::vector<size_t> order;
-  for (size_t i = 0; i < results.trials.size(); ++i) {
-    const auto& t = results.trials[i];
-    // A NaN mean has no place in an order.
-    if ((t.status == TrialStatus::complete || t.status == TrialStatus::pruned) && t.mean && !std::isnan(*t.mean))
-      order.push_back(i);
-  }
-  auto better = [&](size_t a, size_t b) {
-    const auto &x = results.trials[a], &y = results.trials[b];
-    if ((x.status == TrialStatus::complete) != (y.status == TrialStatus::complete))
-      return x.status == TrialStatus::complete;
-    if (*x.mean != *y.mean) return improves(goal, *x.mean, *y.mean);
-    return x.trial < y.trial;
-  };
-  std::stable_sort(order.begin(), order.end(), better);
-  for (size_t r = 0; r < order.size(); ++r) {
-    auto& t = results.trials[order[r]];
-    const bool tie =
-        r > 0 && results.trials[order[r - 1]].status == t.status && *results.trials[order[r - 1]].mean == *t.mean;
-    t.rank = tie ? results.trials[order[r - 1]].rank : static_cast<int64_t>(r + 1);
-  }
+  const auto order = assign_ranks(
+      results.trials, goal, [](const TrialResult& t) { return t.mean; },
+      [](TrialResult& t) -> int64_t& { return t.rank; });
+  if (spec.search().multi_objective()) rank_objectives(spec.search(), results);
   if (!order.empty() && results.trials[order[0]].status == TrialStatus::complete) results.best = order[0];
   return results;
 }
+
+namespace {
+
+/// A trial's experiment as YAML, ready for `attune train` (no `search:`).
+std::string trial_yaml(const SweepSpec& spec, const TrialResult& trial) {
+  LoadedExperiment loaded = spec.trial_experiment(trial.params, trial.trial);
+  YAML::Node resolved = YAML::Clone(loaded.resolved);
+  resolved.remove("search");
+  return to_yaml(resolved);
+}
+
+/// pareto.svg and pareto/trial_NNNN.yaml (see write_results).
+void write_pareto_front(const SweepSpec& spec, const SweepResults& results) {
+  namespace fs = std::filesystem;
+  const auto& objectives = spec.search().objectives;
+  // The second objective across (a cost: parameters, seconds), the first up.
+  PlotSeries others, front;
+  others.name = "complete trials";
+  others.line = false;
+  others.markers = true;
+  front.name = fmt::format("Pareto front ({} trials)", results.front.size());
+  front.markers = true;
+  for (const auto& t : results.trials) {
+    if (t.pareto_rank <= 1) continue;
+    others.x.push_back(*t.objectives[1].mean);
+    others.y.push_back(*t.objectives[0].mean);
+  }
+  std::vector<std::pair<double, double>> points;
+  for (size_t i : results.front)
+    points.emplace_back(*results.trials[i].objectives[1].mean, *results.trials[i].objectives[0].mean);
+  std::sort(points.begin(), points.end());
+  for (const auto& [x, y] : points) {
+    front.x.push_back(x);
+    front.y.push_back(y);
+  }
+  PlotOptions options;
+  options.title = fmt::format("{}: mean {} against mean {}{}", spec.name(), objectives[0].metric, objectives[1].metric,
+                              objectives.size() > 2 ? " (the front over all objectives)" : "");
+  options.x_label = objectives[1].metric;
+  options.y_label = objectives[0].metric;
+  std::vector<PlotSeries> series;
+  for (auto* s : {&others, &front}) {
+    if (!s->x.empty()) series.push_back(*s);
+  }
+  if (!series.empty()) write_line_plot(spec.sweep_dir + "/pareto.svg", series, options);
+
+  const fs::path folder = fs::path(spec.sweep_dir) / "pareto";
+  fs::create_directories(folder);
+  std::set<std::string> written;
+  for (size_t i : results.front) {
+    const auto& t = results.trials[i];
+    std::string values;
+    for (size_t k = 0; k < objectives.size(); ++k) {
+      values += fmt::format("{}{} {:.6g}", k ? ", " : "", objectives[k].metric, *t.objectives[k].mean);
+    }
+    const std::string name = fmt::format("trial_{:04}.yaml", t.trial);
+    write_file_atomically((folder / name).string(),
+                          fmt::format("# trial {} of sweep {}, on the Pareto front: mean {} over {} fold(s)\n", t.trial,
+                                      spec.name(), values, results.folds) +
+                              trial_yaml(spec, t));
+    written.insert(name);
+  }
+  // A grown sweep's front moves on: a file of a trial now dominated goes.
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    const std::string name = entry.path().filename().string();
+    if (!written.count(name) && name.rfind("trial_", 0) == 0) fs::remove(entry.path());
+  }
+}
+
+}  // namespace
 
 void write_results(const SweepSpec& spec, const SweepResults& results) {
   const auto& search = spec.search();
@@ -177,6 +307,15 @@ void write_results(const SweepSpec& spec, const SweepResults& results) {
   csv += ",params";
   for (int64_t f = 0; f < results.folds; ++f) csv += fmt::format(",split{}_test_score", f);
   csv += ",mean_test_score,std_test_score,rank_test_score";
+  // Several objectives: a block per objective, as GridSearchCV's multi-metric
+  // scoring names one per scorer, then each trial's Pareto rank.
+  for (const auto& objective : search.objectives) {
+    if (!search.multi_objective()) break;
+    const std::string& name = objective.metric;
+    for (int64_t f = 0; f < results.folds; ++f) csv += fmt::format(",split{}_test_{}", f, name);
+    csv += fmt::format(",mean_test_{0},std_test_{0},rank_test_{0}", name);
+  }
+  if (search.multi_objective()) csv += ",pareto_rank";
   // Each fold's best epoch (where its score is from), the refit's epochs.
   for (int64_t f = 0; f < results.folds; ++f) csv += fmt::format(",split{}_best_epoch", f);
   csv += ",refit_epochs,trained_epochs,status,trial\n";
@@ -191,6 +330,12 @@ void write_results(const SweepSpec& spec, const SweepResults& results) {
     csv += "," + csv_cell(params + "}");
     for (const auto& score : t.folds) csv += "," + number(score);
     csv += "," + number(t.mean) + "," + number(t.std) + "," + (t.rank > 0 ? std::to_string(t.rank) : "");
+    for (const auto& objective : t.objectives) {
+      for (const auto& value : objective.folds) csv += "," + number(value);
+      csv += "," + number(objective.mean) + "," + number(objective.std) + "," +
+             (objective.rank > 0 ? std::to_string(objective.rank) : "");
+    }
+    if (search.multi_objective()) csv += "," + (t.pareto_rank > 0 ? std::to_string(t.pareto_rank) : "");
     for (const auto& epoch : t.fold_epochs) csv += "," + number(epoch);
     csv += "," + number(t.refit_epochs) + "," + std::to_string(t.trained_epochs) + "," + to_string(t.status) + "," +
            std::to_string(t.trial) + "\n";
@@ -199,16 +344,15 @@ void write_results(const SweepSpec& spec, const SweepResults& results) {
 
   if (results.best) {
     const auto& best = results.trials[*results.best];
-    LoadedExperiment loaded = spec.trial_experiment(best.params, best.trial);
-    YAML::Node resolved = YAML::Clone(loaded.resolved);
-    resolved.remove("search");
     write_file_atomically(
         spec.sweep_dir + "/best.yaml",
         fmt::format("# best trial {} of sweep {}: mean {} {:.6g} over {} fold(s), best at epoch "
                     "{} (median over folds; a refit stops there)\n",
                     best.trial, spec.name(), search.metric, *best.mean, results.folds, number(best.refit_epochs)) +
-            to_yaml(resolved));
+            trial_yaml(spec, best));
   }
+
+  if (search.multi_objective()) write_pareto_front(spec, results);
 
   // The metric over the first two searched keys, each cell the best trial there.
   if (search.space.dimensions.size() >= 2) {
@@ -267,6 +411,10 @@ std::string ranked_table(const SweepSpec& spec, const SweepResults& results) {
   for (const auto& d : search.space.dimensions) header.push_back(d.key);
   header.push_back("mean_" + search.metric);
   header.push_back("std");
+  if (search.multi_objective()) {
+    for (size_t k = 1; k < search.objectives.size(); ++k) header.push_back("mean_" + search.objectives[k].metric);
+    header.push_back("pareto");
+  }
   header.push_back("status");
   std::vector<std::vector<std::string>> rows;
   for (size_t i : order) {
@@ -275,6 +423,12 @@ std::string ranked_table(const SweepSpec& spec, const SweepResults& results) {
     for (const auto& [key, value] : t.params) row.push_back(describe_value(value));
     row.push_back(t.mean ? fmt::format("{:.4f}", *t.mean) : "-");
     row.push_back(t.std ? fmt::format("{:.4f}", *t.std) : "-");
+    if (search.multi_objective()) {
+      for (size_t k = 1; k < t.objectives.size(); ++k) {
+        row.push_back(t.objectives[k].mean ? fmt::format("{:.6g}", *t.objectives[k].mean) : "-");
+      }
+      row.push_back(t.pareto_rank > 0 ? std::to_string(t.pareto_rank) : "-");
+    }
     row.push_back(to_string(t.status));
     rows.push_back(std::move(row));
   }
@@ -292,7 +446,11 @@ std::string ranked_table(const SweepSpec& spec, const SweepResults& results) {
   for (const auto& row : rows) line(row);
   int64_t epochs = 0;
   for (const auto& t : results.trials) epochs += t.trained_epochs;
-  out += fmt::format("{} trials, {} epochs trained over their folds\n", results.trials.size(), epochs);
+  out += fmt::format("{} trials, {} epochs trained over their folds", results.trials.size(), epochs);
+  if (search.multi_objective()) {
+    out += fmt::format("; {} on the Pareto front (pareto/, pareto.svg)", results.front.size());
+  }
+  out += "\n";
   return out;
 }
 

@@ -9,6 +9,14 @@
 
 namespace attune {
 
+/// One of several objectives of a trial: as GridSearchCV's multi-metric
+/// cv_results_ shows each scorer (split<k>_test_<name>, mean, std, rank).
+struct ObjectiveResult {
+  std::vector<std::optional<double>> folds;  // per fold, empty when not reached
+  std::optional<double> mean, std;
+  int64_t rank = 0;  // 1 = best in this objective's direction; 0 = unranked
+};
+
 /// One trial as results.csv shows it.
 struct TrialResult {
   int64_t trial = 0;
@@ -30,6 +38,13 @@ struct TrialResult {
   int64_t rank = 0;  // 1 = best; 0 = unranked (failed, unfinished)
   std::string message;
   std::vector<double> curve;  // the metric after each epoch of fold 0, as reported to the store
+  /// Several objectives: each one's fold values and their mean, in
+  /// search.objectives' order (the first is the metric above); else empty.
+  std::vector<ObjectiveResult> objectives;
+  /// Several objectives: the non-dominated rank of the objectives' means
+  /// among the complete trials with a value for each (1 = the Pareto front);
+  /// 0 = unranked (pruned, failed, unfinished).
+  int64_t pareto_rank = 0;
 };
 
 struct SweepResults {
@@ -37,13 +52,16 @@ struct SweepResults {
   int64_t folds = 1;
   /// The best completed trial, if any.
   std::optional<size_t> best;
+  /// Several objectives: the trials of the Pareto front (pareto_rank 1), by trial number.
+  std::vector<size_t> front;
 };
 
 /// Reads every trial and fold from the store; mean and (population) std over
 /// each trial's folds, ranked as scikit-learn's cv_results_ ranks, in the
 /// search's direction: completed trials by mean (ties share a rank), then
 /// pruned ones by their partial mean. A trial's values are in the space's
-/// key order whatever order the store has them in.
+/// key order whatever order the store has them in. With several objectives,
+/// each is ranked so too, and the complete trials get Pareto ranks.
 SweepResults collect_results(const SweepSpec& spec, TrialStore& store);
 
 /// The median of `epochs`, the mean of the two middle ones rounded up (half
@@ -52,7 +70,10 @@ int64_t median_epoch(std::vector<int64_t> epochs);
 
 /// results.csv, best.yaml (the best trial's experiment, ready for `attune
 /// train`), heatmap.svg (the metric over the first two searched keys) and
-/// learning_curves.svg (every trial's metric per epoch), all atomically.
+/// learning_curves.svg (every trial's metric per epoch), all atomically; with
+/// several objectives also pareto.svg (the first objective against the
+/// second, the front joined) and pareto/trial_NNNN.yaml for each trial of
+/// the front (files of trials no longer on it removed).
 void write_results(const SweepSpec& spec, const SweepResults& results);
 
 /// The ranked table printed at the end of a sweep.

@@ -62,6 +62,11 @@ std::string meaning_of(const LoadedExperiment& base) {
   meaning["search.cv_folds"] = std::to_string(search.cv_folds);
   meaning["search.metric"] = search.metric;
   meaning["search.mode"] = to_mode(search.goal());  // `auto` and its direction written out mean the same
+  if (search.multi_objective()) {  // only then: a single-objective store made before objectives stays valid
+    std::vector<std::string> objectives;
+    for (const auto& o : search.objectives) objectives.push_back(o.metric + " " + to_mode(o.goal()));
+    meaning["search.objectives"] = fmt::format("[{}]", fmt::join(objectives, ", "));
+  }
   const PrunerConfig& pruner = search.pruner;
   meaning["search.pruner.type"] = config::name_of(pruner.type);
   switch (pruner.type) {
@@ -72,6 +77,7 @@ std::string meaning_of(const LoadedExperiment& base) {
       meaning["search.pruner.min_epochs"] = std::to_string(pruner.min_epochs);
       meaning["search.pruner.reduction_factor"] = std::to_string(pruner.reduction_factor);
       meaning["search.pruner.max_epochs"] = std::to_string(pruner.max_epochs);
+      if (search.multi_objective()) meaning["search.pruner.margin"] = fmt::format("{}", pruner.margin);
       break;
     case PrunerType::median:
       meaning["search.pruner.min_epochs"] = std::to_string(pruner.min_epochs);

@@ -13,7 +13,9 @@
 
 #include "core/metrics/metric_names.h"
 #include "core/search/folds.h"
+#include "core/search/pareto.h"
 #include "core/search/pruner.h"
+#include "core/sweep/trial_measures.h"
 #include "core/sweep/trial_proposal.h"
 #include "core/train/trainer.h"
 
@@ -72,17 +74,29 @@ class Heartbeat {
   std::thread thread_;  // last: starts once the rest is ready
 };
 
-/// A fold's score: its best reported value in the search's direction and the
-/// epoch of it (the first, on a tie). NaN values lose to any number; a fold
-/// with nothing but NaN scores NaN from its first epoch.
-std::pair<double, int64_t> best_evaluation(const std::vector<IntermediateRecord>& history, MetricGoal goal) {
+/// A fold's score: its best reported value in the search's direction (with
+/// the epoch of it and, with several objectives, every objective there); the
+/// first, on a tie. NaN values lose to any number; a fold with nothing but
+/// NaN scores NaN from its first epoch.
+IntermediateRecord best_evaluation(const std::vector<IntermediateRecord>& history, MetricGoal goal) {
   std::optional<IntermediateRecord> best;
   for (const auto& record : history) {
     if (!best || (std::isnan(best->value) && !std::isnan(record.value)) || improves(goal, record.value, best->value))
       best = record;
   }
   if (!best) runtime_error("no evaluation was recorded for the fold");
-  return {best->value, best->epoch};
+  return *best;
+}
+
+/// Whether scoring a trial needs its model measured (an objective or the
+/// metric is `parameters` or `latency_ms`).
+bool measures_model(const SearchConfig& search) {
+  auto is_model_measure = [](const std::string& name) {
+    return name == metric::parameters || name == metric::latency_ms;
+  };
+  if (is_model_measure(search.metric)) return true;
+  return std::any_of(search.objectives.begin(), search.objectives.end(),
+                     [&](const ObjectiveConfig& o) { return is_model_measure(o.metric); });
 }
 
 /// Runs one trial; returns its final status.
@@ -95,7 +109,17 @@ TrialStatus run_trial(const SweepSpec& spec, TrialStore& store, int64_t trial, c
   }
   const TrialParams params = params_from_json(params_json);
   const LoadedExperiment loaded = spec.trial_experiment(params, trial);
-  const auto pruner = make_pruner(search.pruner, search.goal(), loaded.config.train.epochs, spec.name());
+  // Several objectives prune by Pareto dominance at ASHA's rungs; one, as search.pruner says.
+  const bool several = search.multi_objective();
+  const auto goals = search.goals();
+  const auto pruner =
+      several ? nullptr : make_pruner(search.pruner, search.goal(), loaded.config.train.epochs, spec.name());
+  std::optional<ParetoAshaPruner> pareto_pruner;
+  if (several && search.pruner.type == PrunerType::asha) {
+    pareto_pruner.emplace(search.pruner.min_epochs, search.pruner.reduction_factor,
+                          search.pruner.max_epochs > 0 ? search.pruner.max_epochs : loaded.config.train.epochs,
+                          search.pruner.margin);
+  }
 
   // One data module per data section and process: folds and trials share it.
   const std::string data_key =
@@ -127,13 +151,28 @@ TrialStatus run_trial(const SweepSpec& spec, TrialStore& store, int64_t trial, c
     options.data = data;
     options.fold = folds[f];
     Experiment experiment = build_experiment(loaded, options);
+    const TrialMeasures measures = measures_model(search) ? measure_trial(experiment) : TrialMeasures{};
     const RunDirectory run(fold_run_dir(spec, trial, fold));
     const bool resume = std::filesystem::exists(run.last_checkpoint());
     Trainer trainer(experiment, run);
-    trainer.on_epoch_end([&](const MetricsRow& row) {
+    trainer.on_epoch_end([&](const MetricsRow& row, double train_seconds) {
       const auto epoch = static_cast<int64_t>(row.get(metric::epoch));
-      const double value = row.get(search.metric);
-      store.report_intermediate({trial, fold, epoch, value});
+      const double value = objective_value(search.metric, row, train_seconds, measures);
+      std::vector<double> objectives;
+      if (several) {
+        for (const auto& o : search.objectives)
+          objectives.push_back(objective_value(o.metric, row, train_seconds, measures));
+      }
+      store.report_intermediate({trial, fold, epoch, value, objectives});
+      if (pareto_pruner) {
+        if (!pareto_pruner->is_rung(epoch)) return false;
+        std::vector<LossVector> others;
+        for (const auto& record : store.intermediate_values(fold, epoch)) {
+          if (record.trial != trial && record.objectives.size() == objectives.size())
+            others.push_back(as_losses(record.objectives, goals));
+        }
+        return pareto_pruner->should_prune(epoch, as_losses(objectives, goals), others);
+      }
       if (!pruner) return false;
       std::vector<PeerValue> others;
       for (const auto& record : store.intermediate_values(fold, epoch)) {
@@ -152,9 +191,11 @@ TrialStatus run_trial(const SweepSpec& spec, TrialStore& store, int64_t trial, c
     for (const auto& record : store.fold_history(trial, fold)) {
       if (record.epoch <= epochs) history.push_back(record);
     }
-    const auto [value, best_epoch] = best_evaluation(history, search.goal());
+    const IntermediateRecord best = best_evaluation(history, search.goal());
+    const double value = best.value;
+    const int64_t best_epoch = best.epoch;
     store.record_fold({trial, fold, value, best_epoch, epochs, pruned, summary.train_seconds,
-                       std::max(0.0, summary.seconds - summary.train_seconds)});
+                       std::max(0.0, summary.seconds - summary.train_seconds), best.objectives});
     fmt::print(stderr, "{}trial {} fold {}/{}: {} {:.4f} (epoch {}){}\n", label, trial, fold + 1, folds.size(),
                search.metric, value, best_epoch, pruned ? " (pruned)" : "");
     if (pruned) return TrialStatus::pruned;

@@ -22,6 +22,13 @@ std::vector<TpeObservation> tpe_history(TrialStore& store) {
         double sum = 0;
         for (const auto& fold : folds) sum += fold.value;
         observation.value = sum / static_cast<double>(folds.size());
+        // Several objectives: each one's mean over the folds (none when a fold lacks them).
+        observation.values = folds.front().objectives;
+        for (size_t f = 1; f < folds.size(); ++f) {
+          if (folds[f].objectives.size() != observation.values.size()) observation.values.clear();
+          for (size_t k = 0; k < observation.values.size(); ++k) observation.values[k] += folds[f].objectives[k];
+        }
+        for (double& v : observation.values) v /= static_cast<double>(folds.size());
         break;
       }
       case TrialStatus::pruned: {
@@ -50,7 +57,8 @@ std::optional<int64_t> propose_trial(const SweepSpec& spec, TrialStore& store, c
   const auto history = tpe_history(store);
   const auto stored = static_cast<int64_t>(store.trials().size());
   if (stored >= search.trials) return std::nullopt;
-  const TpeSampler sampler(search.space, search.tpe, search.goal());
+  const TpeSampler sampler = search.multi_objective() ? TpeSampler(search.space, search.tpe, search.goals())
+                                                      : TpeSampler(search.space, search.tpe, search.goal());
   const TrialParams params = sampler.suggest(history, spec.sampling_seed(), stored);
   return store.add_trial(params_to_json(params), worker, search.trials);
 }

@@ -36,6 +36,9 @@ struct FoldRecord {
   bool pruned = false;
   double fit_seconds = 0;    // training, summed over the fold's sessions (GridSearchCV's fit_time)
   double score_seconds = 0;  // its evaluations and checkpoints (score_time)
+  /// With several objectives, each one's value at the evaluation `value` is
+  /// from (that of best_epoch), in search.objectives' order; else empty.
+  std::vector<double> objectives;
 };
 
 /// A metric reported after an epoch, for pruners.
@@ -44,6 +47,8 @@ struct IntermediateRecord {
   int64_t fold = 0;
   int64_t epoch = 0;
   double value = 0;
+  /// With several objectives, each one's value after this epoch; else empty.
+  std::vector<double> objectives;
 };
 
 /// The shared state of one sweep: its trials, who runs which, and their

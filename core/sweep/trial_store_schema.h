@@ -4,6 +4,7 @@
 // checks both make, so that SQLite and PostgreSQL stay interchangeable.
 
 #include <chrono>
+#include <cmath>
 #include <deque>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -23,18 +24,37 @@ inline const std::vector<std::pair<std::string, std::vector<std::string>>>& expe
   static const std::vector<std::pair<std::string, std::vector<std::string>>> tables = {
       {"sweeps", {"name", "meaning", "created"}},
       {"trials", {"sweep", "trial", "params_json", "status", "worker", "heartbeat", "message"}},
-      {"folds", {"sweep", "trial", "fold", "value", "best_epoch", "epochs", "pruned", "fit_seconds", "score_seconds"}},
-      {"intermediate", {"sweep", "trial", "fold", "epoch", "value"}},
+      {"folds",
+       {"sweep", "trial", "fold", "value", "best_epoch", "epochs", "pruned", "fit_seconds", "score_seconds",
+        "objectives_json"}},
+      {"intermediate", {"sweep", "trial", "fold", "epoch", "value", "objectives_json"}},
   };
   return tables;
 }
 
-/// Columns a later attune version added to a table that an earlier one
-/// created: (table, column); each backend adds them (0 for the rows before).
-inline const std::vector<std::pair<std::string, std::string>>& added_columns() {
-  static const std::vector<std::pair<std::string, std::string>> columns = {{"folds", "fit_seconds"},
-                                                                           {"folds", "score_seconds"}};
+/// A column a later attune version added to a table that an earlier one
+/// created; each backend adds it with its type's empty default (0, '') for
+/// the rows before.
+struct AddedColumn {
+  std::string table;
+  std::string column;
+  bool text = false;  // TEXT '' rather than REAL 0
+};
+inline const std::vector<AddedColumn>& added_columns() {
+  static const std::vector<AddedColumn> columns = {{"folds", "fit_seconds", false},
+                                                   {"folds", "score_seconds", false},
+                                                   {"folds", "objectives_json", true},
+                                                   {"intermediate", "objectives_json", true}};
   return columns;
+}
+
+/// Several objectives' values as the store keeps them: a JSON array, NaN as
+/// null; "" for none (a single-objective sweep, or a row from before).
+inline std::string objectives_to_json(const std::vector<double>& values) {
+  if (values.empty()) return "";
+  nlohmann::json array = nlohmann::json::array();
+  for (double v : values) array.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr));
+  return array.dump();
 }
 
 /// InputError when `present` (the columns a table has) lacks one `table` needs.
@@ -96,6 +116,16 @@ Json parse_json(const std::string& store, const std::string& what, const std::st
 }
 
 }  // namespace detail
+
+/// objectives_to_json's text read back; InputError naming the store for text no attune wrote.
+inline std::vector<double> objectives_from_json(const std::string& store, const std::string& text) {
+  std::vector<double> values;
+  if (text.empty()) return values;
+  const auto array = detail::parse_json(store, "a trial's objective values", text);
+  if (!array.is_array()) input_error("{}: a trial's objective values are not a list: {}", store, text);
+  for (const auto& v : array) values.push_back(v.is_number() ? v.get<double>() : std::nan(""));
+  return values;
+}
 
 /// A trial's values in one spelling: keys sorted, every number a double. Two
 /// trials with the same values match whatever order or notation they came in.

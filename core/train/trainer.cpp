@@ -274,7 +274,7 @@ std::string Trainer::evaluation(State& state) {
   const MetricsRow row = evaluate_window(state);
   const bool improved = track_best(state, row);
   state.call([&](Callback& c) { c.after_evaluation(row.values, improved); });
-  if (on_epoch_end_ && on_epoch_end_(row)) state.pruned = true;
+  if (on_epoch_end_ && on_epoch_end_(row, state.train_seconds)) state.pruned = true;
   update_total_seconds(state);
   if (state.events) {
     const double seconds = state.train_seconds - state.seconds_at_evaluation;

@@ -99,9 +99,11 @@ class Trainer {
   /// continues (as an interruption would).
   void stop_after_epoch(int64_t epoch) { stop_after_epoch_ = epoch; }
 
-  /// Called after every evaluation with its metrics row; returning true stops
-  /// the run there as pruned (summary.json says so). Sweeps prune with it.
-  using EpochCallback = std::function<bool(const MetricsRow& row)>;
+  /// Called after every evaluation with its metrics row and the seconds of
+  /// training steps so far (over every session of a resumed run); returning
+  /// true stops the run there as pruned (summary.json says so). Sweeps prune
+  /// with it.
+  using EpochCallback = std::function<bool(const MetricsRow& row, double train_seconds)>;
 
   /// Makes SIGINT/SIGTERM stop the run after the current step with a
   /// checkpoint (see the class comment); `attune train` asks for it, a sweep's

@@ -182,6 +182,13 @@ std::vector<BadInput> cases() {
          return train(d, {"train.log_every_steps=10", "train.tensorboard=false"});
        },
        {"train.log_every_steps: writes TensorBoard scalars", "train.tensorboard is false"}},
+      {"sweep_objective_not_a_measure",
+       [](const TempDir& d) {
+         auto args = sweep(d, d.file("store.db"));
+         args.push_back("search.objectives=[{metric: val_accuracy}, {metric: paramters}]");
+         return args;
+       },
+       {"search.objectives.1.metric", "`paramters` is not a column", "did you mean `parameters`", "latency_ms"}},
       {"sweep_evaluating_every_n_steps",
        [](const TempDir& d) {
          auto args = sweep(d, d.file("store.db"));

@@ -91,6 +91,17 @@ void expect_old_fold_and_new_times(TrialStore& store) {
   ASSERT_EQ(folds.size(), 2u);
   EXPECT_EQ(folds[1].fit_seconds, 12.5);
   EXPECT_EQ(folds[1].score_seconds, 0.75);
+  // Objective values came later still: none on the old rows, kept on new ones.
+  EXPECT_TRUE(folds[0].objectives.empty());
+  store.record_fold({0, 2, 0.5, 1, 3, false, 1.0, 0.5, {0.5, 120.0}});
+  EXPECT_EQ(store.folds(0)[2].objectives, (std::vector<double>{0.5, 120.0}));
+  auto reports = store.fold_history(0, 0);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_TRUE(reports[0].objectives.empty());
+  store.report_intermediate({0, 0, 2, 0.75, {0.75, 120.0}});
+  reports = store.fold_history(0, 0);
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_EQ(reports[1].objectives, (std::vector<double>{0.75, 120.0}));
 }
 
 TEST(TrialStoreSqlite, AStoreFromAnEarlierVersionGetsTheNewColumns) {
@@ -101,7 +112,10 @@ TEST(TrialStoreSqlite, AStoreFromAnEarlierVersionGetsTheNewColumns) {
   ASSERT_EQ(sqlite3_exec(db,
                          "CREATE TABLE folds (sweep TEXT NOT NULL, trial INTEGER NOT NULL, fold INTEGER NOT NULL, "
                          "value REAL, best_epoch INTEGER NOT NULL, epochs INTEGER NOT NULL, pruned INTEGER NOT NULL, "
-                         "PRIMARY KEY (sweep, trial, fold)); INSERT INTO folds VALUES ('sweep', 0, 0, 0.5, 2, 3, 0)",
+                         "PRIMARY KEY (sweep, trial, fold)); INSERT INTO folds VALUES ('sweep', 0, 0, 0.5, 2, 3, 0); "
+                         "CREATE TABLE intermediate (sweep TEXT NOT NULL, trial INTEGER NOT NULL, fold INTEGER NOT "
+                         "NULL, epoch INTEGER NOT NULL, value REAL, PRIMARY KEY (sweep, trial, fold, epoch)); "
+                         "INSERT INTO intermediate VALUES ('sweep', 0, 0, 1, 0.5)",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
@@ -188,7 +202,10 @@ TEST_F(TrialStorePostgres, AStoreFromAnEarlierVersionGetsTheNewColumns) {
       "CREATE SCHEMA olga AUTHORIZATION olga; CREATE TABLE olga.folds (sweep text NOT NULL, trial bigint NOT NULL, "
       "fold bigint NOT NULL, value double precision, best_epoch bigint NOT NULL, epochs bigint NOT NULL, pruned "
       "boolean NOT NULL, PRIMARY KEY (sweep, trial, fold)); ALTER TABLE olga.folds OWNER TO olga; "
-      "INSERT INTO olga.folds VALUES ('sweep', 0, 0, 0.5, 2, 3, false)");
+      "INSERT INTO olga.folds VALUES ('sweep', 0, 0, 0.5, 2, 3, false); CREATE TABLE olga.intermediate (sweep text "
+      "NOT NULL, trial bigint NOT NULL, fold bigint NOT NULL, epoch bigint NOT NULL, value double precision, PRIMARY "
+      "KEY (sweep, trial, fold, epoch)); ALTER TABLE olga.intermediate OWNER TO olga; "
+      "INSERT INTO olga.intermediate VALUES ('sweep', 0, 0, 1, 0.5)");
   auto store = open_trial_store(server_->url_as("olga", "secret"), "sweep");
   expect_old_fold_and_new_times(*store);
 }

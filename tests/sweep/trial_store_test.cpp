@@ -294,6 +294,18 @@ TEST_P(TrialStoreTest, FoldAndIntermediateRoundTrip) {
   EXPECT_EQ(values[1].value, 9.75);
   EXPECT_EQ(values[2].value, 2.5);
   EXPECT_TRUE(store->intermediate_values(2, 3).empty());
+  for (const auto& value : values) EXPECT_TRUE(value.objectives.empty());  // a single objective's rows
+
+  // Several objectives: each row's values, NaN kept as NaN.
+  store->report_intermediate({0, 1, 5, 0.75, {0.75, 1234.0, std::nan("")}});
+  store->record_fold({0, 1, 0.75, 5, 6, false, 2.0, 0.5, {0.75, 1234.0, 0.125}});
+  const auto reported = store->intermediate_values(1, 5);
+  ASSERT_EQ(reported.size(), 1u);
+  ASSERT_EQ(reported[0].objectives.size(), 3u);
+  EXPECT_EQ(reported[0].objectives[1], 1234.0);
+  EXPECT_TRUE(std::isnan(reported[0].objectives[2]));
+  EXPECT_EQ(store->fold_history(0, 1).at(0).objectives[0], 0.75);
+  EXPECT_EQ(store->folds(0).at(0).objectives, (std::vector<double>{0.75, 1234.0, 0.125}));
   // Another sweep in the same store sees none of it.
   EXPECT_TRUE(open(sweep_ + "-other")->folds(1).empty());
   EXPECT_TRUE(open(sweep_ + "-other")->intermediate_values(0, 3).empty());
