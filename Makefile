@@ -73,7 +73,7 @@ test: test-deps
 
 bench: bench-deps
 	$(MAKE) configure
-	cmake --build $(BUILD_DIR) -j $(JOBS) --target attune bench_bert_load bench_train_dump bench_encoder_stack bench_data_prep
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target attune bench_bert_load bench_train_dump bench_encoder_stack bench_data_prep bench_attention
 	python3 bench/run.py $(BUILD_DIR)
 
 clean:

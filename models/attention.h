@@ -27,7 +27,6 @@ class MultiHeadSelfAttentionImpl : public torch::nn::Module {
 
  private:
   int64_t num_heads_;
-  int64_t head_dim_;
   Dropout dropout_{nullptr};
 };
 TORCH_MODULE(MultiHeadSelfAttention);

@@ -4,6 +4,8 @@
 
 #include "core/error.h"
 #include "models/attention.h"
+#include "models/attention_core.h"
+#include "models/linear.h"
 #include "models/torchscript_source.h"
 
 namespace attune {
@@ -41,25 +43,16 @@ torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& input_ids, const 
   return dropout(LayerNorm(x));
 }
 
-BertSelfAttentionImpl::BertSelfAttentionImpl(const BertConfig& c)
-    : heads_(c.num_attention_heads), head_size_(c.hidden_size / c.num_attention_heads) {
+BertSelfAttentionImpl::BertSelfAttentionImpl(const BertConfig& c) : heads_(c.num_attention_heads) {
   query = register_module("query", torch::nn::Linear(c.hidden_size, c.hidden_size));
   key = register_module("key", torch::nn::Linear(c.hidden_size, c.hidden_size));
   value = register_module("value", torch::nn::Linear(c.hidden_size, c.hidden_size));
   dropout_ = register_module("dropout", Dropout(c.attention_probs_dropout_prob));
 }
 
-torch::Tensor BertSelfAttentionImpl::split_heads(const torch::Tensor& x) const {
-  return x.view({x.size(0), x.size(1), heads_, head_size_}).permute({0, 2, 1, 3});
-}
-
 torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask) {
-  auto q = split_heads(query(hidden)), k = split_heads(key(hidden)), v = split_heads(value(hidden));
-  auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_size_));
-  if (additive_mask.defined()) scores = scores + additive_mask;
-  auto probs = dropout_(torch::softmax(scores, -1));
-  auto context = torch::matmul(probs, v).permute({0, 2, 1, 3}).contiguous();
-  return context.view({context.size(0), context.size(1), heads_ * head_size_});
+  return self_attention(apply_linear(query, hidden), apply_linear(key, hidden), apply_linear(value, hidden),
+                        additive_mask, {heads_, dropout_->p, is_training()});
 }
 
 BertResidualOutputImpl::BertResidualOutputImpl(int64_t in_features, const BertConfig& c) {
@@ -70,7 +63,7 @@ BertResidualOutputImpl::BertResidualOutputImpl(int64_t in_features, const BertCo
 }
 
 torch::Tensor BertResidualOutputImpl::forward(const torch::Tensor& x, const torch::Tensor& residual) {
-  return LayerNorm(dropout_(dense(x)) + residual);
+  return LayerNorm(dropout_(apply_linear(dense, x)) + residual);
 }
 
 BertAttentionImpl::BertAttentionImpl(const BertConfig& c) {

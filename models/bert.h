@@ -8,6 +8,7 @@
 
 #include "models/bert_config.h"
 #include "models/dropout.h"
+#include "models/linear.h"
 #include "models/parameter_count.h"
 
 namespace attune {
@@ -36,8 +37,7 @@ class BertSelfAttentionImpl : public torch::nn::Module {
   torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
 
  private:
-  torch::Tensor split_heads(const torch::Tensor& x) const;
-  int64_t heads_, head_size_;
+  int64_t heads_;
   Dropout dropout_{nullptr};
 };
 TORCH_MODULE(BertSelfAttention);
@@ -71,7 +71,7 @@ TORCH_MODULE(BertAttention);
 class BertDenseImpl : public torch::nn::Module {
  public:
   BertDenseImpl(int64_t in_features, int64_t out_features);
-  torch::Tensor forward(const torch::Tensor& x) { return dense(x); }
+  torch::Tensor forward(const torch::Tensor& x) { return apply_linear(dense, x); }
   torch::nn::Linear dense{nullptr};
 };
 TORCH_MODULE(BertDense);

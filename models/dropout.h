@@ -14,6 +14,17 @@ namespace attune {
 /// and dtypes use torch::dropout.
 torch::Tensor inverted_dropout(const torch::Tensor& input, double p, bool training);
 
+/// What one CPU float32 dropout call draws: a seed from LibTorch's default
+/// generator, and the threshold and scale for kernels::dropout_noise. A fused
+/// kernel that draws it at the same point of a step drops the same elements
+/// as inverted_dropout on a tensor of the same shape.
+struct DropoutDraw {
+  uint64_t seed;
+  uint32_t threshold;
+  float scale;
+};
+DropoutDraw draw_dropout(double p);
+
 /// Dropout's drop-in (no parameters, so state dicts are unchanged).
 class DropoutImpl : public torch::nn::Cloneable<DropoutImpl> {
  public:

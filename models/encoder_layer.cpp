@@ -2,6 +2,8 @@
 
 #include <torch/nn/functional/activation.h>
 
+#include "models/linear.h"
+
 namespace attune {
 
 EncoderLayerImpl::EncoderLayerImpl(const EncoderLayerOptions& options) : options_(options) {
@@ -24,7 +26,7 @@ ParameterCount EncoderLayerImpl::parameter_count(const EncoderLayerOptions& opti
 }
 
 torch::Tensor EncoderLayerImpl::feed_forward(const torch::Tensor& x) {
-  auto hidden = linear1(x);
+  auto hidden = apply_linear(linear1, x);
   switch (options_.activation) {
     case Activation::gelu:
       hidden = torch::gelu(hidden);
@@ -33,7 +35,7 @@ torch::Tensor EncoderLayerImpl::feed_forward(const torch::Tensor& x) {
       hidden = torch::relu(hidden);
       break;
   }
-  return linear2(dropout_(hidden));
+  return apply_linear(linear2, dropout_(hidden));
 }
 
 torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& additive_mask) {

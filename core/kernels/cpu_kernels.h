@@ -24,11 +24,39 @@ struct AdamWStep {
 void adamw_step(const AdamWStep& s, float* param, float* exp_avg, float* exp_avg_sq, const float* grad, int64_t begin,
                 int64_t end);
 
-/// Inverted dropout's multiplier for elements [begin, end): `scale` with
-/// probability 1 - p, else 0. Element i's draw depends only on (seed, i), so
-/// the result does not depend on how the range is split across threads.
-/// `drop_threshold` = p * 2^32: an element is dropped when its 32-bit hash is
-/// below it.
+/// Inverted dropout's multiplier for elements [begin, end), written to
+/// noise[0, end - begin): `scale` with probability 1 - p, else 0. Element i's
+/// draw depends only on (seed, i), so the result does not depend on how the
+/// range is split across threads. `drop_threshold` = p * 2^32: an element is
+/// dropped when its 32-bit hash is below it.
 void dropout_noise(uint64_t seed, uint32_t drop_threshold, float scale, float* noise, int64_t begin, int64_t end);
+
+/// One (batch, head) pair of self-attention over `length` tokens. Token t's
+/// query, key and value (and their gradients) are the `head_dim` floats at
+/// q + t * in_stride (k, v likewise); its output (and the output's gradient)
+/// at out + t * out_stride. So heads are read from and written to the
+/// projections' [B, L, heads * head_dim] layout, with no permuted copies.
+struct AttentionHead {
+  int64_t length;
+  int64_t head_dim;
+  float scale;  ///< multiplies q k^T (1 / sqrt(head_dim))
+  int64_t in_stride;
+  int64_t out_stride;
+};
+/// probs = softmax(scale * q k^T + mask) ([length x length], kept for the
+/// backward pass), out = (probs * keep) v. mask: `length` additive key biases,
+/// or null. keep: dropout's [length x length] multipliers, or null for none.
+/// scratch: head_dim * length + length * length floats.
+void attention_head_forward(const AttentionHead& h, const float* q, const float* k, const float* v, const float* mask,
+                            const float* keep, float* probs, float* out, float* scratch);
+/// The gradients of q, k and v from the output's, with the forward's probs and
+/// keep. scratch: head_dim * length + 2 * length * length floats.
+void attention_head_backward(const AttentionHead& h, const float* q, const float* k, const float* v, const float* probs,
+                             const float* keep, const float* grad_out, float* grad_q, float* grad_k, float* grad_v,
+                             float* scratch);
+/// The attention kernels run the copy built for the best instruction set the
+/// CPU has (AVX2 with FMA, else the baseline); tests make them run the
+/// baseline copy too.
+void use_baseline_attention_kernels(bool baseline);
 
 }  // namespace attune::kernels

@@ -31,7 +31,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void dropout_noise(
     const uint32_t key = key_high ^ mix32(static_cast<uint32_t>(high) + key_low);
     for (int64_t i = block; i < block_end; ++i) {
       const uint32_t bits = mix32(mix32(static_cast<uint32_t>(i) ^ key) + key_low);
-      noise[i] = bits >= drop_threshold ? scale : 0.0f;
+      noise[i - begin] = bits >= drop_threshold ? scale : 0.0f;
     }
     block = block_end;
   }

@@ -1,6 +1,9 @@
 #include "core/system/memory.h"
 
 #include <dlfcn.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <fmt/format.h>
 
 #include <cerrno>
@@ -128,6 +131,14 @@ std::string format_bytes(int64_t bytes) {
     ++unit;
   }
   return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, kUnits[unit]);
+}
+
+void keep_freed_memory_for_reuse() {
+#if defined(__GLIBC__)
+  // Setting either turns off glibc's own adjustment of the two.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
 }
 
 }  // namespace attune

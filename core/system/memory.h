@@ -31,4 +31,15 @@ std::optional<MemoryAmount> cuda_device_memory(int index);
 /// `bytes` in binary units for people: "512 B", "4.7 MiB", "3.2 EiB".
 std::string format_bytes(int64_t bytes);
 
+/// Keeps the memory of freed tensors in the process's heap for the next
+/// allocation, instead of handing it back to the kernel. LibTorch's CPU
+/// allocator does not cache: a training step allocates the same large
+/// tensors again each step (the embedding table's gradient, activations), and
+/// with glibc's defaults each one above the mmap threshold is a fresh mapping
+/// whose every page faults on first touch (about 350 faults a step on the
+/// demo, measured). This raises the mmap threshold to glibc's maximum (32 MiB
+/// on 64-bit) and the trim threshold to 256 MiB. For the command line's own
+/// process only: a library must not change its host's allocator.
+void keep_freed_memory_for_reuse();
+
 }  // namespace attune
