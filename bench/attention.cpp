@@ -8,7 +8,6 @@
 #include <fmt/ranges.h>
 
 #include <chrono>
-#include <limits>
 
 #include "models/attention.h"
 #include "models/attention_core.h"

@@ -1,10 +1,9 @@
 #include "models/attention.h"
 
+#include <limits>
+
 #include "models/attention_core.h"
 #include "models/linear.h"
-
-#include <cmath>
-#include <limits>
 
 namespace attune {
 

@@ -28,9 +28,9 @@ torch::Tensor merge_heads(const torch::Tensor& x) {
 
 // --- the fused CPU kernel, driven over every (batch, head) pair
 
-/// Where one call's heads are: B x L tokens, each a row of `in_stride` floats
-/// holding q, k and v at offsets 0, k_offset and v_offset (one packed tensor)
-/// or three tensors of rows of H (then the offsets are 0).
+/// Where one call's heads are: B x L tokens, each a row of `in_stride`
+/// floats (3H for one packed q-k-v tensor, H for three tensors), and the
+/// call's dropout draw.
 struct Heads {
   int64_t batch, length, hidden, heads;
   int64_t in_stride;
@@ -133,8 +133,19 @@ Heads load_settings(AutogradContext* ctx, const torch::Tensor& rows, int64_t hid
   return s;
 }
 
-const float* data_or_null(const torch::Tensor& t) {
-  return t.defined() ? t.data_ptr<float>() : nullptr;
+/// The forward pass into new tensors: the output [B, L, H] and the softmax
+/// probabilities [B, heads, L, L] the backward pass needs.
+struct Attended {
+  torch::Tensor out, probs;
+};
+Attended attend(const Heads& s, const Pointers& in, const c10::optional<torch::Tensor>& additive_mask,
+                const torch::TensorOptions& options) {
+  const auto mask = key_biases(additive_mask, s.batch, s.length);
+  Attended a{torch::empty({s.batch, s.length, s.hidden}, options),
+             torch::empty({s.batch, s.heads, s.length, s.length}, options)};
+  run_forward(s, in, mask.defined() ? mask.data_ptr<float>() : nullptr, a.probs.data_ptr<float>(),
+              a.out.data_ptr<float>());
+  return a;
 }
 
 /// q, k and v in one [B, L, 3H] tensor; one gradient of that shape.
@@ -145,15 +156,11 @@ class PackedAttention : public torch::autograd::Function<PackedAttention> {
     const auto qkv = packed.contiguous();
     const int64_t hidden = qkv.size(2) / 3;
     const Heads s = heads_of(qkv, hidden, settings);
-    const auto mask = key_biases(additive_mask, s.batch, s.length);
-    auto probs = torch::empty({s.batch, s.heads, s.length, s.length}, qkv.options());
-    auto out = torch::empty({s.batch, s.length, hidden}, qkv.options());
     const float* base = qkv.data_ptr<float>();
-    run_forward(s, {base, base + hidden, base + 2 * hidden}, data_or_null(mask), probs.data_ptr<float>(),
-                out.data_ptr<float>());
-    ctx->save_for_backward({qkv, probs});
+    const Attended a = attend(s, {base, base + hidden, base + 2 * hidden}, additive_mask, qkv.options());
+    ctx->save_for_backward({qkv, a.probs});
     save_settings(ctx, s);
-    return out;
+    return a.out;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
@@ -180,14 +187,11 @@ class SeparateAttention : public torch::autograd::Function<SeparateAttention> {
     const auto q = query.contiguous(), k = key.contiguous(), v = value.contiguous();
     const int64_t hidden = q.size(2);
     const Heads s = heads_of(q, hidden, settings);
-    const auto mask = key_biases(additive_mask, s.batch, s.length);
-    auto probs = torch::empty({s.batch, s.heads, s.length, s.length}, q.options());
-    auto out = torch::empty({s.batch, s.length, hidden}, q.options());
-    run_forward(s, {q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>()}, data_or_null(mask),
-                probs.data_ptr<float>(), out.data_ptr<float>());
-    ctx->save_for_backward({q, k, v, probs});
+    const Attended a =
+        attend(s, {q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>()}, additive_mask, q.options());
+    ctx->save_for_backward({q, k, v, a.probs});
     save_settings(ctx, s);
-    return out;
+    return a.out;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
@@ -243,10 +247,19 @@ torch::Tensor explicit_self_attention(const torch::Tensor& q, const torch::Tenso
   return merge_heads(torch::matmul(weights, split_heads(v, h)));
 }
 
+namespace {
+
+/// attention_path, and the explicit operations for dropout p = 1 in training
+/// (torch::dropout's zeros).
+AttentionPath path_for(const torch::Tensor& q, const torch::Tensor& additive_mask, const AttentionSettings& settings) {
+  return settings.training && settings.dropout >= 1 ? AttentionPath::explicit_ops : attention_path(q, additive_mask);
+}
+
+}  // namespace
+
 torch::Tensor self_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                              const torch::Tensor& additive_mask, const AttentionSettings& settings) {
-  const bool dropout_fits = !settings.training || settings.dropout < 1;  // p = 1: torch::dropout's zeros
-  switch (dropout_fits ? attention_path(q, additive_mask) : AttentionPath::explicit_ops) {
+  switch (path_for(q, additive_mask, settings)) {
 #if TORCH_VERSION_MAJOR >= 2
     case AttentionPath::sdpa:
       return sdpa(q, k, v, additive_mask, settings);
@@ -261,8 +274,7 @@ torch::Tensor self_attention(const torch::Tensor& q, const torch::Tensor& k, con
 torch::Tensor packed_self_attention(const torch::Tensor& qkv, const torch::Tensor& additive_mask,
                                     const AttentionSettings& settings) {
   const int64_t hidden = qkv.size(2) / 3;
-  const bool dropout_fits = !settings.training || settings.dropout < 1;
-  if (dropout_fits && attention_path(qkv, additive_mask) == AttentionPath::fused_cpu) {
+  if (path_for(qkv, additive_mask, settings) == AttentionPath::fused_cpu) {
     return PackedAttention::apply(qkv, optional_mask(additive_mask), settings);
   }
   return self_attention(qkv.narrow(2, 0, hidden), qkv.narrow(2, hidden, hidden), qkv.narrow(2, 2 * hidden, hidden),

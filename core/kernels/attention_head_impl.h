@@ -10,6 +10,7 @@
 // an instantiation made for AVX2 could be the one the linker keeps for all.
 //
 // Requires: ATTUNE_KERNEL_ISA, the namespace of this copy.
+//
 // Self-attention of one (batch, head) pair in one pass over L x L scores
 // that stay in cache. The six small products (L x d by d x L and back) run in
 // register tiles of 4 rows by 16 columns; the exponential is a vectorized
@@ -87,7 +88,7 @@ ATTUNE_INLINE void transpose(int64_t rows, int64_t cols, const float* src, int64
     for (int64_t p = 0; p < cols; ++p) dst[p * rows + t] = src[t * stride + p];
 }
 
-/// Horizontal sum and max of a vector.
+/// The sum of a vector's lanes; the lane-wise larger of two vectors.
 ATTUNE_INLINE float sum8(v8 x) {
   return ((x[0] + x[1]) + (x[2] + x[3])) + ((x[4] + x[5]) + (x[6] + x[7]));
 }
