@@ -10,6 +10,7 @@
 #include "core/cli/commands.h"
 #include "core/error.h"
 #include "core/system/blas_core.h"
+#include "core/system/crash_report.h"
 #include "core/system/memory.h"
 
 namespace {
@@ -50,6 +51,7 @@ void unmark_every_option(CLI::App& app) {
 int main(int argc, char** argv) {
   attune::restart_with_fitting_blas_kernels(argv);
   attune::keep_freed_memory_for_reuse();
+  attune::install_crash_report("attune");
   // A data-parallel rank whose peer died must fail with c10d's error (and
   // attune's message naming it), not die silently of SIGPIPE on the socket.
   signal(SIGPIPE, SIG_IGN);

@@ -65,8 +65,9 @@ std::string DistributedEnvironment::store_address() const {
 std::optional<DistributedEnvironment> distributed_environment() {
   if (!variable("WORLD_SIZE")) return std::nullopt;
   DistributedEnvironment e;
+  // WORLD_SIZE=1 too is a job, of one rank, with its process group (as
+  // torchrun --nproc-per-node 1 with init_process_group): the backend runs.
   e.world_size = required_integer("WORLD_SIZE", 1, kMaxRanks);
-  if (e.world_size == 1) return std::nullopt;
   const std::string world = fmt::format("WORLD_SIZE={}", e.world_size);
   e.rank = required_integer("RANK", 0, e.world_size - 1, world);
 

@@ -175,6 +175,18 @@ void TrainConfig::declare(config::Schema<TrainConfig>& s) {
   s.field("grad_clip_norm", &TrainConfig::grad_clip_norm, "clip the gradients' global L2 norm (0 = off)").at_least(0);
   s.field("skip_nonfinite", &TrainConfig::skip_nonfinite,
           "skip an optimizer step whose loss or gradient is NaN or Inf (false: stop the run there)");
+  s.field("finite_check_every", &TrainConfig::finite_check_every,
+          "optimizer steps per check that the gradients' norm is finite: 1 reads it after every step (on a GPU, one "
+          "wait for the device a step); N > 1 keeps the norms on the device and reads them every N steps and before "
+          "each evaluation, checkpoint and log line, so a fault stops the run up to N - 1 steps later (still naming "
+          "its step; no checkpoint is written after it). fp16's loss scaler checks every step regardless")
+      .at_least(1);
+  s.check("finite_check_every", [](const TrainConfig& t) {
+    return t.finite_check_every > 1 && t.skip_nonfinite
+               ? "a step is known to be non-finite only when checked, after it was applied, so it cannot be "
+                 "skipped: set train.skip_nonfinite: false, or finite_check_every: 1"
+               : "";
+  });
   s.field("tensorboard", &TrainConfig::tensorboard,
           "write TensorBoard event files into the run folder (`tensorboard --logdir runs`)");
   s.field("tensorboard_histograms", &TrainConfig::tensorboard_histograms,

@@ -61,6 +61,7 @@ struct TrainConfig {
   int64_t eval_batch_size = 256;
   double grad_clip_norm = 0.0;
   bool skip_nonfinite = false;
+  int64_t finite_check_every = 1;
   bool tensorboard = true;
   bool tensorboard_histograms = false;
   bool drop_last = false;

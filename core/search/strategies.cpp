@@ -4,36 +4,12 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "core/config/yaml_json.h"
 #include "core/data/permutation.h"
 #include "core/error.h"
 
 namespace attune {
 namespace {
-
-nlohmann::ordered_json to_json(const YAML::Node& node) {
-  if (node.IsMap()) {
-    nlohmann::ordered_json object = nlohmann::ordered_json::object();
-    for (auto it = node.begin(); it != node.end(); ++it) object[it->first.Scalar()] = to_json(it->second);
-    return object;
-  }
-  if (node.IsSequence()) {
-    nlohmann::ordered_json array = nlohmann::ordered_json::array();
-    for (const auto& item : node) array.push_back(to_json(item));
-    return array;
-  }
-  if (!node.IsDefined() || node.IsNull()) return nullptr;
-  // A plain scalar keeps the type YAML would give it, so that `1e-3` stays a
-  // number and `cosine` a string; a quoted one stays a string.
-  const std::string& text = node.Scalar();
-  if (node.Tag() == "?") {
-    auto parsed = nlohmann::ordered_json::parse(text, nullptr, false);
-    if (!parsed.is_discarded() && (parsed.is_number() || parsed.is_boolean())) return parsed;
-    char* end = nullptr;
-    const double value = std::strtod(text.c_str(), &end);
-    if (!text.empty() && end == text.c_str() + text.size() && std::isfinite(value)) return value;
-  }
-  return text;
-}
 
 // One uniform draw in [0, 1) from the trial's own stream.
 struct TrialRandom {
@@ -115,7 +91,7 @@ std::vector<TrialParams> random_trials(const SearchSpace& space, int64_t count, 
 
 std::string params_to_json(const TrialParams& params) {
   nlohmann::ordered_json object = nlohmann::ordered_json::object();
-  for (const auto& [key, value] : params) object[key] = to_json(value);
+  for (const auto& [key, value] : params) object[key] = yaml_to_json(value);
   return object.dump();
 }
 

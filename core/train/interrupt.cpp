@@ -41,15 +41,4 @@ int interrupt_requested() {
   return g_requested;
 }
 
-const char* signal_name(int signal) {
-  switch (signal) {
-    case SIGINT:
-      return "SIGINT";
-    case SIGTERM:
-      return "SIGTERM";
-    default:
-      return "a signal";
-  }
-}
-
 }  // namespace attune

@@ -17,7 +17,4 @@ class InterruptGuard {
 /// The signal that asked to stop (SIGINT or SIGTERM), or 0.
 int interrupt_requested();
 
-/// "SIGINT", "SIGTERM", or "a signal" for any other.
-const char* signal_name(int signal);
-
 }  // namespace attune

@@ -1,7 +1,5 @@
 #include "core/train/trainer.h"
 
-#include <torch/nn/utils/clip_grad.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -13,12 +11,14 @@
 #include "core/metrics/metric_goal.h"
 #include "core/metrics/metric_names.h"
 #include "core/system/blas_core.h"
+#include "core/system/signal_name.h"
 #include "core/tensorboard/event_writer.h"
 #include "core/text/text_fields.h"
 #include "core/train/autocast.h"
 #include "core/train/checkpoint.h"
 #include "core/train/evaluate.h"
 #include "core/train/forward_pass.h"
+#include "core/train/grad_norm.h"
 #include "core/train/interrupt.h"
 #include "core/train/loss_scaler.h"
 #include "core/train/loss_window.h"
@@ -74,8 +74,10 @@ nlohmann::json RunSummary::to_json() const {
   json["seconds"] = seconds;
   json["train_seconds"] = train_seconds;
   json["device"] = device;
+  json["precision"] = precision;
   json["blas"] = blas;
   json["world_size"] = world_size;
+  if (!backend.empty()) json["backend"] = backend;
   json["samples_per_second"] = samples_per_second;
   json["stopped_early"] = stopped_early;
   json["pruned"] = pruned;
@@ -145,6 +147,13 @@ struct Trainer::State {
   // or, the first one otherwise, the step that stopped the run.
   std::vector<NonfiniteStep> nonfinite_steps;
   bool failed_nonfinite = false;
+  // train.finite_check_every > 1: the steps applied since the last check,
+  // each with its gradients' norm still on the device.
+  struct UncheckedStep {
+    NonfiniteStep where;
+    torch::Tensor grad_norm;
+  };
+  std::vector<UncheckedStep> unchecked;
   std::unique_ptr<Progress> progress;
   // train.save_top_k's checkpoints, best first: (value, epoch, step).
   struct Kept {
@@ -385,6 +394,7 @@ struct Trainer::StepLoss {
   int64_t examples = 0;
   double lr = 0.0;                                              // the first group's, as the optimizer step used it
   double grad_norm = std::numeric_limits<double>::quiet_NaN();  // before clipping; NaN when not taken
+  torch::Tensor unchecked_grad_norm;  // train.finite_check_every > 1: grad_norm, not yet read from the device
 };
 
 // An epoch is a loop of steps, each in four parts: the rank's slice of the
@@ -400,9 +410,16 @@ bool Trainer::train_epoch(State& state) {
     const StepBatch batch = next_batch(epoch, step);
     StepLoss loss = forward_backward(batch, epoch.parameters, state.scaler ? state.scaler->scale() : 1.0F);
     if (!optimizer_step(state, epoch, batch, loss)) break;
-    record_step(state, epoch, batch, loss);
     const bool run_ends = state.step >= experiment_.total_steps;  // train.max_steps may end it mid-epoch
-    if (every > 0 && (state.step % every == 0 || run_ends)) {
+    const bool evaluate_due = every > 0 && (state.step % every == 0 || run_ends);
+    // Checked before anything reads or saves the weights: an evaluation, the
+    // epoch's end, a log line (the norm it shows) or an interruption's checkpoint.
+    const int64_t log_every = experiment_.config().train.log_every_steps;
+    const bool check_now = evaluate_due || run_ends || step + 1 == experiment_.steps_per_epoch ||
+                           (log_every > 0 && state.step % log_every == 0);
+    if (!check_applied_steps(state, check_now)) break;
+    record_step(state, epoch, batch, loss);
+    if (evaluate_due) {
       if (run_ends || step + 1 == experiment_.steps_per_epoch) {
         evaluate_at_end = true;  // after end_epoch, as once an epoch
       } else if (evaluate_mid_epoch(state, epoch, step)) {
@@ -527,12 +544,18 @@ double Trainer::global_divisor(const StepBatch& batch) const {
   return total.item<double>();
 }
 
-std::optional<std::string> Trainer::clip_and_check(StepLoss& loss, std::vector<torch::Tensor>& parameters) const {
+std::optional<std::string> Trainer::clip_and_check(StepLoss& loss, std::vector<torch::Tensor>& parameters,
+                                                   bool deferred) const {
   const double clip_norm = experiment_.config().train.grad_clip_norm;
   // The gradients' global norm (clipped to grad_clip_norm where set): one
   // number all ranks agree on, and NaN or Inf when the loss or any gradient is.
   const double max_norm = clip_norm > 0 ? clip_norm : std::numeric_limits<double>::infinity();
-  const double norm = torch::nn::utils::clip_grad_norm_(parameters, max_norm);
+  const torch::Tensor norm_on_device = clip_grad_norm(parameters, max_norm);
+  if (deferred) {
+    loss.unchecked_grad_norm = norm_on_device;
+    return std::nullopt;
+  }
+  const double norm = norm_on_device.item<double>();
   loss.grad_norm = norm;
   // On CPU the loss costs nothing to read; elsewhere the norm says enough.
   const bool loss_finite =
@@ -553,7 +576,9 @@ bool Trainer::optimizer_step(State& state, Epoch& epoch, const StepBatch& batch,
     }
     overflow = state.scaler->unscale(gradients);
   }
-  const auto nonfinite = overflow ? std::nullopt : clip_and_check(loss, epoch.parameters);
+  // fp16's scaler has read the gradients already; otherwise the check may wait (train.finite_check_every).
+  const bool deferred = !state.scaler && experiment_.config().train.finite_check_every > 1;
+  const auto nonfinite = overflow ? std::nullopt : clip_and_check(loss, epoch.parameters, deferred);
   if (overflow) {
     ++state.scaler_skipped_steps;
     for (auto& parameter : epoch.parameters) parameter.mutable_grad() = torch::Tensor();
@@ -575,6 +600,12 @@ bool Trainer::optimizer_step(State& state, Epoch& epoch, const StepBatch& batch,
   } else {
     experiment_.optimizer->step();
     if (state.ema) state.ema->update();
+    if (deferred) {
+      const std::vector<int64_t> indices = batch.indices();
+      NonfiniteStep where{epoch.number, state.step + 1, batch.number + 1, "gradient norm", {}, indices.size() > 8};
+      where.examples.assign(indices.begin(), indices.begin() + std::min<size_t>(indices.size(), 8));
+      state.unchecked.push_back({std::move(where), loss.unchecked_grad_norm});
+    }
   }
   if (state.scaler) state.scaler->update(overflow);
   loss.lr = experiment_.optimizer->param_groups().front().options().get_lr();
@@ -592,7 +623,7 @@ void Trainer::record_step(State& state, Epoch& epoch, const StepBatch& batch, co
   }
   epoch.samples += loss.examples;
   state.log_samples += loss.examples;
-  state.last_grad_norm = loss.grad_norm;
+  if (!loss.unchecked_grad_norm.defined()) state.last_grad_norm = loss.grad_norm;  // else set by the check
   const int64_t log_every = experiment_.config().train.log_every_steps;
   if (log_every > 0 && state.step % log_every == 0) log_steps(state);
   if (!state.callbacks.empty()) {
@@ -605,10 +636,36 @@ void Trainer::record_step(State& state, Epoch& epoch, const StepBatch& batch, co
       experiment_.optimizer->param_groups().front().options().get_lr());
 }
 
+bool Trainer::check_applied_steps(State& state, bool now) {
+  const auto every = static_cast<size_t>(experiment_.config().train.finite_check_every);
+  if (state.unchecked.empty() || (!now && state.unchecked.size() < every)) return true;
+  std::vector<torch::Tensor> norms;
+  for (const auto& step : state.unchecked) norms.push_back(step.grad_norm.to(torch::kDouble));
+  const torch::Tensor read = torch::stack(norms).cpu();  // the one wait for the device
+  const auto values = read.accessor<double, 1>();
+  for (size_t i = 0; i < state.unchecked.size(); ++i) {
+    if (std::isfinite(values[static_cast<int64_t>(i)])) continue;
+    // The first non-finite step, applied with those that followed it.
+    const NonfiniteStep& fault = state.unchecked[i].where;
+    if (state.nonfinite_steps.size() < 100) {
+      state.nonfinite_steps.push_back(fault);
+    } else {
+      state.nonfinite_steps.back() = fault;
+    }
+    state.failed_nonfinite = true;
+    state.unchecked.clear();
+    return false;
+  }
+  state.last_grad_norm = values[static_cast<int64_t>(state.unchecked.size()) - 1];
+  state.unchecked.clear();
+  return true;
+}
+
 bool Trainer::pause_on_interrupt(State& state, const Epoch& epoch, int64_t step) {
   // Between two steps of one process (a data-parallel job's launcher stops
   // all its ranks): the epoch's progress goes into the checkpoint.
   if (experiment_.distributed || step + 1 >= experiment_.steps_per_epoch || interrupt_requested() == 0) return false;
+  if (!check_applied_steps(state, true)) return true;  // failed: no checkpoint
   state.interrupted_by = interrupt_requested();
   state.epoch_step = step + 1;
   state.epoch_samples = epoch.samples;
@@ -798,6 +855,8 @@ RunSummary Trainer::summary(const State& state) const {
   const std::string blas_core = openblas_core();
   summary.blas = blas_core.empty() ? "not OpenBLAS" : "OpenBLAS " + blas_core;
   summary.world_size = world_size();
+  if (experiment_.distributed) summary.backend = experiment_.distributed->backend_name();
+  summary.precision = config::name_of(experiment_.config().precision);
   summary.samples_per_second =
       state.train_seconds > 0 ? static_cast<double>(state.train_samples) / state.train_seconds : 0.0;
   summary.stopped_early = state.stopped_early;

@@ -55,8 +55,10 @@ struct RunSummary {
   double seconds = 0.0;            // wall time, summed over the sessions of a resumed run
   double train_seconds = 0.0;      // of it, training steps (the rest: evaluations, checkpoints)
   std::string device;
-  std::string blas;  // "OpenBLAS <kernels>" or "not OpenBLAS"
+  std::string precision;  // fp32, bf16 or fp16
+  std::string blas;       // "OpenBLAS <kernels>" or "not OpenBLAS"
   int64_t world_size = 1;
+  std::string backend;  // the c10d backend of a data-parallel run (gloo or nccl); empty alone
   double samples_per_second = 0.0;
   bool stopped_early = false;
   bool pruned = false;
@@ -128,8 +130,14 @@ class Trainer {
   /// What a step's summed loss is divided by: the global batch's size, or
   /// for a weighted loss the sum of its targets' weights over all ranks.
   double global_divisor(const StepBatch& batch) const;
-  /// The gradients' norm (into `loss`), clipped; what was not finite, if anything.
-  std::optional<std::string> clip_and_check(StepLoss& loss, std::vector<torch::Tensor>& parameters) const;
+  /// The gradients' norm (into `loss`), clipped; what was not finite, if
+  /// anything. `deferred`: the norm stays on the device, unchecked.
+  std::optional<std::string> clip_and_check(StepLoss& loss, std::vector<torch::Tensor>& parameters,
+                                            bool deferred) const;
+  /// train.finite_check_every > 1: reads the norms of the steps applied
+  /// since the last check (one wait for the device) once there are that many,
+  /// or whenever `now`; false, the run failed, where one was not finite.
+  bool check_applied_steps(State& state, bool now);
   bool optimizer_step(State& state, Epoch& epoch, const StepBatch& batch, StepLoss& loss);
   void record_step(State& state, Epoch& epoch, const StepBatch& batch, const StepLoss& loss);
   bool pause_on_interrupt(State& state, const Epoch& epoch, int64_t step);

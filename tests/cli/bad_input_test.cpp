@@ -182,6 +182,11 @@ std::vector<BadInput> cases() {
          return train(d, {"train.log_every_steps=10", "train.tensorboard=false"});
        },
        {"train.log_every_steps: writes TensorBoard scalars", "train.tensorboard is false"}},
+      {"late_finite_checks_cannot_skip",
+       [](const TempDir& d) {
+         return train(d, {"train.finite_check_every=50", "train.skip_nonfinite=true"});
+       },
+       {"train.finite_check_every:", "cannot be skipped", "set train.skip_nonfinite: false"}},
       {"sweep_objective_not_a_measure",
        [](const TempDir& d) {
          auto args = sweep(d, d.file("store.db"));

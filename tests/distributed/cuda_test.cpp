@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "core/io/weights_file.h"
 #include "tests/support/tiny_experiment.h"
 
 namespace attune {
@@ -162,14 +163,90 @@ TEST(Cuda, Fp16TrainsWithTheLossScalerAndResumesWithIt) {
   EXPECT_NEAR(s["final"]["val_loss"].get<double>(), w["final"]["val_loss"].get<double>(), 1e-3);
 }
 
-TEST(CudaDataParallel, TwoGpusWithNccl) {
-  ATTUNE_REQUIRE_CUDA(2);
+// precision: bf16 (autocast to bfloat16; weights, gradients and optimizer
+// in float32, no loss scale): on the same weights and batches it follows the
+// float32 run's losses to within bfloat16's rounding, and a resumed bf16 run
+// ends where an uninterrupted one does.
+TEST(Cuda, Bf16TrainsAsFp32DoesAndResumes) {
+  ATTUNE_REQUIRE_CUDA(1);
   testing::TempDir dir;
   const auto yaml = testing::write_tiny_experiment(dir, 96);
-  const auto result = testing::run_attune({"launch", "--nproc", "2", "train", yaml, "device=cuda",
-                                           "distributed.backend=nccl", "train.epochs=1", "--run-dir", dir.file("run")});
-  ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_NE(testing::read_text(dir.file("run/summary.json")).find("\"world_size\": 2"), std::string::npos);
+  auto args = [&](const std::string& run, const std::string& precision, const std::string& epochs) {
+    return std::vector<std::string>{
+        "train",     yaml,         "device=cuda", "model.dropout=0", "precision=" + precision, "train.epochs=" + epochs,
+        "--run-dir", dir.file(run)};
+  };
+  for (const auto& [run, precision] : {std::pair{"fp32", "fp32"}, {"bf16", "bf16"}}) {
+    const auto result = testing::run_attune(args(run, precision, "3"));
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+  }
+  const auto f = nlohmann::json::parse(testing::read_text(dir.file("fp32/summary.json")));
+  const auto b = nlohmann::json::parse(testing::read_text(dir.file("bf16/summary.json")));
+  EXPECT_EQ(b["precision"], "bf16");
+  EXPECT_FALSE(b.contains("loss_scale")) << "bf16 needs no loss scaling";
+  EXPECT_TRUE(b["nonfinite_steps"].empty());
+  const auto fp32 = testing::read_metrics_columns(dir.file("fp32/metrics.csv"));
+  const auto bf16 = testing::read_metrics_columns(dir.file("bf16/metrics.csv"));
+  ASSERT_EQ(fp32.at("train_loss").size(), 3U);
+  ASSERT_EQ(bf16.at("train_loss").size(), 3U);
+  for (size_t epoch = 0; epoch < 3; ++epoch) {
+    // bfloat16 keeps 8 bits of mantissa (a relative step of 2^-8): a loss
+    // near 0.7 after a few dozen steps moves by a few hundredths at most.
+    EXPECT_NEAR(bf16.at("train_loss")[epoch], fp32.at("train_loss")[epoch], 0.03) << "epoch " << epoch + 1;
+    EXPECT_NEAR(bf16.at("val_loss")[epoch], fp32.at("val_loss")[epoch], 0.03) << "epoch " << epoch + 1;
+  }
+  EXPECT_LT(bf16.at("train_loss")[2], bf16.at("train_loss")[0]);  // it learns
+  // The same bf16 run in two sessions.
+  ASSERT_EQ(testing::run_attune(args("split", "bf16", "1")).exit_code, 0);
+  testing::set_train_epochs(dir.file("split"), 3);
+  const auto resumed = testing::run_attune({"train", "--resume", dir.file("split")});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  const auto s = nlohmann::json::parse(testing::read_text(dir.file("split/summary.json")));
+  EXPECT_EQ(s["precision"], "bf16");
+  EXPECT_NEAR(s["final"]["val_loss"].get<double>(), b["final"]["val_loss"].get<double>(), 1e-3);
+}
+
+// Data parallel over NCCL, one rank per GPU (NCCL refuses two ranks on one
+// device): one rank where the machine has one GPU, two where it has more.
+// The ranks end where one process with the same global batch ends.
+TEST(CudaDataParallel, NcclRanksEndWhereOneProcessWithTheSameGlobalBatchEnds) {
+  ATTUNE_REQUIRE_CUDA(1);
+  const int64_t ranks = std::min<int64_t>(torch::cuda::device_count(), 2);
+  testing::TempDir dir;
+  const auto yaml = testing::write_tiny_experiment(dir, 96);
+  // SGD with momentum, as DataParallel's CPU test, for the reason given there.
+  const std::vector<std::string> common = {yaml,
+                                           "device=cuda",
+                                           "model.dropout=0",
+                                           "train.epochs=2",
+                                           "optimizer.type=sgd",
+                                           "optimizer.lr=0.1",
+                                           "optimizer.momentum=0.9"};
+  auto args = [&](std::vector<std::string> head, int64_t batch, const std::string& run) {
+    head.insert(head.end(), common.begin(), common.end());
+    head.insert(head.end(), {"train.batch_size=" + std::to_string(batch), "--run-dir", dir.file(run)});
+    return head;
+  };
+  const auto one = testing::run_attune(args({"train"}, 16, "one"));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const auto job = testing::run_attune(
+      args({"launch", "--nproc", std::to_string(ranks), "train", "distributed.backend=nccl"}, 16 / ranks, "job"));
+  ASSERT_EQ(job.exit_code, 0) << job.err;
+  const auto o = nlohmann::json::parse(testing::read_text(dir.file("one/summary.json")));
+  const auto j = nlohmann::json::parse(testing::read_text(dir.file("job/summary.json")));
+  EXPECT_EQ(j["world_size"], ranks);
+  EXPECT_EQ(j["backend"], "nccl");
+  EXPECT_EQ(j["device"], "cuda:0");  // rank 0's
+  EXPECT_EQ(j["steps"], o["steps"]);
+  for (const char* key : {"train_loss", "val_loss", "val_accuracy"}) {
+    EXPECT_NEAR(o["final"][key].get<double>(), j["final"][key].get<double>(), 1e-4) << key;
+  }
+  const StateDict a = read_weights(dir.file("one/checkpoints/last.pt"));
+  const StateDict b = read_weights(dir.file("job/checkpoints/last.pt"));
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_LE((a[i].second - b[i].second).abs().max().item<double>(), 1e-4) << a[i].first;
+  }
 }
 
 }  // namespace cuda_test

@@ -83,6 +83,28 @@ TEST(DataParallel, TwoRanksEndWhereOneProcessWithTheSameGlobalBatchEnds) {
   for (const char* key : {"train_loss", "val_loss", "val_accuracy"}) {
     EXPECT_NEAR(nj_one["final"][key].get<double>(), nj_two["final"][key].get<double>(), 1e-5) << key;
   }
+  EXPECT_EQ(nj_two["backend"], "gloo");  // on the CPU, `auto` is Gloo
+  EXPECT_FALSE(nj_one.contains("backend"));
+  EXPECT_EQ(nj_one["precision"], "fp32");
+}
+
+// `launch --nproc 1` (or torchrun's WORLD_SIZE=1) is a job of one rank: its
+// process group exists and reduces over the one rank, which changes nothing.
+TEST(DataParallel, AOneRankJobEndsWhereOneProcessEnds) {
+  testing::TempDir dir;
+  const auto yaml = testing::write_tiny_experiment(dir, 40);
+  const auto one = testing::run_attune({"train", yaml, "train.epochs=1", "--run-dir", dir.file("one")}, "", kEnv);
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const auto job = testing::run_attune(
+      {"launch", "--nproc", "1", "train", yaml, "train.epochs=1", "--run-dir", dir.file("job")}, "", kEnv);
+  ASSERT_EQ(job.exit_code, 0) << job.err;
+  const auto summary = nlohmann::json::parse(testing::read_text(dir.file("job/summary.json")));
+  EXPECT_EQ(summary["world_size"], 1);
+  EXPECT_EQ(summary["backend"], "gloo");
+  const StateDict a = read_weights(dir.file("one/checkpoints/last.pt"));
+  const StateDict b = read_weights(dir.file("job/checkpoints/last.pt"));
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(a[i].second.equal(b[i].second)) << a[i].first;
 }
 
 TEST(DataParallel, LaunchTrainsAndWritesOneRunDirectory) {

@@ -134,6 +134,53 @@ TEST(Interruption, ANonFiniteLossStopsTheRunNamingTheStepAndTheLastGoodCheckpoin
       << run.err;
 }
 
+// train.finite_check_every: N keeps the gradient norms on the device and
+// reads them every N steps (and before evaluations and checkpoints): the same
+// arithmetic, so the same metrics, and a fault found late is still the step
+// that a check after every step names.
+TEST(Interruption, ChecksEveryNStepsTrainAlikeAndNameTheSameFaultyStep) {
+  TempDir dir;
+  const std::string yaml = write_tiny_experiment(dir, 200);  // 13 steps an epoch
+  auto train = [&](const std::string& run, std::vector<std::string> extra) {
+    std::vector<std::string> args = {
+        "train",     yaml,         "train.epochs=2", "train.grad_clip_norm=0.5", "train.log_every_steps=5",
+        "--run-dir", dir.file(run)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_attune(args);
+  };
+  for (const char* every : {"1", "4"}) {
+    const auto run = train(std::string("fine_") + every, {std::string("train.finite_check_every=") + every});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+  }
+  EXPECT_EQ(read_text(dir.file("fine_4/metrics.csv")), read_text(dir.file("fine_1/metrics.csv")));
+
+  std::vector<nlohmann::json> faults;
+  for (const char* every : {"1", "6"}) {
+    const std::string run_dir = dir.file(std::string("nan_") + every);
+    const auto run = train(std::string("nan_") + every, {std::string("train.finite_check_every=") + every,
+                                                         "optimizer.lr=1e38", "train.grad_clip_norm=0"});
+    EXPECT_EQ(run.exit_code, 1) << run.err;
+    EXPECT_NE(run.err.find("The last good checkpoint is none (no epoch finished)"), std::string::npos) << run.err;
+    EXPECT_FALSE(fs::exists(run_dir + "/checkpoints/last.pt"));
+    const auto summary = nlohmann::json::parse(read_text(run_dir + "/summary.json"));
+    EXPECT_TRUE(summary["failed_nonfinite"].get<bool>());
+    ASSERT_EQ(summary["nonfinite_steps"].size(), 1u);
+    faults.push_back(summary["nonfinite_steps"][0]);
+  }
+  EXPECT_EQ(faults[1]["step"], faults[0]["step"]);
+  EXPECT_EQ(faults[1]["batch"], faults[0]["batch"]);
+  EXPECT_EQ(faults[1]["examples"], faults[0]["examples"]);
+}
+
+TEST(Interruption, ChecksEveryNStepsCannotSkipNonfiniteSteps) {
+  TempDir dir;
+  const auto run = run_attune({"train", write_tiny_experiment(dir, 64), "train.finite_check_every=10",
+                               "train.skip_nonfinite=true", "--run-dir", dir.file("run")});
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_NE(run.err.find("finite_check_every"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("cannot be skipped"), std::string::npos) << run.err;
+}
+
 TEST(Interruption, SkipNonfiniteSkipsThoseStepsAndRecordsThem) {
   TempDir dir;
   const std::string yaml = write_tiny_experiment(dir, 64);
