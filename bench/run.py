@@ -17,7 +17,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-PYTHON = "/usr/bin/python3"
+# The Python of the baselines: Debian's python3-torch (the same LibTorch as
+# attune's build), or where pip's torch is (the GPU machines) ATTUNE_BENCH_PYTHON.
+PYTHON = os.environ.get("ATTUNE_BENCH_PYTHON", "/usr/bin/python3")
 
 
 def run_json_lines(cmd):
@@ -97,18 +99,10 @@ def bench_train_throughput(build, repeats, work):
     """The demo model's training throughput, attune against the same
     model, weights, batches, optimizer, scheduler and clipping in PyTorch's
     Python API (Debian's python3-torch, the same LibTorch), alternating runs."""
-    import yaml
     demo = os.path.join(ROOT, "experiments", "sst2_transformer.yaml")
     subset = demo_subset(work, 12800)
     overrides = [f"data.train={subset}", "train.epochs=1", "train.progress=none"]
-    dump = os.path.join(work, "train_dump")
-    os.makedirs(dump, exist_ok=True)
-    info = json_lines(run_measured([os.path.join(build, "bench", "bench_train_dump"), demo, dump] + overrides)[0])[0]
-    config = yaml.safe_load(open(demo))
-    model = {k: v for k, v in config["model"].items() if k != "type"}
-    py_config = {**info, "model": model, "optimizer": config["optimizer"],
-                 "warmup_steps": config["scheduler"]["warmup_steps"], "total_steps": info["steps"],
-                 "grad_clip_norm": config["train"]["grad_clip_norm"]}
+    dump, py_config = dump_for_python(build, demo, overrides, work, "train")
     runs = {"attune": [], "python": []}
     memory = {"attune": [], "python": []}
     for i in range(repeats):
@@ -128,6 +122,118 @@ def bench_train_throughput(build, repeats, work):
                      ("ratio attune / python", f"{ratio:.2f}"),
                      ("peak memory attune / python", f"{max(memory['attune']):.0f} / {max(memory['python']):.0f} MiB")],
             "checks": {"attune / python >= 2.0": ratio >= 2.0}}
+
+
+def dump_for_python(build, experiment, overrides, work, name):
+    """What the Python loop needs to train what `attune train experiment
+    overrides` trains (bench_train_dump, built on the CPU: the same initial
+    weights and batches), and its config for python_train.py."""
+    dump = os.path.join(work, f"{name}_dump")
+    os.makedirs(dump, exist_ok=True)
+    info = json_lines(run_measured([os.path.join(build, "bench", "bench_train_dump"), experiment, dump, *overrides,
+                                    "device=cpu"])[0])[0]
+    config = json.load(open(os.path.join(dump, "config.json")))  # as resolved, overrides applied
+    model = {k: v for k, v in config["model"].items() if k not in ("type", "pretrained", "num_labels")}
+    py_config = {**info, "model": model, "model_type": config["model"]["type"], "optimizer": config["optimizer"],
+                 "warmup_steps": config["scheduler"]["warmup_steps"], "total_steps": info["steps"],
+                 "grad_clip_norm": config["train"]["grad_clip_norm"]}
+    if config["model"]["type"] == "bert_classifier":
+        py_config["bert_config"] = json.load(open(os.path.join(config["model"]["pretrained"], "config.json")))
+    return dump, py_config
+
+
+def matmul_rate(device, dtype, size):
+    """The device's measured matmul rate (FLOP/s, best of several) for dtype:
+    what a model's FLOPs are a share of."""
+    code = ("import json, sys, time, torch\n"
+            "device, dtype, n = torch.device(sys.argv[1]), getattr(torch, sys.argv[2]), int(sys.argv[3])\n"
+            "a, b = (torch.randn(n, n, device=device).to(dtype) for _ in range(2))\n"
+            "sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)\n"
+            "best = 1e9\n"
+            "for _ in range(8):\n"
+            "    sync(); t = time.perf_counter(); a @ b; sync(); best = min(best, time.perf_counter() - t)\n"
+            "print(json.dumps({'flops': 2.0 * n ** 3 / best}))\n")
+    return json_lines(run_measured([PYTHON, "-c", code, device, dtype, str(size)])[0])[0]["flops"]
+
+
+def gpu_training(build, repeats, work, name, experiment, overrides, device, precision):
+    """One training row on the GPU: `attune train` against python_train.py on
+    the same weights and batches, alternating; and attune again with
+    train.finite_check_every=100 (the gradient norm read every 100 steps
+    instead of after each): what the per-step check costs."""
+    overrides = [*overrides, "train.epochs=1", "train.progress=none", f"precision={precision}"]
+    dump, py_config = dump_for_python(build, experiment, overrides, work, name)
+    py_config.update({"device": device, "precision": precision})
+    runs = {"attune": [], "python": [], "attune_check_every_100": []}
+    flops = None
+    for i in range(repeats):
+        for variant, extra in (("attune", []), ("attune_check_every_100", ["train.finite_check_every=100"])):
+            run_dir = os.path.join(work, f"{name}_run_{i}")
+            subprocess.run(["rm", "-rf", run_dir])
+            run_measured([os.path.join(build, "attune"), "train", experiment, *overrides, *extra, f"device={device}",
+                          "--run-dir", run_dir])
+            runs[variant].append(json.load(open(os.path.join(run_dir, "summary.json")))["samples_per_second"])
+        out, _ = run_measured([PYTHON, os.path.join(HERE, "python_train.py"), dump, json.dumps(py_config)])
+        line = json_lines(out)[0]
+        runs["python"].append(line["samples_per_second"])
+        flops, gpu, torch_version = line["flops"], line["device"], line["torch"]
+    medians = {k: statistics.median(v) for k, v in runs.items()}
+    ratio = medians["attune"] / medians["python"]
+    check_cost = medians["attune_check_every_100"] / medians["attune"] - 1
+    examples = py_config["examples"]
+    rate = matmul_rate(device, "bfloat16" if precision == "bf16" else "float32", 1024 if device == "cpu" else 8192)
+    mfu = {k: flops * medians[k] / examples / rate for k in ("attune", "python")}
+    return {"name": name, "unit": "samples/s (median)", "device": gpu, "torch": torch_version, "precision": precision,
+            "runs": runs, "median": medians, "ratio": ratio, "flops_per_epoch": flops, "matmul_flops_per_second": rate,
+            "mfu": mfu, "per_step_check_cost": check_cost,
+            "rows": [("device", f"{gpu}, torch {torch_version}, {precision}"),
+                     ("attune samples/s", f"{medians['attune']:.0f}"), ("python samples/s", f"{medians['python']:.0f}"),
+                     ("ratio attune / python", f"{ratio:.2f}"),
+                     ("model FLOPs utilisation attune / python", f"{mfu['attune']:.1%} / {mfu['python']:.1%}"),
+                     (f"matmul rate ({precision})", f"{rate / 1e12:.1f} TFLOP/s"),
+                     ("attune, finite check every 100 steps", f"{medians['attune_check_every_100']:.0f} "
+                                                              f"(per-step check costs {check_cost:+.1%})")],
+            "checks": {"attune / python >= 1.0": ratio >= 1.0}}
+
+
+def bert_step_data(work, rows, seed=0):
+    """Sentences of 140 random whole words of BERT's vocabulary (each a
+    sequence of the full 128 tokens), with random labels, as a TSV."""
+    import random
+    path = os.path.join(work, f"bert_step_{rows}.tsv")
+    if not os.path.exists(path):
+        words = [w for w in open(os.path.join(ROOT, "data", "vocab", "bert-base-uncased.txt")).read().split("\n")
+                 if w.isalpha() and w.islower()]
+        rng = random.Random(seed)
+        with open(path, "w") as out:
+            out.write("sentence\tlabel\n")
+            for _ in range(rows):
+                out.write(" ".join(rng.choice(words) for _ in range(140)) + f"\t{rng.randint(0, 1)}\n")
+    return path
+
+
+def gpu_bert(build, repeats, work, device, smoke=False):
+    """BERT-base fine-tuning steps (seq 128, batch 32) in fp32 and in bf16
+    (smoke: 2 steps of the 2-layer bert-tiny fixture at seq 64)."""
+    folder = os.path.join(work, "bert-base")
+    if smoke:
+        folder = os.path.join(ROOT, "tests", "fixtures", "bert-tiny")
+    elif not os.path.exists(os.path.join(folder, "model.safetensors")):
+        subprocess.run([PYTHON, os.path.join(HERE, "make_bert_base.py"), folder], check=True, capture_output=True)
+    steps = 2 if smoke else 60
+    overrides = [f"model.pretrained={folder}", f"data.train={bert_step_data(work, 32 * steps)}",
+                 f"data.valid={bert_step_data(work, 32, seed=1)}"] + (["data.max_length=64"] if smoke else [])
+    experiment = os.path.join(HERE, "bert_base_step.yaml")
+    return [gpu_training(build, repeats, work, f"gpu_bert_{precision}", experiment, overrides, device, precision)
+            for precision in ("fp32", "bf16")]
+
+
+def gpu_demo(build, repeats, work, device, rows=None):
+    """The demo model (experiments/sst2_transformer.yaml) for one epoch of
+    SST-2's 67,349 phrases (or its first `rows`)."""
+    demo = os.path.join(ROOT, "experiments", "sst2_transformer.yaml")
+    overrides = [f"data.train={demo_subset(work, rows)}"] if rows else []
+    return [gpu_training(build, repeats, work, "gpu_demo", demo, overrides, device, "fp32")]
 
 
 def bench_encoder_stack(build, repeats, work, layers=12, steps=3):
@@ -314,27 +420,51 @@ def fitting_blas_kernels():
     return core
 
 
+def cuda_devices():
+    """The GPUs that the baselines' torch sees (0 without CUDA)."""
+    code = "import torch; print(torch.cuda.device_count() if torch.cuda.is_available() else 0)"
+    try:
+        return int(subprocess.run([PYTHON, "-c", code], check=True, capture_output=True, text=True).stdout)
+    except (subprocess.CalledProcessError, ValueError, OSError):
+        return 0
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("build")
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--gpu", choices=["auto", "only", "off"], default="auto",
+                        help="the GPU rows: where CUDA is seen (auto), alone (only), or not")
+    parser.add_argument("--gpu-device", default="cuda", help="the device of the GPU rows")
+    parser.add_argument("--smoke", action="store_true",
+                        help="the GPU rows at a tiny size (bert-tiny, 1,280 demo phrases): to try them out on a CPU")
+    parser.add_argument("--out", default=os.path.join(HERE, "results.json"))
     args = parser.parse_args()
+    gpu_rows = args.gpu == "only" or (args.gpu == "auto" and (args.gpu_device != "cuda" or cuda_devices() > 0))
     work = os.path.join(tempfile.gettempdir(), "attune-bench")
     os.makedirs(work, exist_ok=True)
     blas = fitting_blas_kernels()
     print(f"OpenBLAS kernels: {blas}", flush=True)
     results = {"machine": {"cpus": os.cpu_count(), "openblas_kernels": blas}, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "benchmarks": []}
-    for name, fn in BENCHMARKS.items():
+    build = os.path.abspath(args.build)
+    benchmarks = {} if args.gpu == "only" else dict(BENCHMARKS)
+    if gpu_rows:  # each returns a list of rows
+        benchmarks["gpu_demo"] = lambda b, r, w: gpu_demo(b, r, w, args.gpu_device, 1280 if args.smoke else None)
+        benchmarks["gpu_bert"] = lambda b, r, w: gpu_bert(b, r, w, args.gpu_device, args.smoke)
+    for name, fn in benchmarks.items():
         if args.only and name not in args.only:
             continue
         print(f"== {name}", flush=True)
-        result = fn(os.path.abspath(args.build), args.repeats, work)
-        results["benchmarks"].append(result)
-        for label, value in result["rows"]:
-            print(f"  {label:<40} {value}")
-        for check, ok in result["checks"].items():
-            print(f"  {'PASS' if ok else 'FAIL'}: {check}")
+        returned = fn(build, args.repeats, work)
+        for result in returned if isinstance(returned, list) else [returned]:
+            if result["name"] != name:
+                print(f"== {result['name']}")
+            results["benchmarks"].append(result)
+            for label, value in result["rows"]:
+                print(f"  {label:<40} {value}", flush=True)
+            for check, ok in result["checks"].items():
+                print(f"  {'PASS' if ok else 'FAIL'}: {check}", flush=True)
     by_name = {r["name"]: r for r in results["benchmarks"]}
     if "data_prep" in by_name and "train_throughput" in by_name:
         # Tokenizing and batching against a whole demo epoch at attune's measured rate.
@@ -346,7 +476,7 @@ def main():
         prep["checks"]["tokenize + collate < 5% of an epoch"] = share < 0.05
         print(f"  {'share of a demo epoch':<40} {100 * share:.2f}% of {epoch:.0f} s")
         print(f"  {'PASS' if share < 0.05 else 'FAIL'}: tokenize + collate < 5% of an epoch")
-    with open(os.path.join(HERE, "results.json"), "w") as f:
+    with open(args.out, "w") as f:
         json.dump(results, f, indent=2)
         f.write("\n")
     failed = [c for r in results["benchmarks"] for c, ok in r["checks"].items() if not ok]

@@ -4,6 +4,7 @@
 //   OUT/initial.pt  {parameter name: tensor}, the initial weights
 //   OUT/batches.pt  {"input_ids.i", "attention_mask.i", "labels.i": tensor}
 //                   for the first epoch's batches, in the trainer's order
+//   OUT/config.json the resolved experiment (overrides applied)
 // Prints one JSON line with the model and data sizes.
 #include <fmt/format.h>
 #include <torch/serialize.h>
@@ -12,6 +13,7 @@
 
 #include <fstream>
 
+#include "core/config/yaml_json.h"
 #include "core/data/permutation.h"
 #include "core/error.h"
 #include "core/experiment/experiment.h"
@@ -56,6 +58,9 @@ int main(int argc, char** argv) {
       batches.insert(fmt::format("labels.{}", step), batch.labels);
     }
     save(batches, out + "/batches.pt");
+    // Read back from its text, as a run's config.yaml is, so that its scalars take their YAML types.
+    const YAML::Node resolved = YAML::Load(YAML::Dump(loaded.resolved));
+    std::ofstream(out + "/config.json") << attune::yaml_to_json(resolved).dump(2) << "\n";
     const auto spec = e.data->spec();
     fmt::print(
         "{{\"steps\": {}, \"examples\": {}, \"vocab_size\": {}, \"max_length\": {}, \"num_classes\": {}, "
