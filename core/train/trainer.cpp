@@ -639,8 +639,10 @@ void Trainer::record_step(State& state, Epoch& epoch, const StepBatch& batch, co
 bool Trainer::check_applied_steps(State& state, bool now) {
   const auto every = static_cast<size_t>(experiment_.config().train.finite_check_every);
   if (state.unchecked.empty() || (!now && state.unchecked.size() < every)) return true;
+  // On the norms' device (a step without gradients has a zero norm on the CPU).
+  const torch::Device device = state.unchecked.back().grad_norm.device();
   std::vector<torch::Tensor> norms;
-  for (const auto& step : state.unchecked) norms.push_back(step.grad_norm.to(torch::kDouble));
+  for (const auto& step : state.unchecked) norms.push_back(step.grad_norm.to(device, torch::kDouble));
   const torch::Tensor read = torch::stack(norms).cpu();  // the one wait for the device
   const auto values = read.accessor<double, 1>();
   for (size_t i = 0; i < state.unchecked.size(); ++i) {
