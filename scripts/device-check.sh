@@ -46,11 +46,15 @@ if has build; then
     -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$ROOT/usr;$LIB/cmake" \
     -DCMAKE_INCLUDE_PATH="$ROOT/usr/include" -DCMAKE_LIBRARY_PATH="$LIB;$ROOT/lib/x86_64-linux-gnu" \
     -DCMAKE_CUDA_ARCHITECTURES=90 -DNCCL_ROOT="$NCCL_ROOT" > $OUT/build-configure.log 2>&1 || { tail -40 $OUT/build-configure.log; exit 1; }
+  cp $OUT/build-configure.log $BUILD/configure.log  # for the later stages, whose $OUT is another folder
   grep -E "gloo|nccl|Torch|attention" $OUT/build-configure.log || true
   # -k 0: one call shows every file that does not compile against this LibTorch.
   if ! cmake --build $BUILD -j "$(nproc)" -- -k 0 > $OUT/build.log 2>&1; then
     grep -E "error|Error" $OUT/build.log | head -60
     echo "build failed after $(( $(date +%s) - start )) s; whole log in build.log"
+    # A test binary that crashes as it starts fails the build (listing its
+    # tests is a build step): run it here for its crash report.
+    if [ -x $BUILD/tests/attune_tests ]; then timeout 120 $BUILD/tests/attune_tests --gtest_list_tests 2>&1 | tail -40; fi
     exit 1
   fi
   echo "build: $(( $(date +%s) - start )) s"
@@ -148,7 +152,7 @@ TR=/tmp/device-torchrun
 rm -rf $TR && mkdir -p $TR
 gpus=$(python3 -c 'import torch; print(torch.cuda.device_count())')
 tr_device=""
-if ! grep -q "gloo headers not found" $OUT/build-configure.log; then tr_device=cpu
+if ! grep -q "gloo headers not found" $BUILD/configure.log; then tr_device=cpu
 elif [ "$gpus" -ge 2 ]; then tr_device=cuda; fi
 if [ -z "$tr_device" ]; then
   echo "torchrun: skipped: two ranks need Gloo (this build has none) or two GPUs for NCCL (this machine has $gpus)"
