@@ -27,14 +27,20 @@ def run_json_lines(cmd):
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 
+def bert_base_folder(work):
+    """A BERT-base-sized HuggingFace folder (bench/make_bert_base.py), made once."""
+    folder = os.path.join(work, "bert-base")
+    if not os.path.exists(os.path.join(folder, "model.safetensors")):
+        subprocess.run([PYTHON, os.path.join(HERE, "make_bert_base.py"), folder], check=True, capture_output=True)
+    return folder
+
+
 def bench_bert_load(build, repeats, work):
     """A BERT-base-sized (110M parameters) HuggingFace folder loaded into
     attune's BertModel: config, modules, weights, from safetensors (memory-mapped)
     and from torch.save's pytorch_model.bin; baseline: Python's torch.load of the
     .bin alone (no model built)."""
-    folder = os.path.join(work, "bert-base")
-    if not os.path.exists(os.path.join(folder, "model.safetensors")):
-        subprocess.run([PYTHON, os.path.join(HERE, "make_bert_base.py"), folder], check=True, capture_output=True)
+    folder = bert_base_folder(work)
     binary = os.path.join(build, "bench", "bench_bert_load")
     times = {"attune_safetensors": [], "attune_bin": [], "python_torch_load_bin": []}
     for _ in range(repeats):  # alternate, so that drift hits every variant alike
@@ -215,11 +221,7 @@ def bert_step_data(work, rows, seed=0):
 def gpu_bert(build, repeats, work, device, smoke=False):
     """BERT-base fine-tuning steps (seq 128, batch 32) in fp32 and in bf16
     (smoke: 2 steps of the 2-layer bert-tiny fixture at seq 64)."""
-    folder = os.path.join(work, "bert-base")
-    if smoke:
-        folder = os.path.join(ROOT, "tests", "fixtures", "bert-tiny")
-    elif not os.path.exists(os.path.join(folder, "model.safetensors")):
-        subprocess.run([PYTHON, os.path.join(HERE, "make_bert_base.py"), folder], check=True, capture_output=True)
+    folder = os.path.join(ROOT, "tests", "fixtures", "bert-tiny") if smoke else bert_base_folder(work)
     steps = 2 if smoke else 60
     overrides = [f"model.pretrained={folder}", f"data.train={bert_step_data(work, 32 * steps)}",
                  f"data.valid={bert_step_data(work, 32, seed=1)}"] + (["data.max_length=64"] if smoke else [])

@@ -171,8 +171,10 @@ ATTUNE_INLINE void softmax_row(int64_t n, const float* mask, float* row) {
   for (int64_t t = 0; t < n; ++t) row[t] *= inverse;
 }
 
-ATTUNE_INLINE void forward_head(const AttentionHead& h, const float* q, const float* k, const float* v,
-                                const float* mask, const float* keep, float* probs, float* out, float* scratch) {
+}  // namespace
+
+void attention_head_forward(const AttentionHead& h, const float* q, const float* k, const float* v, const float* mask,
+                            const float* keep, float* probs, float* out, float* scratch) {
   const int64_t L = h.length, d = h.head_dim;
   float* keys_t = scratch;           // d x L
   float* dropped = scratch + d * L;  // L x L, with dropout
@@ -187,9 +189,9 @@ ATTUNE_INLINE void forward_head(const AttentionHead& h, const float* q, const fl
   product(L, d, L, 1.0f, weights, L, 1, v, h.in_stride, out, h.out_stride);
 }
 
-ATTUNE_INLINE void backward_head(const AttentionHead& h, const float* q, const float* k, const float* v,
-                                 const float* probs, const float* keep, const float* grad_out, float* grad_q,
-                                 float* grad_k, float* grad_v, float* scratch) {
+void attention_head_backward(const AttentionHead& h, const float* q, const float* k, const float* v, const float* probs,
+                             const float* keep, const float* grad_out, float* grad_q, float* grad_k, float* grad_v,
+                             float* scratch) {
   const int64_t L = h.length, d = h.head_dim;
   float* values_t = scratch;             // d x L
   float* dropped = scratch + d * L;      // L x L: the weights applied to v
@@ -215,19 +217,6 @@ ATTUNE_INLINE void backward_head(const AttentionHead& h, const float* q, const f
   }
   product(L, d, L, 1.0f, grad_scores, L, 1, k, h.in_stride, grad_q, h.in_stride);  // grad_q = gs k
   product(L, d, L, 1.0f, grad_scores, 1, L, q, h.in_stride, grad_k, h.in_stride);  // grad_k = gs^T q
-}
-
-}  // namespace
-
-void attention_head_forward(const AttentionHead& h, const float* q, const float* k, const float* v, const float* mask,
-                            const float* keep, float* probs, float* out, float* scratch) {
-  forward_head(h, q, k, v, mask, keep, probs, out, scratch);
-}
-
-void attention_head_backward(const AttentionHead& h, const float* q, const float* k, const float* v, const float* probs,
-                             const float* keep, const float* grad_out, float* grad_q, float* grad_k, float* grad_v,
-                             float* scratch) {
-  backward_head(h, q, k, v, probs, keep, grad_out, grad_q, grad_k, grad_v, scratch);
 }
 
 }  // namespace attune::kernels::ATTUNE_KERNEL_ISA

@@ -150,7 +150,8 @@ struct Trainer::State {
   // train.finite_check_every > 1: the steps applied since the last check,
   // each with its gradients' norm still on the device.
   struct UncheckedStep {
-    NonfiniteStep where;
+    int64_t step;   // of the run, 1-based
+    int64_t batch;  // of the epoch, 0-based
     torch::Tensor grad_norm;
   };
   std::vector<UncheckedStep> unchecked;
@@ -417,7 +418,7 @@ bool Trainer::train_epoch(State& state) {
     const int64_t log_every = experiment_.config().train.log_every_steps;
     const bool check_now = evaluate_due || run_ends || step + 1 == experiment_.steps_per_epoch ||
                            (log_every > 0 && state.step % log_every == 0);
-    if (!check_applied_steps(state, check_now)) break;
+    if (!check_applied_steps(state, epoch, check_now)) break;
     record_step(state, epoch, batch, loss);
     if (evaluate_due) {
       if (run_ends || step + 1 == experiment_.steps_per_epoch) {
@@ -584,15 +585,12 @@ bool Trainer::optimizer_step(State& state, Epoch& epoch, const StepBatch& batch,
     for (auto& parameter : epoch.parameters) parameter.mutable_grad() = torch::Tensor();
     loss.loss = torch::Tensor();  // not in the epoch's loss, as a skipped non-finite step
   } else if (nonfinite) {
-    const std::vector<int64_t> indices = batch.indices();
-    NonfiniteStep fault{epoch.number, state.step + 1, batch.number + 1, *nonfinite, {}, indices.size() > 8};
-    fault.examples.assign(indices.begin(), indices.begin() + std::min<size_t>(indices.size(), 8));
-    if (state.nonfinite_steps.size() < 100) state.nonfinite_steps.push_back(fault);
+    const NonfiniteStep fault = nonfinite_step(epoch.number, state.step + 1, batch, *nonfinite);
     if (!experiment_.config().train.skip_nonfinite) {
-      state.nonfinite_steps.back() = fault;
-      state.failed_nonfinite = true;
+      fail_nonfinite(state, fault);
       return false;
     }
+    if (state.nonfinite_steps.size() < 100) state.nonfinite_steps.push_back(fault);
     state.progress->notice(
         fmt::format("epoch {} step {}: non-finite {}, step skipped", epoch.number, state.step + 1, fault.what));
     for (auto& parameter : epoch.parameters) parameter.mutable_grad() = torch::Tensor();
@@ -600,12 +598,7 @@ bool Trainer::optimizer_step(State& state, Epoch& epoch, const StepBatch& batch,
   } else {
     experiment_.optimizer->step();
     if (state.ema) state.ema->update();
-    if (deferred) {
-      const std::vector<int64_t> indices = batch.indices();
-      NonfiniteStep where{epoch.number, state.step + 1, batch.number + 1, "gradient norm", {}, indices.size() > 8};
-      where.examples.assign(indices.begin(), indices.begin() + std::min<size_t>(indices.size(), 8));
-      state.unchecked.push_back({std::move(where), loss.unchecked_grad_norm});
-    }
+    if (deferred) state.unchecked.push_back({state.step + 1, batch.number, loss.unchecked_grad_norm});
   }
   if (state.scaler) state.scaler->update(overflow);
   loss.lr = experiment_.optimizer->param_groups().front().options().get_lr();
@@ -636,7 +629,24 @@ void Trainer::record_step(State& state, Epoch& epoch, const StepBatch& batch, co
       experiment_.optimizer->param_groups().front().options().get_lr());
 }
 
-bool Trainer::check_applied_steps(State& state, bool now) {
+NonfiniteStep Trainer::nonfinite_step(int64_t epoch, int64_t step, const StepBatch& batch, const std::string& what) {
+  const std::vector<int64_t> indices = batch.indices();
+  NonfiniteStep fault{epoch, step, batch.number + 1, what, {}, indices.size() > 8};
+  fault.examples.assign(indices.begin(), indices.begin() + std::min<size_t>(indices.size(), 8));
+  return fault;
+}
+
+void Trainer::fail_nonfinite(State& state, const NonfiniteStep& fault) {
+  // The list keeps its first 99 entries, and the fault that stopped the run last.
+  if (state.nonfinite_steps.size() < 100) {
+    state.nonfinite_steps.push_back(fault);
+  } else {
+    state.nonfinite_steps.back() = fault;
+  }
+  state.failed_nonfinite = true;
+}
+
+bool Trainer::check_applied_steps(State& state, const Epoch& epoch, bool now) {
   const auto every = static_cast<size_t>(experiment_.config().train.finite_check_every);
   if (state.unchecked.empty() || (!now && state.unchecked.size() < every)) return true;
   // On the norms' device (a step without gradients has a zero norm on the CPU).
@@ -647,14 +657,11 @@ bool Trainer::check_applied_steps(State& state, bool now) {
   const auto values = read.accessor<double, 1>();
   for (size_t i = 0; i < state.unchecked.size(); ++i) {
     if (std::isfinite(values[static_cast<int64_t>(i)])) continue;
-    // The first non-finite step, applied with those that followed it.
-    const NonfiniteStep& fault = state.unchecked[i].where;
-    if (state.nonfinite_steps.size() < 100) {
-      state.nonfinite_steps.push_back(fault);
-    } else {
-      state.nonfinite_steps.back() = fault;
-    }
-    state.failed_nonfinite = true;
+    // The first non-finite step, applied with those that followed it (all
+    // of this epoch: its end is checked), its batch drawn again for the message.
+    const auto& unchecked = state.unchecked[i];
+    fail_nonfinite(state,
+                   nonfinite_step(epoch.number, unchecked.step, next_batch(epoch, unchecked.batch), "gradient norm"));
     state.unchecked.clear();
     return false;
   }
@@ -667,7 +674,7 @@ bool Trainer::pause_on_interrupt(State& state, const Epoch& epoch, int64_t step)
   // Between two steps of one process (a data-parallel job's launcher stops
   // all its ranks): the epoch's progress goes into the checkpoint.
   if (experiment_.distributed || step + 1 >= experiment_.steps_per_epoch || interrupt_requested() == 0) return false;
-  if (!check_applied_steps(state, true)) return true;  // failed: no checkpoint
+  if (!check_applied_steps(state, epoch, true)) return true;  // failed: no checkpoint
   state.interrupted_by = interrupt_requested();
   state.epoch_step = step + 1;
   state.epoch_samples = epoch.samples;

@@ -137,7 +137,11 @@ class Trainer {
   /// train.finite_check_every > 1: reads the norms of the steps applied
   /// since the last check (one wait for the device) once there are that many,
   /// or whenever `now`; false, the run failed, where one was not finite.
-  bool check_applied_steps(State& state, bool now);
+  bool check_applied_steps(State& state, const Epoch& epoch, bool now);
+  /// A non-finite step's record: where, what, and its first examples.
+  static NonfiniteStep nonfinite_step(int64_t epoch, int64_t step, const StepBatch& batch, const std::string& what);
+  /// Stops the run at `fault`.
+  static void fail_nonfinite(State& state, const NonfiniteStep& fault);
   bool optimizer_step(State& state, Epoch& epoch, const StepBatch& batch, StepLoss& loss);
   void record_step(State& state, Epoch& epoch, const StepBatch& batch, const StepLoss& loss);
   bool pause_on_interrupt(State& state, const Epoch& epoch, int64_t step);
