@@ -19,9 +19,11 @@ ParameterCount MultiHeadSelfAttentionImpl::parameter_count(int64_t hidden_dim) {
   return linear_parameters(hidden_dim, ParameterCount(3) * hidden_dim) + linear_parameters(hidden_dim, hidden_dim);
 }
 
-torch::Tensor MultiHeadSelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& additive_mask) {
-  return apply_linear(out_proj, packed_self_attention(apply_linear(in_proj, x), additive_mask,
-                                                      {num_heads_, dropout_->p, is_training()}));
+torch::Tensor MultiHeadSelfAttentionImpl::forward(const torch::Tensor& x, const TokenLayout& layout) {
+  const auto qkv = apply_linear(in_proj, x);
+  const AttentionSettings settings{num_heads_, dropout_->p, is_training()};
+  return apply_linear(out_proj, layout.is_packed() ? varlen_self_attention(qkv, layout.lengths, settings)
+                                                   : packed_self_attention(qkv, layout.additive_mask, settings));
 }
 
 torch::Tensor additive_padding_mask(const torch::Tensor& attention_mask, torch::ScalarType dtype) {

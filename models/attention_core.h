@@ -2,6 +2,8 @@
 
 #include <torch/types.h>
 
+#include <vector>
+
 namespace attune {
 
 /// The core of multi-head self-attention: softmax(q k^T / sqrt(d) + mask) v
@@ -34,6 +36,19 @@ torch::Tensor packed_self_attention(const torch::Tensor& qkv, const torch::Tenso
 /// matmul, as HuggingFace's BertSelfAttention writes it.
 torch::Tensor explicit_self_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                       const torch::Tensor& additive_mask, const AttentionSettings& settings);
+
+/// Self-attention over variable-length sequences packed token after token,
+/// with no padding: qkv [T, 3H] (q, k, v side by side), `lengths` the
+/// sequences' token counts (each at least 1, summing to T). Each token
+/// attends to its own sequence's tokens alone; the result [T, H] equals, for
+/// every real token, what packed_self_attention gives on the padded batch
+/// with its padding mask, for a fraction of the work (only real query-key
+/// pairs are computed). Runs where packs_sequences(qkv).
+torch::Tensor varlen_self_attention(const torch::Tensor& qkv, const std::vector<int64_t>& lengths,
+                                    const AttentionSettings& settings);
+/// Whether varlen_self_attention runs for tensors like x: where attune's
+/// fused CPU kernel does (LibTorch 1.13, CPU, float32).
+bool packs_sequences(const torch::Tensor& x);
 
 /// Which of the three `self_attention` takes for these inputs (for tests
 /// and for the bench's report).

@@ -38,12 +38,12 @@ torch::Tensor EncoderLayerImpl::feed_forward(const torch::Tensor& x) {
   return apply_linear(linear2, dropout_(hidden));
 }
 
-torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& additive_mask) {
+torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const TokenLayout& layout) {
   if (options_.norm_first) {
-    auto y = x + dropout1_(attn(norm1(x), additive_mask));
+    auto y = x + dropout1_(attn(norm1(x), layout));
     return y + dropout2_(feed_forward(norm2(y)));
   }
-  auto y = norm1(x + dropout1_(attn(x, additive_mask)));
+  auto y = norm1(x + dropout1_(attn(x, layout)));
   return norm2(y + dropout2_(feed_forward(y)));
 }
 

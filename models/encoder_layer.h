@@ -38,7 +38,8 @@ class EncoderLayerImpl : public torch::nn::Module {
   explicit EncoderLayerImpl(const EncoderLayerOptions& options);
   /// The parameters the constructor makes, without making them.
   static ParameterCount parameter_count(const EncoderLayerOptions& options);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& additive_mask);
+  /// x: [B, L, H] padded or [T, H] packed, as the layout says.
+  torch::Tensor forward(const torch::Tensor& x, const TokenLayout& layout);
 
   MultiHeadSelfAttention attn{nullptr};
   torch::nn::Linear linear1{nullptr}, linear2{nullptr};

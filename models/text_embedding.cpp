@@ -26,7 +26,14 @@ torch::Tensor TextEmbeddingImpl::forward(const torch::Tensor& ids) {
   if (length > positions->weight.size(0)) {
     input_error("a sequence of {} tokens is longer than the model's {} positions", length, positions->weight.size(0));
   }
-  auto x = tokens(ids) + positions->weight.narrow(0, 0, length).unsqueeze(0);
+  return finish(tokens(ids) + positions->weight.narrow(0, 0, length).unsqueeze(0));
+}
+
+torch::Tensor TextEmbeddingImpl::forward(const torch::Tensor& ids, const torch::Tensor& token_positions) {
+  return finish(tokens(ids) + positions->weight.index_select(0, token_positions));
+}
+
+torch::Tensor TextEmbeddingImpl::finish(torch::Tensor x) {
   if (norm) x = norm(x);
   return dropout_(x);
 }

@@ -19,11 +19,15 @@ class TextEmbeddingImpl : public torch::nn::Module {
   static ParameterCount parameter_count(int64_t vocab_size, int64_t max_length, int64_t hidden_dim, bool with_norm);
   /// ids: [B, L] -> [B, L, H]
   torch::Tensor forward(const torch::Tensor& ids);
+  /// Packed tokens (PackedSequences): ids and their positions, [T] -> [T, H].
+  torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& positions);
 
   torch::nn::Embedding tokens{nullptr}, positions{nullptr};
   torch::nn::LayerNorm norm{nullptr};
 
  private:
+  torch::Tensor finish(torch::Tensor x);
+
   Dropout dropout_{nullptr};
 };
 TORCH_MODULE(TextEmbedding);

@@ -1,7 +1,9 @@
 // `transformer_classifier`: a transformer encoder over word-piece tokens with
 // a linear head on the pooled sequence.
 
+#include "models/attention_core.h"
 #include "models/model.h"
+#include "models/packed_sequences.h"
 #include "models/parameter_count.h"
 #include "models/text_embedding.h"
 #include "models/torchscript_source.h"
@@ -21,7 +23,8 @@ struct TransformerClassifierOptions : EncoderOptions {
 /// Token and learned position embeddings (LayerNorm'd in post-norm models, as
 /// BERT does), the encoder, padding-masked pooling and a linear head.
 /// Padding never changes the result for the real tokens: padded keys are
-/// masked out of attention and padded positions out of the mean.
+/// masked out of attention and padded positions out of the mean (or, packed,
+/// not computed at all).
 class TransformerClassifier : public Model {
  public:
   using Options = TransformerClassifierOptions;
@@ -47,7 +50,18 @@ class TransformerClassifier : public Model {
   }
 
   torch::Tensor forward(const Batch& batch) override {
-    auto x = embedding_(batch.input_ids);
+    // Where attune's fused attention runs, a padded batch's real tokens are
+    // packed and no layer computes the padding (same logits, less work).
+    if (packs_sequences(head_->weight)) {
+      if (const auto packed = PackedSequences::of(batch.attention_mask)) {
+        if (batch.input_ids.size(1) <= embedding_->positions->weight.size(0)) {
+          auto x = embedding_->forward(packed->pack(batch.input_ids), packed->positions());
+          x = encoder_(x, packed->layout());
+          return head_(options_.pooling == Pooling::mean ? packed->mean(x) : packed->first(x));
+        }
+      }
+    }
+    auto x = embedding_->forward(batch.input_ids);
     x = encoder_(x, additive_padding_mask(batch.attention_mask, x.scalar_type()));
     torch::Tensor pooled;
     switch (options_.pooling) {

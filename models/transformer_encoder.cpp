@@ -20,8 +20,8 @@ ParameterCount TransformerEncoderImpl::parameter_count(const EncoderOptions& opt
          (options.norm_first ? layer_norm_parameters(options.hidden_dim) : ParameterCount(0));
 }
 
-torch::Tensor TransformerEncoderImpl::forward(torch::Tensor x, const torch::Tensor& additive_mask) {
-  for (const auto& layer : *layers) x = layer->as<EncoderLayerImpl>()->forward(x, additive_mask);
+torch::Tensor TransformerEncoderImpl::forward(torch::Tensor x, const TokenLayout& layout) {
+  for (const auto& layer : *layers) x = layer->as<EncoderLayerImpl>()->forward(x, layout);
   return norm ? norm(x) : x;
 }
 

@@ -33,7 +33,8 @@ class TransformerEncoderImpl : public torch::nn::Module {
   explicit TransformerEncoderImpl(const EncoderOptions& options);
   /// The parameters the constructor makes, without making them.
   static ParameterCount parameter_count(const EncoderOptions& options);
-  torch::Tensor forward(torch::Tensor x, const torch::Tensor& additive_mask);
+  /// x: [B, L, H] padded or [T, H] packed, as the layout says.
+  torch::Tensor forward(torch::Tensor x, const TokenLayout& layout);
 
   torch::nn::ModuleList layers{nullptr};
   torch::nn::LayerNorm norm{nullptr};

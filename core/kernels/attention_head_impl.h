@@ -82,10 +82,13 @@ ATTUNE_INLINE void product(int64_t m, int64_t n, int64_t k, float alpha, const f
   for (; i < m; ++i) tile_columns<1>(n, k, alpha, a + i * lda, lda, ap, b, ldb, c + i * ldc, ldc);
 }
 
-/// dst[p * rows + t] = src[t * stride + p]: a head's d x L transpose.
-ATTUNE_INLINE void transpose(int64_t rows, int64_t cols, const float* src, int64_t stride, float* dst) {
-  for (int64_t t = 0; t < rows; ++t)
-    for (int64_t p = 0; p < cols; ++p) dst[p * rows + t] = src[t * stride + p];
+/// dst[p * width + t] = src[t * stride + p] for t < rows, 0 for t in
+/// [rows, width): a head's d x L transpose, its rows padded to `width`.
+ATTUNE_INLINE void transpose(int64_t rows, int64_t cols, const float* src, int64_t stride, float* dst, int64_t width) {
+  for (int64_t p = 0; p < cols; ++p) {
+    for (int64_t t = 0; t < rows; ++t) dst[p * width + t] = src[t * stride + p];
+    for (int64_t t = rows; t < width; ++t) dst[p * width + t] = 0.0f;
+  }
 }
 
 /// The sum of a vector's lanes; the lane-wise larger of two vectors.
@@ -108,18 +111,6 @@ ATTUNE_INLINE float dot(int64_t n, const float* a, const float* b) {
 
 ATTUNE_INLINE float larger(float a, float b) {
   return a > b ? a : b;
-}
-
-ATTUNE_INLINE float row_max(int64_t n, const float* row) {
-  float max = row[0];
-  int64_t j = 0;
-  if (n >= 8) {
-    v8 lanes = load8(row);
-    for (j = 8; j + 8 <= n; j += 8) lanes = max8(lanes, load8(row + j));
-    for (int lane = 0; lane < 8; ++lane) max = larger(max, lanes[lane]);
-  }
-  for (; j < n; ++j) max = larger(max, row[j]);
-  return max;
 }
 
 // exp(x) for x <= 0 (Cephes' expf: x = n ln2 + r, |r| <= ln2 / 2, a degree-5
@@ -147,76 +138,84 @@ ATTUNE_INLINE v8 exp_nonpositive(v8 x) {
   return underflow ? splat(0.0f) : result;
 }
 
-/// row = softmax(row + mask) in place, over n entries.
-ATTUNE_INLINE void softmax_row(int64_t n, const float* mask, float* row) {
+/// probs[0, n) = softmax(scores + mask) and probs[n, length) = 0. scores:
+/// the row's n scores in a buffer of padded_keys(n) floats, overwritten.
+ATTUNE_INLINE void softmax_row(int64_t n, int64_t length, const float* mask, float* scores, float* probs) {
+  const int64_t width = padded_keys(n);
   if (mask != nullptr)
-    for (int64_t j = 0; j < n; ++j) row[j] += mask[j];
-  const float max = row_max(n, row);
-  float sum = 0;
-  int64_t j = 0;
+    for (int64_t j = 0; j < n; ++j) scores[j] += mask[j];
+  for (int64_t j = n; j < width; ++j) scores[j] = -3.0e38f;  // exp gives 0, the max is unchanged
+  v8 maxes = load8(scores);
+  for (int64_t j = 8; j < width; j += 8) maxes = max8(maxes, load8(scores + j));
+  float max = maxes[0];
+  for (int lane = 1; lane < 8; ++lane) max = larger(max, maxes[lane]);
   v8 sums = {};
-  for (; j + 8 <= n; j += 8) {
-    const v8 e = exp_nonpositive(load8(row + j) - max);
-    store8(row + j, e);
+  for (int64_t j = 0; j < width; j += 8) {
+    const v8 e = exp_nonpositive(load8(scores + j) - splat(max));
+    store8(scores + j, e);
     sums += e;
   }
-  sum += sum8(sums);
-  for (; j < n; ++j) {
-    float tail[8] = {row[j] - max};
-    const v8 e = exp_nonpositive(load8(tail));
-    row[j] = e[0];
-    sum += e[0];
-  }
-  const float inverse = 1.0f / sum;
-  for (int64_t t = 0; t < n; ++t) row[t] *= inverse;
+  const float inverse = 1.0f / sum8(sums);
+  for (int64_t j = 0; j < n; ++j) probs[j] = scores[j] * inverse;
+  std::memset(probs + n, 0, sizeof(float) * static_cast<size_t>(length - n));
+}
+
+/// The weights applied to v: probs * keep over each row's first n columns
+/// (row stride L).
+ATTUNE_INLINE const float* apply_dropout(int64_t L, int64_t n, const float* probs, const float* keep, float* dropped) {
+  if (keep == nullptr) return probs;
+  for (int64_t i = 0; i < L; ++i)
+    for (int64_t j = 0; j < n; ++j) dropped[i * L + j] = probs[i * L + j] * keep[i * L + j];
+  return dropped;
+}
+
+/// Rows [n, L) of a head's [L x d] block, zeroed.
+ATTUNE_INLINE void zero_rows(int64_t n, int64_t L, int64_t d, float* rows, int64_t stride) {
+  for (int64_t t = n; t < L; ++t) std::memset(rows + t * stride, 0, sizeof(float) * d);
 }
 
 }  // namespace
 
 void attention_head_forward(const AttentionHead& h, const float* q, const float* k, const float* v, const float* mask,
                             const float* keep, float* probs, float* out, float* scratch) {
-  const int64_t L = h.length, d = h.head_dim;
-  float* keys_t = scratch;           // d x L
-  float* dropped = scratch + d * L;  // L x L, with dropout
-  transpose(L, d, k, h.in_stride, keys_t);
-  product(L, L, d, h.scale, q, h.in_stride, 1, keys_t, L, probs, L);
-  for (int64_t i = 0; i < L; ++i) softmax_row(L, mask, probs + i * L);
-  const float* weights = probs;
-  if (keep != nullptr) {
-    for (int64_t e = 0; e < L * L; ++e) dropped[e] = probs[e] * keep[e];
-    weights = dropped;
-  }
-  product(L, d, L, 1.0f, weights, L, 1, v, h.in_stride, out, h.out_stride);
+  const int64_t L = h.length, n = h.keys, d = h.head_dim, width = padded_keys(n);
+  // The products over keys run on rows padded to whole vectors (no scalar tails).
+  float* keys_t = scratch;                       // d x width
+  float* scores = keys_t + d * padded_keys(L);   // L x width
+  float* dropped = scores + L * padded_keys(L);  // L x L (n columns used), with dropout
+  transpose(n, d, k, h.in_stride, keys_t, width);
+  product(L, width, d, h.scale, q, h.in_stride, 1, keys_t, width, scores, width);
+  for (int64_t i = 0; i < L; ++i) softmax_row(n, L, mask, scores + i * width, probs + i * L);
+  const float* weights = apply_dropout(L, n, probs, keep, dropped);
+  product(L, d, n, 1.0f, weights, L, 1, v, h.in_stride, out, h.out_stride);
 }
 
 void attention_head_backward(const AttentionHead& h, const float* q, const float* k, const float* v, const float* probs,
                              const float* keep, const float* grad_out, float* grad_q, float* grad_k, float* grad_v,
                              float* scratch) {
-  const int64_t L = h.length, d = h.head_dim;
-  float* values_t = scratch;             // d x L
-  float* dropped = scratch + d * L;      // L x L: the weights applied to v
-  float* grad_scores = dropped + L * L;  // L x L
-  const float* weights = probs;
-  if (keep != nullptr) {
-    for (int64_t e = 0; e < L * L; ++e) dropped[e] = probs[e] * keep[e];
-    weights = dropped;
-  }
-  // grad_v = weights^T grad_out
-  product(L, d, L, 1.0f, weights, 1, L, grad_out, h.out_stride, grad_v, h.in_stride);
+  const int64_t L = h.length, n = h.keys, d = h.head_dim, width = padded_keys(n);
+  float* values_t = scratch;                           // d x width
+  float* grad_scores = values_t + d * padded_keys(L);  // L x width
+  float* dropped = grad_scores + L * padded_keys(L);   // L x L (n columns used): the weights applied to v
+  const float* weights = apply_dropout(L, n, probs, keep, dropped);
+  // grad_v = weights^T grad_out; a padded key's value had no weight.
+  product(n, d, L, 1.0f, weights, 1, L, grad_out, h.out_stride, grad_v, h.in_stride);
+  zero_rows(n, L, d, grad_v, h.in_stride);
   // grad of the weights = grad_out v^T, then back through dropout and softmax:
   // grad_scores = probs * (g - sum(g * probs)) * scale, per row.
-  transpose(L, d, v, h.in_stride, values_t);
-  product(L, L, d, 1.0f, grad_out, h.out_stride, 1, values_t, L, grad_scores, L);
+  transpose(n, d, v, h.in_stride, values_t, width);
+  product(L, width, d, 1.0f, grad_out, h.out_stride, 1, values_t, width, grad_scores, width);
   for (int64_t i = 0; i < L; ++i) {
-    float* g = grad_scores + i * L;
+    float* g = grad_scores + i * width;
     const float* p = probs + i * L;
     if (keep != nullptr)
-      for (int64_t j = 0; j < L; ++j) g[j] *= keep[i * L + j];
-    const float expected = dot(L, g, p);
-    for (int64_t j = 0; j < L; ++j) g[j] = p[j] * (g[j] - expected) * h.scale;
+      for (int64_t j = 0; j < n; ++j) g[j] *= keep[i * L + j];
+    const float expected = dot(n, g, p);
+    for (int64_t j = 0; j < n; ++j) g[j] = p[j] * (g[j] - expected) * h.scale;
   }
-  product(L, d, L, 1.0f, grad_scores, L, 1, k, h.in_stride, grad_q, h.in_stride);  // grad_q = gs k
-  product(L, d, L, 1.0f, grad_scores, 1, L, q, h.in_stride, grad_k, h.in_stride);  // grad_k = gs^T q
+  product(L, d, n, 1.0f, grad_scores, width, 1, k, h.in_stride, grad_q, h.in_stride);  // grad_q = gs k
+  product(n, d, L, 1.0f, grad_scores, 1, width, q, h.in_stride, grad_k, h.in_stride);  // grad_k = gs^T q
+  zero_rows(n, L, d, grad_k, h.in_stride);
 }
 
 }  // namespace attune::kernels::ATTUNE_KERNEL_ISA

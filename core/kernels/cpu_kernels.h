@@ -36,21 +36,36 @@ void dropout_noise(uint64_t seed, uint32_t drop_threshold, float scale, float* n
 /// q + t * in_stride (k, v likewise); its output (and the output's gradient)
 /// at out + t * out_stride. So heads are read from and written to the
 /// projections' [B, L, heads * head_dim] layout, with no permuted copies.
+/// Only the first `keys` keys can carry weight: the rest are padding, whose
+/// softmax weights are exactly zero, so their columns of the scores are
+/// neither computed nor differentiated (their probs are 0, their k and v
+/// gradients 0). Every query row is computed.
 struct AttentionHead {
   int64_t length;
+  int64_t keys;  ///< 1..length
   int64_t head_dim;
   float scale;  ///< multiplies q k^T (1 / sqrt(head_dim))
   int64_t in_stride;
   int64_t out_stride;
 };
+/// A count of keys rounded up to whole 8-float vectors.
+// Always inlined: the kernels of each instruction set use it, and an out-of-line
+// copy made for AVX2 must not be the one the baseline copy calls.
+inline __attribute__((always_inline)) int64_t padded_keys(int64_t keys) {
+  return (keys + 7) / 8 * 8;
+}
+/// The scratch floats one forward or backward call over `length` tokens takes.
+inline int64_t attention_scratch_floats(int64_t length, int64_t head_dim) {
+  return (head_dim + length) * padded_keys(length) + length * length;
+}
 /// probs = softmax(scale * q k^T + mask) ([length x length], kept for the
 /// backward pass), out = (probs * keep) v. mask: `length` additive key biases,
-/// or null. keep: dropout's [length x length] multipliers, or null for none.
-/// scratch: head_dim * length + length * length floats.
+/// or null. keep: dropout's [length x length] multipliers (only each row's
+/// first `keys` are read), or null for none. scratch: attention_scratch_floats.
 void attention_head_forward(const AttentionHead& h, const float* q, const float* k, const float* v, const float* mask,
                             const float* keep, float* probs, float* out, float* scratch);
 /// The gradients of q, k and v from the output's, with the forward's probs and
-/// keep. scratch: head_dim * length + 2 * length * length floats.
+/// keep. scratch: attention_scratch_floats.
 void attention_head_backward(const AttentionHead& h, const float* q, const float* k, const float* v, const float* probs,
                              const float* keep, const float* grad_out, float* grad_q, float* grad_k, float* grad_v,
                              float* scratch);

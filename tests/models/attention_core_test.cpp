@@ -1,7 +1,9 @@
 // The attention core's fast paths (attune's fused CPU kernel on LibTorch
 // 1.13, at::scaled_dot_product_attention on 2.x) against the explicit
 // operations, i.e. PyTorch's own matmul and softmax kernels: outputs and the
-// gradients of q, k and v, with padding masks, odd lengths (vector tails),
+// gradients of q, k and v, with padding masks (a padded tail, which the fused
+// kernel leaves out of its products; padding elsewhere; biases that only
+// lower a key), odd lengths (vector tails),
 // several head sizes, dropout in training, both copies of the CPU kernel
 // (AVX2 and baseline), packed and separate projections.
 #include "models/attention_core.h"
@@ -32,7 +34,7 @@ const std::vector<Shape> kShapes = {
 };
 
 /// [B, L] with the last keys of every other sequence padded (at least one
-/// real token each).
+/// real token each): the tail the fused kernel leaves out of its products.
 torch::Tensor padding_mask(const Shape& s) {
   auto mask = torch::ones({s.batch, s.length}, torch::kLong);
   for (int64_t b = 0; b < s.batch; b += 2) {
@@ -40,6 +42,25 @@ torch::Tensor padding_mask(const Shape& s) {
     mask.index_put_({b, torch::indexing::Slice(real, torch::indexing::None)}, 0);
   }
   return additive_padding_mask(mask, torch::kFloat);
+}
+
+/// Padding that is not a tail: the first key and every third one padded,
+/// the last one real.
+torch::Tensor holes_mask(const Shape& s) {
+  auto mask = torch::ones({s.batch, s.length}, torch::kLong);
+  for (int64_t t = 0; t + 1 < s.length; t += 3) mask.index_put_({torch::indexing::Slice(), t}, 0);
+  return additive_padding_mask(mask, torch::kFloat);
+}
+
+/// Biases that lower keys without removing them (-1e4, as older HuggingFace
+/// masks are, and -2), on the tail of every sequence.
+torch::Tensor soft_mask(const Shape& s) {
+  auto mask = torch::zeros({s.batch, 1, 1, s.length});
+  if (s.length > 2) {
+    mask.index_put_({torch::indexing::Slice(), 0, 0, s.length - 1}, -1e4);
+    mask.index_put_({torch::indexing::Slice(), 0, 0, s.length - 2}, -2.0);
+  }
+  return mask;
 }
 
 struct Result {
@@ -83,14 +104,14 @@ bool same_dropout_draw(const Shape& s) {
 void check_against_explicit(const std::string& kernels) {
   uint64_t seed = 10;
   for (const auto& s : kShapes) {
-    const auto mask = padding_mask(s);
-    for (const bool masked : {false, true}) {
+    const std::vector<std::pair<std::string, torch::Tensor>> masks = {
+        {"none", torch::Tensor()}, {"tail", padding_mask(s)}, {"holes", holes_mask(s)}, {"soft", soft_mask(s)}};
+    for (const auto& [mask_name, m] : masks) {
       for (const double p : {0.0, 0.1}) {
         if (p > 0 && !same_dropout_draw(s)) continue;
         const AttentionSettings settings{s.heads, p, p > 0};
-        const auto m = masked ? mask : torch::Tensor();
         const std::string what = kernels + fmt::format(" B={} L={} H={} heads={} mask={} p={}", s.batch, s.length,
-                                                       s.hidden, s.heads, masked, p);
+                                                       s.hidden, s.heads, mask_name, p);
         const auto reference =
             run(s, ++seed, [&](auto& q, auto& k, auto& v) { return explicit_self_attention(q, k, v, m, settings); });
         const auto separate =
