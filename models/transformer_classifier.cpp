@@ -14,9 +14,13 @@ namespace {
 
 struct TransformerClassifierOptions : EncoderOptions {
   Pooling pooling = Pooling::mean;
+  bool pack_sequences = true;
   static void declare(config::Schema<TransformerClassifierOptions>& s) {
     declare_into(s);
     s.field("pooling", &TransformerClassifierOptions::pooling, "`mean` of the real tokens, or the first (`cls`) token");
+    s.field("pack_sequences", &TransformerClassifierOptions::pack_sequences,
+            "compute only the real tokens of a padded batch (CPU float32 on LibTorch 1.13; the same logits, "
+            "other dropout draws); false computes the padding too");
   }
 };
 
@@ -52,7 +56,7 @@ class TransformerClassifier : public Model {
   torch::Tensor forward(const Batch& batch) override {
     // Where attune's fused attention runs, a padded batch's real tokens are
     // packed and no layer computes the padding (same logits, less work).
-    if (packs_sequences(head_->weight)) {
+    if (options_.pack_sequences && packs_sequences(head_->weight)) {
       if (const auto packed = PackedSequences::of(batch.attention_mask)) {
         if (batch.input_ids.size(1) <= embedding_->positions->weight.size(0)) {
           auto x = embedding_->forward(packed->pack(batch.input_ids), packed->positions());

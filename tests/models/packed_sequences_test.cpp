@@ -58,7 +58,9 @@ double largest_difference(const torch::Tensor& actual, const nlohmann::json& exp
 class PackedTraining : public ::testing::TestWithParam<nlohmann::json> {};
 
 // One training step (dropout 0, so that both sides compute the same function)
-// on a batch whose sequences all end in padding of different lengths.
+// on a batch whose sequences all end in padding of different lengths: packed
+// where the fused CPU attention runs (LibTorch 1.13), padded elsewhere and
+// with pack_sequences: false.
 TEST_P(PackedTraining, LogitsAndGradientsEqualPyTorchsOnThePaddedBatch) {
   const nlohmann::json options = GetParam();
   DataSpec spec;
@@ -78,7 +80,7 @@ TEST_P(PackedTraining, LogitsAndGradientsEqualPyTorchsOnThePaddedBatch) {
   batch.attention_mask = mask_of(lengths, 12);
   batch.input_ids = torch::randint(1, spec.vocab_size, {6, 12}, torch::kLong) * batch.attention_mask;
   batch.labels = torch::tensor({0, 2, 1, 1, 0, 2});
-  if (packs_sequences(torch::zeros({1}))) ASSERT_TRUE(PackedSequences::of(batch.attention_mask));
+  ASSERT_TRUE(PackedSequences::of(batch.attention_mask));  // every sequence padded: packing applies
 
   nlohmann::json state, case_json = {{"model", options},
                                      {"vocab_size", spec.vocab_size},
@@ -121,7 +123,10 @@ INSTANTIATE_TEST_SUITE_P(
                                                 "dropout": 0.0})"),
                       nlohmann::json::parse(R"({"hidden_dim": 24, "num_heads": 3, "num_layers": 2, "ff_dim": 40,
                                                 "dropout": 0.0, "norm_first": true, "pooling": "cls",
-                                                "activation": "relu"})")));
+                                                "activation": "relu"})"),
+                      // The padding computed (model.pack_sequences: false) gives the same.
+                      nlohmann::json::parse(R"({"hidden_dim": 16, "num_heads": 4, "num_layers": 1, "ff_dim": 32,
+                                                "dropout": 0.0, "pack_sequences": false})")));
 
 /// varlen_self_attention on packed rows against the explicit operations
 /// (PyTorch's matmul and softmax) on the padded batch, for every real token:

@@ -97,10 +97,12 @@ class TextEmbedding(nn.Module):
 
 
 class TransformerClassifier(nn.Module):
-    """attune's `transformer_classifier`."""
+    """attune's `transformer_classifier`, computing the padding (attune's
+    pack_sequences changes which positions are computed, not the logits)."""
 
     def __init__(self, vocab_size, max_length, num_classes, pad_id=0, hidden_dim=128, num_heads=4, num_layers=2,
-                 ff_dim=512, dropout=0.1, activation="gelu", norm_first=False, layer_norm_eps=1e-5, pooling="mean"):
+                 ff_dim=512, dropout=0.1, activation="gelu", norm_first=False, layer_norm_eps=1e-5, pooling="mean",
+                 pack_sequences=True):
         super().__init__()
         self.embedding = TextEmbedding(vocab_size, max_length, hidden_dim, pad_id, not norm_first, layer_norm_eps,
                                        dropout)
