@@ -67,7 +67,6 @@ struct Heads {
 
   int64_t head_dim() const { return hidden / heads; }
   int64_t sequences() const { return static_cast<int64_t>(lengths.size()); }
-  int64_t tokens() const { return std::accumulate(lengths.begin(), lengths.end(), int64_t{0}); }
   int64_t probs_size() const {
     int64_t size = 0;
     for (const int64_t n : lengths) size += heads * n * n;
@@ -116,7 +115,7 @@ void draw_keep(const Heads& s, const Pair& pair, float* out) {
   }
 }
 
-/// Runs body(pair, scratch, keep) over every (sequence, head) pair, across
+/// Runs body(span, pair, scratch, keep) over every (sequence, head) pair, across
 /// LibTorch's threads, each with its own scratch for the longest sequence.
 template <class Body>
 void for_each_pair(const Heads& s, Body body) {

@@ -43,6 +43,14 @@ torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& input_ids, const 
   return dropout(LayerNorm(x));
 }
 
+torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids,
+                                          const torch::Tensor& positions) {
+  auto types = token_type_ids.defined() ? token_type_ids : torch::zeros_like(input_ids);
+  auto x = word_embeddings(input_ids) + token_type_embeddings(types) +
+           position_embeddings->weight.index_select(0, positions);
+  return dropout(LayerNorm(x));
+}
+
 BertSelfAttentionImpl::BertSelfAttentionImpl(const BertConfig& c) : heads_(c.num_attention_heads) {
   query = register_module("query", torch::nn::Linear(c.hidden_size, c.hidden_size));
   key = register_module("key", torch::nn::Linear(c.hidden_size, c.hidden_size));
@@ -50,9 +58,11 @@ BertSelfAttentionImpl::BertSelfAttentionImpl(const BertConfig& c) : heads_(c.num
   dropout_ = register_module("dropout", Dropout(c.attention_probs_dropout_prob));
 }
 
-torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask) {
-  return self_attention(apply_linear(query, hidden), apply_linear(key, hidden), apply_linear(value, hidden),
-                        additive_mask, {heads_, dropout_->p, is_training()});
+torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& hidden, const TokenLayout& layout) {
+  const auto q = apply_linear(query, hidden), k = apply_linear(key, hidden), v = apply_linear(value, hidden);
+  const AttentionSettings settings{heads_, dropout_->p, is_training()};
+  if (layout.is_packed()) return varlen_self_attention(torch::cat({q, k, v}, -1), layout.lengths, settings);
+  return self_attention(q, k, v, layout.additive_mask, settings);
 }
 
 BertResidualOutputImpl::BertResidualOutputImpl(int64_t in_features, const BertConfig& c) {
@@ -71,8 +81,8 @@ BertAttentionImpl::BertAttentionImpl(const BertConfig& c) {
   output = register_module("output", BertResidualOutput(c.hidden_size, c));
 }
 
-torch::Tensor BertAttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask) {
-  return output(self(hidden, additive_mask), hidden);
+torch::Tensor BertAttentionImpl::forward(const torch::Tensor& hidden, const TokenLayout& layout) {
+  return output(self(hidden, layout), hidden);
 }
 
 BertDenseImpl::BertDenseImpl(int64_t in_features, int64_t out_features) {
@@ -85,8 +95,8 @@ BertLayerImpl::BertLayerImpl(const BertConfig& c) : activation_(c.hidden_act) {
   output = register_module("output", BertResidualOutput(c.intermediate_size, c));
 }
 
-torch::Tensor BertLayerImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask) {
-  auto attended = attention(hidden, additive_mask);
+torch::Tensor BertLayerImpl::forward(const torch::Tensor& hidden, const TokenLayout& layout) {
+  auto attended = attention(hidden, layout);
   return output(bert_activation(activation_, intermediate(attended)), attended);
 }
 
@@ -95,8 +105,8 @@ BertEncoderImpl::BertEncoderImpl(const BertConfig& c) {
   for (int64_t i = 0; i < c.num_hidden_layers; ++i) layer->push_back(BertLayer(c));
 }
 
-torch::Tensor BertEncoderImpl::forward(torch::Tensor hidden, const torch::Tensor& additive_mask) {
-  for (const auto& module : *layer) hidden = module->as<BertLayerImpl>()->forward(hidden, additive_mask);
+torch::Tensor BertEncoderImpl::forward(torch::Tensor hidden, const TokenLayout& layout) {
+  for (const auto& module : *layer) hidden = module->as<BertLayerImpl>()->forward(hidden, layout);
   return hidden;
 }
 
@@ -120,10 +130,19 @@ ParameterCount BertModelImpl::parameter_count(const BertConfig& c) {
 
 BertModelImpl::Output BertModelImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids,
                                              const torch::Tensor& attention_mask) {
-  auto hidden = embeddings(input_ids, token_type_ids);
+  auto hidden = embeddings->forward(input_ids, token_type_ids);
   const auto mask = attention_mask.defined() ? attention_mask : torch::ones_like(input_ids);
   hidden = encoder(hidden, additive_padding_mask(mask, hidden.scalar_type()));
   return {hidden, torch::tanh(pooler(hidden.select(1, 0)))};
+}
+
+BertModelImpl::Output BertModelImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids,
+                                             const PackedSequences& packed) {
+  auto hidden =
+      embeddings->forward(packed.pack(input_ids),
+                          token_type_ids.defined() ? packed.pack(token_type_ids) : torch::Tensor(), packed.positions());
+  hidden = encoder(hidden, packed.layout());
+  return {hidden, torch::tanh(pooler(packed.first(hidden)))};
 }
 
 BertScript bert_script(const BertConfig& c, const std::string& prefix) {

@@ -9,6 +9,7 @@
 #include "models/bert_config.h"
 #include "models/dropout.h"
 #include "models/linear.h"
+#include "models/packed_sequences.h"
 #include "models/parameter_count.h"
 
 namespace attune {
@@ -22,6 +23,10 @@ class BertEmbeddingsImpl : public torch::nn::Module {
  public:
   explicit BertEmbeddingsImpl(const BertConfig& config);
   torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids);
+  /// Packed tokens (PackedSequences): [T] ids, token types (or undefined) and
+  /// positions -> [T, H].
+  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids,
+                        const torch::Tensor& positions);
 
   torch::nn::Embedding word_embeddings{nullptr}, position_embeddings{nullptr}, token_type_embeddings{nullptr};
   torch::nn::LayerNorm LayerNorm{nullptr};  // HuggingFace's name
@@ -32,7 +37,8 @@ TORCH_MODULE(BertEmbeddings);
 class BertSelfAttentionImpl : public torch::nn::Module {
  public:
   explicit BertSelfAttentionImpl(const BertConfig& config);
-  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask);
+  /// hidden: [B, L, H] padded or [T, H] packed, as the layout says.
+  torch::Tensor forward(const torch::Tensor& hidden, const TokenLayout& layout);
 
   torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
 
@@ -59,7 +65,8 @@ TORCH_MODULE(BertResidualOutput);
 class BertAttentionImpl : public torch::nn::Module {
  public:
   explicit BertAttentionImpl(const BertConfig& config);
-  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask);
+  /// hidden: [B, L, H] padded or [T, H] packed, as the layout says.
+  torch::Tensor forward(const torch::Tensor& hidden, const TokenLayout& layout);
 
   BertSelfAttention self{nullptr};
   BertResidualOutput output{nullptr};
@@ -79,7 +86,8 @@ TORCH_MODULE(BertDense);
 class BertLayerImpl : public torch::nn::Module {
  public:
   explicit BertLayerImpl(const BertConfig& config);
-  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask);
+  /// hidden: [B, L, H] padded or [T, H] packed, as the layout says.
+  torch::Tensor forward(const torch::Tensor& hidden, const TokenLayout& layout);
 
   BertAttention attention{nullptr};
   BertDense intermediate{nullptr};
@@ -94,7 +102,8 @@ TORCH_MODULE(BertLayer);
 class BertEncoderImpl : public torch::nn::Module {
  public:
   explicit BertEncoderImpl(const BertConfig& config);
-  torch::Tensor forward(torch::Tensor hidden, const torch::Tensor& additive_mask);
+  /// hidden: [B, L, H] padded or [T, H] packed, as the layout says.
+  torch::Tensor forward(torch::Tensor hidden, const TokenLayout& layout);
   torch::nn::ModuleList layer{nullptr};
 };
 TORCH_MODULE(BertEncoder);
@@ -112,6 +121,11 @@ class BertModelImpl : public torch::nn::Module {
   /// token_type_ids may be undefined (all zeros); attention_mask is 1/0.
   Output forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids,
                  const torch::Tensor& attention_mask);
+  /// The same on a batch's real tokens alone (packed where attention_mask
+  /// packs, PackedSequences): last_hidden_state is [T, H], the pooler reads
+  /// each sequence's first token. Every real token's state is the padded
+  /// forward's.
+  Output forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids, const PackedSequences& packed);
 
   const BertConfig& config() const { return config_; }
 

@@ -3,6 +3,7 @@
 // folder's config.json and initialised from its weights.
 #include <filesystem>
 
+#include "models/attention_core.h"
 #include "models/bert.h"
 #include "models/bert_weights.h"
 #include "models/model.h"
@@ -17,6 +18,7 @@ struct BertClassifierOptions {
   std::optional<double> hidden_dropout_prob;
   std::optional<double> attention_probs_dropout_prob;
   std::optional<double> classifier_dropout;
+  bool pack_sequences = true;
   static void declare(config::Schema<BertClassifierOptions>& s) {
     using O = BertClassifierOptions;
     s.field("pretrained", &O::pretrained,
@@ -31,6 +33,9 @@ struct BertClassifierOptions {
     s.field("classifier_dropout", &O::classifier_dropout, "dropout before the head; null = config.json's")
         .at_least(0)
         .less_than(1);
+    s.field("pack_sequences", &O::pack_sequences,
+            "compute only the real tokens of a padded batch (CPU float32 on LibTorch 1.13; the same logits, "
+            "other dropout draws); false computes the padding too");
   }
 };
 
@@ -65,7 +70,15 @@ class BertClassifier : public Model, public BertSequenceClassifier {
   }
 
   torch::Tensor forward(const Batch& batch) override {
-    const auto out = bert_(batch.input_ids, batch.token_type_ids, batch.attention_mask);
+    // Where attune's fused attention runs, a padded batch's real tokens are
+    // packed and no layer computes the padding (same logits, less work).
+    if (options_.pack_sequences && batch.attention_mask.defined() && packs_sequences(classifier_->weight) &&
+        batch.input_ids.size(1) <= config_.max_position_embeddings) {
+      if (const auto packed = PackedSequences::of(batch.attention_mask)) {
+        return classifier_(dropout_(bert_->forward(batch.input_ids, batch.token_type_ids, *packed).pooler_output));
+      }
+    }
+    const auto out = bert_->forward(batch.input_ids, batch.token_type_ids, batch.attention_mask);
     return classifier_(dropout_(out.pooler_output));
   }
 

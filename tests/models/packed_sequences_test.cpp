@@ -1,8 +1,9 @@
 // Packed sequences: where attune's fused CPU attention runs, a padded batch's
-// real tokens are packed ([B, L] -> [T]) and transformer_classifier computes
-// no padding. Its logits and every parameter's gradient are checked against
-// PyTorch's model run on the padded batch (tests/python/attune_models.py);
-// varlen_self_attention against the explicit operations on the padded batch.
+// real tokens are packed ([B, L] -> [T]) and transformer_classifier and
+// bert_classifier compute no padding. Their logits and every parameter's
+// gradient are checked against PyTorch's models run on the padded batch
+// (tests/python/attune_models.py); varlen_self_attention against the explicit
+// operations on the padded batch.
 #include "models/packed_sequences.h"
 
 #include <gtest/gtest.h>
@@ -43,66 +44,60 @@ TEST(PackedSequences, PackTakesTheRealTokensInOrderAndPoolsPerSequence) {
   EXPECT_TRUE(torch::equal(packed.first(x), torch::tensor({1.0f, 5.0f, 7.0f}).unsqueeze(1)));
 }
 
-nlohmann::json tensor_json(const torch::Tensor& t) {
-  const auto flat = t.detach().to(torch::kDouble).contiguous().flatten();
-  return {{"shape", t.sizes().vec()},
-          {"values", std::vector<double>(flat.data_ptr<double>(), flat.data_ptr<double>() + flat.numel())}};
-}
-
 double largest_difference(const torch::Tensor& actual, const nlohmann::json& expected_flat) {
   const auto expected = torch::tensor(expected_flat.get<std::vector<double>>(), torch::kDouble);
   const auto a = actual.detach().to(torch::kDouble).flatten();
   return a.numel() == expected.numel() ? (a - expected).abs().max().item<double>() : 1e9;
 }
 
-class PackedTraining : public ::testing::TestWithParam<nlohmann::json> {};
+std::vector<std::vector<int64_t>> rows_of(const torch::Tensor& t) {
+  std::vector<std::vector<int64_t>> rows;
+  for (int64_t r = 0; r < t.size(0); ++r) {
+    const auto row = t[r].contiguous();
+    rows.emplace_back(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + row.numel());
+  }
+  return rows;
+}
 
-// One training step (dropout 0, so that both sides compute the same function)
-// on a batch whose sequences all end in padding of different lengths: packed
-// where the fused CPU attention runs (LibTorch 1.13), padded elsewhere and
-// with pack_sequences: false.
-TEST_P(PackedTraining, LogitsAndGradientsEqualPyTorchsOnThePaddedBatch) {
-  const nlohmann::json options = GetParam();
-  DataSpec spec;
-  spec.num_classes = 3;
-  spec.vocab_size = 60;
-  spec.pad_id = 0;
-  spec.max_length = 20;
-  const config::Context ctx("<test>", std::filesystem::current_path());
-  nlohmann::json with_type = options;
-  with_type["type"] = "transformer_classifier";
-  torch::manual_seed(3);
-  auto model = config::Codec<Component<ModelKind>>::parse(YAML::Load(with_type.dump()), ctx).create(spec);
-  model->train();
-
+/// A batch of six sequences whose real tokens all end in padding, of
+/// different lengths (the longest 11 of 12 positions).
+Batch padded_batch(int64_t vocab_size, int64_t num_classes, bool with_types) {
   const std::vector<int64_t> lengths = {1, 4, 11, 7, 2, 9};
   Batch batch;
   batch.attention_mask = mask_of(lengths, 12);
-  batch.input_ids = torch::randint(1, spec.vocab_size, {6, 12}, torch::kLong) * batch.attention_mask;
-  batch.labels = torch::tensor({0, 2, 1, 1, 0, 2});
-  ASSERT_TRUE(PackedSequences::of(batch.attention_mask));  // every sequence padded: packing applies
+  batch.input_ids = torch::randint(1, vocab_size, {6, 12}, torch::kLong) * batch.attention_mask;
+  if (with_types) batch.token_type_ids = (torch::arange(12).unsqueeze(0) >= 3).to(torch::kLong) * batch.attention_mask;
+  batch.labels = torch::tensor({0, 2, 1, 1, 0, 2}) % num_classes;
+  return batch;
+}
 
-  nlohmann::json state, case_json = {{"model", options},
-                                     {"vocab_size", spec.vocab_size},
-                                     {"max_length", spec.max_length},
-                                     {"num_classes", spec.num_classes},
-                                     {"pad_id", spec.pad_id}};
-  for (const auto& p : model->named_parameters()) state[p.key()] = tensor_json(p.value());
-  case_json["state"] = state;
-  const auto as_lists = [](const torch::Tensor& t) {
-    std::vector<std::vector<int64_t>> rows;
-    for (int64_t r = 0; r < t.size(0); ++r) {
-      const auto row = t[r].contiguous();
-      rows.emplace_back(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + row.numel());
-    }
-    return rows;
-  };
-  case_json["input_ids"] = as_lists(batch.input_ids);
-  case_json["attention_mask"] = as_lists(batch.attention_mask);
-  case_json["labels"] = std::vector<int64_t>(batch.labels.data_ptr<int64_t>(), batch.labels.data_ptr<int64_t>() + 6);
-  const auto reference = testing::python_reference("padded_step_reference.py", case_json);
+/// One training step of `model` on `batch` (dropout 0, so that both sides
+/// compute the same function) against PyTorch's model of `reference_case`
+/// on the padded batch (padded_step_reference.py): logits, loss, and every
+/// parameter's gradient (of `table`, the rows the batch's ids select).
+void expect_step_matches_pytorch(Model& model, const Batch& batch, nlohmann::json reference_case,
+                                 const std::string& table = "") {
+  testing::TempDir dir;
+  c10::Dict<std::string, at::Tensor> state;
+  for (const auto& p : model.named_parameters()) state.insert(p.key(), p.value().detach());
+  const std::vector<char> bytes = torch::pickle_save(state);
+  testing::write_text(dir.file("state.pt"), std::string(bytes.begin(), bytes.end()));
+  reference_case["state_file"] = dir.file("state.pt");
+  reference_case["input_ids"] = rows_of(batch.input_ids);
+  reference_case["attention_mask"] = rows_of(batch.attention_mask);
+  if (batch.token_type_ids.defined()) reference_case["token_type_ids"] = rows_of(batch.token_type_ids);
+  reference_case["labels"] = rows_of(batch.labels.unsqueeze(1));
+  const auto ids = std::get<0>(torch::_unique(batch.input_ids.flatten(), /*sorted=*/true));
+  if (!table.empty())
+    reference_case["rows"][table] =
+        std::vector<int64_t>(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel());
+  auto labels = reference_case["labels"];
+  reference_case["labels"] = nlohmann::json::array();
+  for (const auto& row : labels) reference_case["labels"].push_back(row[0]);
+  const auto reference = testing::python_reference("padded_step_reference.py", reference_case);
 
-  const auto logits = model->forward(batch);
+  model.train();
+  const auto logits = model.forward(batch);
   const auto loss = torch::cross_entropy_loss(logits, batch.labels);
   loss.backward();
   nlohmann::json flat_logits = nlohmann::json::array();
@@ -110,11 +105,42 @@ TEST_P(PackedTraining, LogitsAndGradientsEqualPyTorchsOnThePaddedBatch) {
     for (const auto& v : row) flat_logits.push_back(v);
   EXPECT_LE(largest_difference(logits, flat_logits), 1e-5);
   EXPECT_NEAR(loss.item<double>(), reference["loss"].get<double>(), 1e-6);
-  for (const auto& p : model->named_parameters()) {
+  for (const auto& p : model.named_parameters()) {
     const auto& expected = reference["grads"][p.key()];
+    const auto grad = p.key() == table ? p.value().grad().index_select(0, ids) : p.value().grad();
     const double scale = torch::tensor(expected.get<std::vector<double>>()).abs().max().item<double>();
-    EXPECT_LE(largest_difference(p.value().grad(), expected), 2e-5 * std::max(1.0, scale)) << p.key();
+    EXPECT_LE(largest_difference(grad, expected), 2e-5 * std::max(1.0, scale)) << p.key();
   }
+}
+
+std::shared_ptr<Model> make_model(const nlohmann::json& options, const DataSpec& spec) {
+  const config::Context ctx("<test>", std::filesystem::current_path());
+  return config::Codec<Component<ModelKind>>::parse(YAML::Load(options.dump()), ctx).create(spec);
+}
+
+class PackedTraining : public ::testing::TestWithParam<nlohmann::json> {};
+
+// Packed where the fused CPU attention runs (LibTorch 1.13), padded elsewhere
+// and with pack_sequences: false.
+TEST_P(PackedTraining, LogitsAndGradientsEqualPyTorchsOnThePaddedBatch) {
+  const nlohmann::json options = GetParam();
+  DataSpec spec;
+  spec.num_classes = 3;
+  spec.vocab_size = 60;
+  spec.pad_id = 0;
+  spec.max_length = 20;
+  nlohmann::json with_type = options;
+  with_type["type"] = "transformer_classifier";
+  torch::manual_seed(3);
+  auto model = make_model(with_type, spec);
+  const Batch batch = padded_batch(spec.vocab_size, spec.num_classes, false);
+  ASSERT_TRUE(PackedSequences::of(batch.attention_mask));  // every sequence padded: packing applies
+  expect_step_matches_pytorch(*model, batch,
+                              {{"model", options},
+                               {"vocab_size", spec.vocab_size},
+                               {"max_length", spec.max_length},
+                               {"num_classes", spec.num_classes},
+                               {"pad_id", spec.pad_id}});
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -127,6 +153,31 @@ INSTANTIATE_TEST_SUITE_P(
                       // The padding computed (model.pack_sequences: false) gives the same.
                       nlohmann::json::parse(R"({"hidden_dim": 16, "num_heads": 4, "num_layers": 1, "ff_dim": 32,
                                                 "dropout": 0.0, "pack_sequences": false})")));
+
+// bert_classifier of the bert-tiny fixture's config.json (its weights freshly
+// drawn: any weights do), token types 0 and 1, packed and not.
+TEST(PackedTraining, BertClassifierLogitsAndGradientsEqualPyTorchsOnThePaddedBatch) {
+  const std::string folder = testing::fixtures_dir() + "/bert-tiny";
+  auto config = nlohmann::json::parse(testing::read_text(folder + "/config.json"));
+  for (const char* key : {"hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout"})
+    config[key] = 0.0;
+  DataSpec spec;
+  spec.num_classes = 2;
+  spec.vocab_size = config["vocab_size"];
+  for (const bool pack : {true, false}) {
+    torch::manual_seed(5);
+    auto model = make_model({{"type", "bert_classifier"},
+                             {"pretrained", folder},
+                             {"hidden_dropout_prob", 0.0},
+                             {"attention_probs_dropout_prob", 0.0},
+                             {"classifier_dropout", 0.0},
+                             {"pack_sequences", pack}},
+                            spec);
+    SCOPED_TRACE(pack ? "packed" : "padding computed");
+    expect_step_matches_pytorch(*model, padded_batch(1000, 2, true), {{"bert_config", config}, {"num_classes", 2}},
+                                "bert.embeddings.word_embeddings.weight");
+  }
+}
 
 /// varlen_self_attention on packed rows against the explicit operations
 /// (PyTorch's matmul and softmax) on the padded batch, for every real token:

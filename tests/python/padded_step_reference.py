@@ -1,10 +1,15 @@
 """One training step's forward and backward of attune's `transformer_classifier`
-as PyTorch computes it on the padded batch (tests/python/attune_models.py):
-`padded_step_reference.py CASE.json` reads {"model": {options}, "vocab_size",
-"max_length", "num_classes", "pad_id", "state": {name: {"shape", "values"}},
-"input_ids", "attention_mask", "labels"} and prints {"logits": [[...]],
-"loss": x, "grads": {name: [flat values]}}: the mean cross-entropy's
-gradient of every parameter.
+or `bert_classifier` as PyTorch computes it on the padded batch
+(tests/python/attune_models.py): `padded_step_reference.py CASE.json` reads
+
+  {"model": {transformer_classifier's options} or "bert_config": {config.json},
+   "vocab_size", "max_length", "num_classes", "pad_id" (transformer),
+   "state_file": a torch::pickle_save'd {name: tensor} of the model's parameters,
+   "input_ids", "attention_mask", "labels", "token_type_ids" (optional),
+   "rows": {name: [row, ...]} (optional: the rows of a large table to report)}
+
+and prints {"logits": [[...]], "loss": x, "grads": {name: [flat values]}}: the
+mean cross-entropy's gradient of every parameter (of a table in "rows", those rows).
 """
 import json
 import os
@@ -20,17 +25,23 @@ import attune_models  # noqa: E402
 def main(path):
     case = json.load(open(path))
     torch.set_num_threads(1)
-    model = attune_models.TransformerClassifier(case["vocab_size"], case["max_length"], case["num_classes"],
-                                                pad_id=case["pad_id"], **case["model"])
-    state = {name: torch.tensor(t["values"], dtype=torch.float32).reshape(t["shape"])
-             for name, t in case["state"].items()}
-    model.load_state_dict(state, strict=True)
+    if "bert_config" in case:
+        model = attune_models.BertClassifier(case["bert_config"], case["num_classes"])
+    else:
+        model = attune_models.TransformerClassifier(case["vocab_size"], case["max_length"], case["num_classes"],
+                                                    pad_id=case["pad_id"], **case["model"])
+    model.load_state_dict(torch.load(case["state_file"]), strict=True)
     model.train()
-    logits = model(torch.tensor(case["input_ids"]), torch.tensor(case["attention_mask"]))
+    inputs = [torch.tensor(case["input_ids"]), torch.tensor(case["attention_mask"])]
+    if "token_type_ids" in case:
+        inputs.append(torch.tensor(case["token_type_ids"]))
+    logits = model(*inputs)
     loss = F.cross_entropy(logits, torch.tensor(case["labels"]))
     loss.backward()
-    json.dump({"logits": logits.tolist(), "loss": loss.item(),
-               "grads": {name: p.grad.flatten().tolist() for name, p in model.named_parameters()}}, sys.stdout)
+    rows = case.get("rows", {})
+    grads = {name: (p.grad[rows[name]] if name in rows else p.grad).flatten().tolist()
+             for name, p in model.named_parameters()}
+    json.dump({"logits": logits.tolist(), "loss": loss.item(), "grads": grads}, sys.stdout)
 
 
 if __name__ == "__main__":
