@@ -37,18 +37,18 @@ torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& input_ids, const 
     input_error("a sequence of {} tokens is longer than the model's {} positions (max_position_embeddings)", length,
                 position_embeddings->weight.size(0));
   }
-  auto types = token_type_ids.defined() ? token_type_ids : torch::zeros_like(input_ids);
-  auto x = word_embeddings(input_ids) + token_type_embeddings(types) +
-           position_embeddings->weight.narrow(0, 0, length).unsqueeze(0);
-  return dropout(LayerNorm(x));
+  return combine(input_ids, token_type_ids, position_embeddings->weight.narrow(0, 0, length).unsqueeze(0));
 }
 
 torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids,
                                           const torch::Tensor& positions) {
-  auto types = token_type_ids.defined() ? token_type_ids : torch::zeros_like(input_ids);
-  auto x = word_embeddings(input_ids) + token_type_embeddings(types) +
-           position_embeddings->weight.index_select(0, positions);
-  return dropout(LayerNorm(x));
+  return combine(input_ids, token_type_ids, position_embeddings->weight.index_select(0, positions));
+}
+
+torch::Tensor BertEmbeddingsImpl::combine(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids,
+                                          const torch::Tensor& position_rows) {
+  const auto types = token_type_ids.defined() ? token_type_ids : torch::zeros_like(input_ids);
+  return dropout(LayerNorm(word_embeddings(input_ids) + token_type_embeddings(types) + position_rows));
 }
 
 BertSelfAttentionImpl::BertSelfAttentionImpl(const BertConfig& c) : heads_(c.num_attention_heads) {

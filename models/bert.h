@@ -31,6 +31,11 @@ class BertEmbeddingsImpl : public torch::nn::Module {
   torch::nn::Embedding word_embeddings{nullptr}, position_embeddings{nullptr}, token_type_embeddings{nullptr};
   torch::nn::LayerNorm LayerNorm{nullptr};  // HuggingFace's name
   Dropout dropout{nullptr};
+
+ private:
+  /// dropout(LayerNorm(words + types + position_rows)), types 0 where undefined.
+  torch::Tensor combine(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids,
+                        const torch::Tensor& position_rows);
 };
 TORCH_MODULE(BertEmbeddings);
 

@@ -3,7 +3,6 @@
 // folder's config.json and initialised from its weights.
 #include <filesystem>
 
-#include "models/attention_core.h"
 #include "models/bert.h"
 #include "models/bert_weights.h"
 #include "models/model.h"
@@ -33,9 +32,7 @@ struct BertClassifierOptions {
     s.field("classifier_dropout", &O::classifier_dropout, "dropout before the head; null = config.json's")
         .at_least(0)
         .less_than(1);
-    s.field("pack_sequences", &O::pack_sequences,
-            "compute only the real tokens of a padded batch (CPU float32 on LibTorch 1.13; the same logits, "
-            "other dropout draws); false computes the padding too");
+    s.field("pack_sequences", &O::pack_sequences, kPackSequencesHelp);
   }
 };
 
@@ -72,11 +69,9 @@ class BertClassifier : public Model, public BertSequenceClassifier {
   torch::Tensor forward(const Batch& batch) override {
     // Where attune's fused attention runs, a padded batch's real tokens are
     // packed and no layer computes the padding (same logits, less work).
-    if (options_.pack_sequences && batch.attention_mask.defined() && packs_sequences(classifier_->weight) &&
-        batch.input_ids.size(1) <= config_.max_position_embeddings) {
-      if (const auto packed = PackedSequences::of(batch.attention_mask)) {
-        return classifier_(dropout_(bert_->forward(batch.input_ids, batch.token_type_ids, *packed).pooler_output));
-      }
+    if (const auto packed = PackedSequences::for_batch(batch, options_.pack_sequences, classifier_->weight,
+                                                       config_.max_position_embeddings)) {
+      return classifier_(dropout_(bert_->forward(batch.input_ids, batch.token_type_ids, *packed).pooler_output));
     }
     const auto out = bert_->forward(batch.input_ids, batch.token_type_ids, batch.attention_mask);
     return classifier_(dropout_(out.pooler_output));

@@ -1,6 +1,16 @@
 #include "models/packed_sequences.h"
 
+#include "models/attention_core.h"
+
 namespace attune {
+
+std::optional<PackedSequences> PackedSequences::for_batch(const Batch& batch, bool enabled, const torch::Tensor& like,
+                                                          int64_t positions) {
+  if (!enabled || !batch.attention_mask.defined() || !packs_sequences(like) || batch.input_ids.size(1) > positions) {
+    return std::nullopt;
+  }
+  return of(batch.attention_mask);
+}
 
 std::optional<PackedSequences> PackedSequences::of(const torch::Tensor& attention_mask) {
   if (attention_mask.dim() != 2 || attention_mask.numel() == 0) return std::nullopt;

@@ -5,9 +5,15 @@
 #include <optional>
 #include <vector>
 
+#include "core/data/batch.h"
 #include "models/attention.h"
 
 namespace attune {
+
+/// The `pack_sequences` key's description, for every model that declares it.
+inline constexpr const char* kPackSequencesHelp =
+    "compute only the real tokens of a padded batch (CPU float32 on LibTorch 1.13; the same logits, other dropout "
+    "draws); false computes the padding too";
 
 /// A padded batch's real tokens packed one after another, [B, L] -> [T], so
 /// that an encoder computes no padding at all: its linear layers, norms and
@@ -22,6 +28,13 @@ class PackedSequences {
   /// sequence, or a real token after padding (only right padding packs, as
   /// attune's batches are padded).
   static std::optional<PackedSequences> of(const torch::Tensor& attention_mask);
+  /// What a classifier runs `batch` with: its packing where `enabled` (the
+  /// model's pack_sequences), attune's fused attention runs for tensors like
+  /// `like` (packs_sequences), the batch fits the model's `positions` (a
+  /// longer one takes the padded path, which names the error) and its mask
+  /// packs; nullopt for the padded path.
+  static std::optional<PackedSequences> for_batch(const Batch& batch, bool enabled, const torch::Tensor& like,
+                                                  int64_t positions);
 
   /// [B, L, ...] -> [T, ...]: the real tokens' entries, sequence after sequence.
   torch::Tensor pack(const torch::Tensor& padded) const;

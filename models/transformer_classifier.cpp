@@ -1,7 +1,6 @@
 // `transformer_classifier`: a transformer encoder over word-piece tokens with
 // a linear head on the pooled sequence.
 
-#include "models/attention_core.h"
 #include "models/model.h"
 #include "models/packed_sequences.h"
 #include "models/parameter_count.h"
@@ -18,9 +17,7 @@ struct TransformerClassifierOptions : EncoderOptions {
   static void declare(config::Schema<TransformerClassifierOptions>& s) {
     declare_into(s);
     s.field("pooling", &TransformerClassifierOptions::pooling, "`mean` of the real tokens, or the first (`cls`) token");
-    s.field("pack_sequences", &TransformerClassifierOptions::pack_sequences,
-            "compute only the real tokens of a padded batch (CPU float32 on LibTorch 1.13; the same logits, "
-            "other dropout draws); false computes the padding too");
+    s.field("pack_sequences", &TransformerClassifierOptions::pack_sequences, kPackSequencesHelp);
   }
 };
 
@@ -56,14 +53,11 @@ class TransformerClassifier : public Model {
   torch::Tensor forward(const Batch& batch) override {
     // Where attune's fused attention runs, a padded batch's real tokens are
     // packed and no layer computes the padding (same logits, less work).
-    if (options_.pack_sequences && packs_sequences(head_->weight)) {
-      if (const auto packed = PackedSequences::of(batch.attention_mask)) {
-        if (batch.input_ids.size(1) <= embedding_->positions->weight.size(0)) {
-          auto x = embedding_->forward(packed->pack(batch.input_ids), packed->positions());
-          x = encoder_(x, packed->layout());
-          return head_(options_.pooling == Pooling::mean ? packed->mean(x) : packed->first(x));
-        }
-      }
+    if (const auto packed = PackedSequences::for_batch(batch, options_.pack_sequences, head_->weight,
+                                                       embedding_->positions->weight.size(0))) {
+      auto x = embedding_->forward(packed->pack(batch.input_ids), packed->positions());
+      x = encoder_(x, packed->layout());
+      return head_(options_.pooling == Pooling::mean ? packed->mean(x) : packed->first(x));
     }
     auto x = embedding_->forward(batch.input_ids);
     x = encoder_(x, additive_padding_mask(batch.attention_mask, x.scalar_type()));
