@@ -9,6 +9,7 @@ import argparse
 import ctypes
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -441,6 +442,18 @@ def cuda_devices():
         return 0
 
 
+def attune_cuda_devices(build):
+    """The GPUs that attune's LibTorch sees, from `attune --version` (0 when
+    it was built without CUDA)."""
+    try:
+        text = subprocess.run([os.path.join(build, "attune"), "--version"], check=True, capture_output=True,
+                              text=True).stdout
+    except (subprocess.CalledProcessError, OSError):
+        return 0
+    match = re.search(r"CUDA: (\d+) device", text)
+    return int(match[1]) if match else 0
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("build")
@@ -453,13 +466,20 @@ def main():
                         help="the GPU rows at a tiny size (bert-tiny, 1,280 demo phrases): to try them out on a CPU")
     parser.add_argument("--out", default=os.path.join(HERE, "results.json"))
     args = parser.parse_args()
-    gpu_rows = args.gpu == "only" or (args.gpu == "auto" and (args.gpu_device != "cuda" or cuda_devices() > 0))
+    build = os.path.abspath(args.build)
+    gpu_rows = args.gpu == "only" or (args.gpu == "auto" and args.gpu_device != "cuda")
+    if args.gpu == "auto" and args.gpu_device == "cuda":
+        # Both sides must reach the GPU: Python's torch for the baselines, and attune's LibTorch.
+        python_gpus, attune_gpus = cuda_devices(), attune_cuda_devices(build)
+        gpu_rows = python_gpus > 0 and attune_gpus > 0
+        if python_gpus > 0 and not gpu_rows:
+            print(f"GPU rows left out: Python's torch sees {python_gpus} GPU(s), but this attune sees none "
+                  f"(built without CUDA?); build it against a CUDA LibTorch, or pass --gpu off", flush=True)
     work = os.path.join(tempfile.gettempdir(), "attune-bench")
     os.makedirs(work, exist_ok=True)
     blas = fitting_blas_kernels()
     print(f"OpenBLAS kernels: {blas}", flush=True)
     results = {"machine": {"cpus": os.cpu_count(), "openblas_kernels": blas}, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "benchmarks": []}
-    build = os.path.abspath(args.build)
     benchmarks = {} if args.gpu == "only" else dict(BENCHMARKS)
     if gpu_rows:  # each returns a list of rows
         benchmarks["gpu_demo"] = lambda b, r, w: gpu_demo(b, r, w, args.gpu_device, 1280 if args.smoke else None)

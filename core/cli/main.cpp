@@ -1,7 +1,10 @@
 // `attune`: the command line. Only here do errors become messages and exit
 // codes (0 success, 1 failure, 2 bad input).
+#include <ATen/Context.h>
 #include <fmt/format.h>
 #include <signal.h>
+#include <torch/cuda.h>
+#include <torch/version.h>
 
 #include <iostream>
 #include <string>
@@ -12,6 +15,7 @@
 #include "core/system/blas_core.h"
 #include "core/system/crash_report.h"
 #include "core/system/memory.h"
+#include "core/version.h"
 
 namespace {
 
@@ -26,6 +30,19 @@ std::string first_line(const std::string& text) {
 // parser, and every option takes it off again, so that each argument reaches
 // its command byte for byte.
 const std::string kLiteralMark = "\x1f<attune:as-written>";
+
+// What --version prints: attune's version, the LibTorch it runs on and the
+// CUDA devices that LibTorch sees (as `torch.__version__` and
+// `torch.cuda.device_count()` tell a Python user). Asked only when the flag is
+// given, so no other command pays for the CUDA probe.
+std::string version_text() {
+  std::string cuda = "not built in";
+  if (at::hasCUDA()) {
+    const size_t devices = torch::cuda::device_count();
+    cuda = devices == 0 ? "no device seen" : fmt::format("{} device{}", devices, devices == 1 ? "" : "s");
+  }
+  return fmt::format("attune {}\nLibTorch {}; CUDA: {}", ATTUNE_VERSION, TORCH_VERSION, cuda);
+}
 
 bool looks_like_a_list(const std::string& argument) {
   return argument.size() >= 2 && argument.front() == '[' && argument.back() == ']';
@@ -56,7 +73,7 @@ int main(int argc, char** argv) {
   // attune's message naming it), not die silently of SIGPIPE on the socket.
   signal(SIGPIPE, SIG_IGN);
   CLI::App app{"attune: train and tune self-attention models from one YAML file", "attune"};
-  app.set_version_flag("--version", "attune 0.1.0");
+  app.set_version_flag("--version", version_text, "print attune's version, its LibTorch's and the CUDA devices seen");
   app.require_subcommand(1);
   std::vector<std::pair<CLI::App*, attune::cli::CommandRunner>> commands;
   auto add = [&](attune::cli::CommandRunner (*adder)(CLI::App&)) {

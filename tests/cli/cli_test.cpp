@@ -2,6 +2,9 @@
 // traces, --help everywhere.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
+#include "core/version.h"
 #include "tests/support/tiny_experiment.h"
 
 namespace attune {
@@ -88,6 +91,26 @@ TEST(Cli, CheckPrintsResolvedConfigWithDefaults) {
   EXPECT_NE(result.out.find("  lr: 0.01\n"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("betas: [0.9, 0.999]"), std::string::npos);              // a default filled in
   EXPECT_NE(result.out.find("train: " + dir.file("train.tsv")), std::string::npos);  // a path made absolute
+}
+
+TEST(Cli, VersionNamesTheLibTorchAndCudaDevicesAsPythonTorchSeesThem) {
+  // The reference: Debian's python3-torch, the same LibTorch as attune's
+  // (pip's torch on a GPU machine, where attune is built against it).
+  const auto reference = testing::run_shell(
+      "/usr/bin/python3 -c \"import re, torch; print(re.match(r'\\d+[.]\\d+[.]\\d+', torch.__version__)[0], "
+      "int(torch.backends.cuda.is_built()), torch.cuda.device_count())\"");
+  ASSERT_EQ(reference.exit_code, 0) << reference.text;
+  std::istringstream fields(reference.text);
+  std::string torch_version;
+  int cuda_built = 0, devices = 0;
+  fields >> torch_version >> cuda_built >> devices;
+  const std::string cuda = !cuda_built    ? "not built in"
+                           : devices == 0 ? "no device seen"
+                           : devices == 1 ? "1 device"
+                                          : std::to_string(devices) + " devices";
+  const auto result = run_attune({"--version"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "attune " ATTUNE_VERSION "\nLibTorch " + torch_version + "; CUDA: " + cuda + "\n");
 }
 
 }  // namespace cli_test
