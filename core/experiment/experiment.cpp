@@ -1,9 +1,13 @@
 #include "core/experiment/experiment.h"
 
+#include <fmt/format.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
+#include <cstdio>
+
 #include "core/experiment/model_size.h"
+#include "core/system/cpu_features.h"
 
 namespace attune {
 
@@ -75,6 +79,31 @@ Scoring build_scoring(const TrainConfig& train, const DataSpec& spec) {
   return scoring;
 }
 
+namespace {
+
+/// fp16 trains on CUDA only; bf16 on a CPU without fast bfloat16 matmuls
+/// trains, with a warning (once a process: a sweep builds many experiments).
+void check_precision_on(Precision precision, const std::optional<c10::Device>& trains_on) {
+  if (!trains_on || !trains_on->is_cpu()) return;
+  if (precision == Precision::fp16) {
+    input_error(
+        "precision: fp16 trains on CUDA only (float16 autocast and its loss scaling are for GPUs; on the CPU it "
+        "would be slow and LibTorch 1.13 has no float16 CPU autocast). Use {} or `device: cuda`",
+        cpu_has_fast_bfloat16() ? "`precision: bf16` on the CPU"
+                                : "`precision: fp32` on this CPU (it lacks the instructions that make bf16 fast)");
+  }
+  static bool warned = false;
+  if (precision == Precision::bf16 && !cpu_has_fast_bfloat16() && !warned) {
+    warned = true;
+    fmt::print(stderr,
+               "warning: precision: bf16 on this CPU, which has neither AVX-512 nor bfloat16 instructions: LibTorch's "
+               "bfloat16 matmuls fall back to generic loops here, many times slower than float32 (`precision: fp32` "
+               "is the fast choice on this machine)\n");
+  }
+}
+
+}  // namespace
+
 Experiment build_experiment(const LoadedExperiment& loaded, const BuildOptions& options) {
   Experiment e;
   e.loaded = loaded;
@@ -85,15 +114,10 @@ Experiment build_experiment(const LoadedExperiment& loaded, const BuildOptions& 
   if (e.distributed && e.device.is_cuda() && !e.device.has_index()) {
     e.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(e.distributed->local_rank()));
   }
-  if (config.precision == Precision::fp16 && !options.inputs_only) {
-    // Predicting on a CPU from an fp16 run is fine (float32 there); training is not.
-    const auto trains_on = options.on_cpu ? device_if_present(config.device) : std::optional<c10::Device>(e.device);
-    if (trains_on && trains_on->is_cpu()) {
-      input_error(
-          "precision: fp16 trains on CUDA only (float16 autocast and its loss scaling are for GPUs; on the CPU it "
-          "would be slow and LibTorch 1.13 has no float16 CPU autocast). Use `precision: bf16` on the CPU, or "
-          "`device: cuda`");
-    }
+  if (!options.inputs_only) {
+    // Predicting on a CPU from a mixed-precision run is fine (float32 there); training is what is checked.
+    check_precision_on(config.precision,
+                       options.on_cpu ? device_if_present(config.device) : std::optional<c10::Device>(e.device));
   }
   torch::manual_seed(static_cast<uint64_t>(config.seed));
 

@@ -218,7 +218,8 @@ void ExperimentConfig::declare(config::Schema<ExperimentConfig>& s) {
   s.field("seed", &E::seed, "seed for initialisation, shuffling, dropout and splits");
   s.field("device", &E::device, "`auto` (CUDA when available), `cpu`, `cuda` or `cuda:N`");
   s.field("precision", &E::precision,
-          "`fp32`; `bf16`: forward passes under autocast to bfloat16 (weights, gradients and optimizer stay float32); "
+          "`fp32`; `bf16`: forward passes under autocast to bfloat16 (weights, gradients and optimizer stay float32; "
+          "on a CPU, fast only with AVX-512 or bfloat16 instructions); "
           "`fp16` (CUDA): autocast to float16 with dynamic loss scaling as PyTorch's GradScaler");
   s.field("threads", &E::threads, "intra-op CPU threads (0 = LibTorch's default)").at_least(0);
   s.field("plugins", &E::plugins, "shared libraries that register components, relative to this file").path();

@@ -176,7 +176,7 @@ std::vector<BadInput> cases() {
        [](const TempDir& d) {
          return train(d, {"precision=fp16", "device=cpu"});
        },
-       {"precision: fp16 trains on CUDA only", "Use `precision: bf16` on the CPU"}},
+       {"precision: fp16 trains on CUDA only", "or `device: cuda`"}},
       {"step_logs_without_tensorboard",
        [](const TempDir& d) {
          return train(d, {"train.log_every_steps=10", "train.tensorboard=false"});

@@ -2,6 +2,8 @@
 // traces, --help everywhere.
 #include <gtest/gtest.h>
 
+#include <iterator>
+#include <set>
 #include <sstream>
 
 #include "core/version.h"
@@ -111,6 +113,33 @@ TEST(Cli, VersionNamesTheLibTorchAndCudaDevicesAsPythonTorchSeesThem) {
   const auto result = run_attune({"--version"});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.out, "attune " ATTUNE_VERSION "\nLibTorch " + torch_version + "; CUDA: " + cuda + "\n");
+}
+
+TEST(Cli, Bf16OnACpuWithoutFastBfloat16KernelsWarnsOnce) {
+  // The reference: the kernel's CPU flags, read by grep. LibTorch's bf16
+  // matmuls are fast with AVX-512 BW, VL and DQ (oneDNN) or native bfloat16.
+  const auto flags = testing::run_shell(
+      "grep -m1 -E '^(flags|Features)' /proc/cpuinfo | tr ' ' '\\n' | "
+      "grep -xE 'avx512_bf16|amx_bf16|bf16|avx512bw|avx512vl|avx512dq'");
+  std::istringstream names(flags.text);
+  const std::set<std::string> has{std::istream_iterator<std::string>(names), std::istream_iterator<std::string>()};
+  const bool fast = has.count("avx512_bf16") || has.count("amx_bf16") || has.count("bf16") ||
+                    (has.count("avx512bw") && has.count("avx512vl") && has.count("avx512dq"));
+  testing::TempDir dir;
+  const auto yaml = testing::write_tiny_experiment(dir);
+  const std::string warning = "warning: precision: bf16 on this CPU, which has neither AVX-512 nor bfloat16";
+  const auto bf16 = run_attune({"train", yaml, "precision=bf16", "device=cpu", "--run-dir", dir.file("bf16")});
+  ASSERT_EQ(bf16.exit_code, 0) << bf16.err;
+  const auto fp32 = run_attune({"train", yaml, "device=cpu", "--run-dir", dir.file("fp32")});
+  ASSERT_EQ(fp32.exit_code, 0) << fp32.err;
+  EXPECT_EQ(fp32.err.find(warning), std::string::npos) << fp32.err;
+  if (fast) {
+    EXPECT_EQ(bf16.err.find(warning), std::string::npos) << flags.text << bf16.err;
+  } else {
+    const size_t at = bf16.err.find(warning);
+    EXPECT_NE(at, std::string::npos) << flags.text << bf16.err;
+    EXPECT_EQ(bf16.err.find(warning, at + 1), std::string::npos) << bf16.err;
+  }
 }
 
 }  // namespace cli_test
