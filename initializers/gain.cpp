@@ -1,5 +1,6 @@
 #include "initializers/gain.h"
 
+#include <fmt/format.h>
 #include <torch/nn/init.h>
 
 #include <cmath>

@@ -1,5 +1,6 @@
 // Regression losses on one output per example, as torch.nn.functional's
 // mse_loss and huber_loss compute them.
+#include <fmt/ranges.h>
 #include <torch/nn/functional/loss.h>
 
 #include "core/config/schema.h"

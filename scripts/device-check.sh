@@ -22,6 +22,14 @@ STAGES=${*:-build tests bench e2e}
 TORCH_PREFIX=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "devices", torch.cuda.device_count())'
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+# pip's wheels before torch 2.7 were built with libstdc++'s old string ABI;
+# Debian's yaml-cpp, libpqxx and protobuf in .device/root with the new one.
+# attune cannot link against both: say so now, not after minutes of compiling.
+if [ "$(python3 -c 'import torch; print(int(torch._C._GLIBCXX_USE_CXX11_ABI))')" != 1 ]; then
+  echo "this torch uses the old C++ ABI (_GLIBCXX_USE_CXX11_ABI=0), Debian's libraries the new one:" \
+    "attune's build needs pip's torch 2.7 or later here" >&2
+  exit 2
+fi
 
 export PATH=$ROOT/usr/bin:$PATH
 export PKG_CONFIG=$ROOT/usr/bin/pkgconf PKG_CONFIG_SYSROOT_DIR=$ROOT

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <map>
+#include <optional>
 
 #include "core/error.h"
 

@@ -1,9 +1,9 @@
 #include "core/optim/fused_adamw.h"
 
 #include <ATen/Parallel.h>
-#include <c10/util/string_utils.h>
 
 #include <cmath>
+#include <sstream>
 #include <string>
 #include <type_traits>
 
@@ -13,11 +13,14 @@ namespace attune {
 namespace {
 
 // The key LibTorch's Optimizer files a parameter's state under: the address
-// of its TensorImpl, as text in 1.x and as a pointer in 2.x.
+// of its TensorImpl, as text up to 2.1 (c10::guts::to_string, an ostream
+// write, which LibTorch 2.2 removed) and as a pointer from 2.2.
 template <class Key>
 Key state_key(const torch::Tensor& p) {
   if constexpr (std::is_same_v<Key, std::string>) {
-    return c10::guts::to_string(p.unsafeGetTensorImpl());
+    std::ostringstream address;
+    address << p.unsafeGetTensorImpl();
+    return address.str();
   } else {
     return p.unsafeGetTensorImpl();
   }

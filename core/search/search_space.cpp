@@ -1,5 +1,7 @@
 #include "core/search/search_space.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 
 #include "core/text/suggest.h"

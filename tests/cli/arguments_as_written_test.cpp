@@ -5,6 +5,7 @@
 // command-line parser touches.
 #include <gtest/gtest.h>
 
+#include <yaml-cpp/yaml.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/tiny_experiment.h"

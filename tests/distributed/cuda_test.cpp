@@ -2,6 +2,7 @@
 // LibTorch sees a GPU (scripts/device-check.sh runs them there) and are
 // skipped with a message elsewhere. The code they drive is compiled in every
 // build; only these checks need the hardware.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <signal.h>

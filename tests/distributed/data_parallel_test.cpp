@@ -1,6 +1,7 @@
 // Data-parallel training over c10d with Gloo, as real processes on loopback:
 // two ranks end where one process with the same global batch ends, the
 // launcher writes one run folder, and a dead rank stops the job.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>

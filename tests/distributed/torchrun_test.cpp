@@ -6,6 +6,7 @@
 // variable. The agent is tests/distributed/agent_launcher.py (Debian's own
 // torchrun, torch 1.13, cannot start a worker under Python 3.11);
 // scripts/device-check.sh runs pip's real torchrun on a GPU machine.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/experiment/experiment.h"
+#include "core/predict/trained_model.h"
 #include "tests/support/trained_runs.h"
 
 namespace attune {

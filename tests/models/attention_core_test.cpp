@@ -81,11 +81,21 @@ Result run(const Shape& s, uint64_t seed, Attend attend) {
   return {out.detach(), q.grad(), k.grad(), v.grad()};
 }
 
+/// attune's fused kernel sums in the explicit path's order closely enough
+/// for 2e-6 of the largest value (measured). SDPA (LibTorch 2.x) tiles its
+/// sums as flash attention does, so it is held to float32's tolerance as
+/// torch.testing.assert_close has it: |a - b| <= 1e-5 + 1.3e-6 |b| for each element.
 void expect_close(const Result& fast, const Result& reference, const std::string& what) {
+  const bool sdpa = attention_path(reference.out, torch::Tensor()) == AttentionPath::sdpa;
   const auto check = [&](const torch::Tensor& a, const torch::Tensor& b, const char* name) {
     ASSERT_TRUE(a.defined() && b.defined()) << what << ": " << name;
-    const double error = (a - b).abs().max().item<double>();
     const double scale = b.abs().max().item<double>();
+    if (sdpa) {
+      const double excess = ((a - b).abs() - 1.3e-6 * b.abs()).max().item<double>();
+      EXPECT_LE(excess, 1e-5) << what << ": " << name << " (largest value " << scale << ")";
+      return;
+    }
+    const double error = (a - b).abs().max().item<double>();
     EXPECT_LE(error, 2e-6 * std::max(1.0, scale)) << what << ": " << name << " (largest value " << scale << ")";
   };
   check(fast.out, reference.out, "output");

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include "core/experiment/experiment_config.h"
 #include "models/model.h"

@@ -4,6 +4,7 @@
 // matched as substrings of HuggingFace's parameter names, on the bert-tiny
 // fixture that transformers wrote.
 #include <gtest/gtest.h>
+#include <torch/optim/adamw.h>
 
 #include <set>
 

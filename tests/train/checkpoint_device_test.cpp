@@ -6,6 +6,7 @@
 // eval, train --resume and `init: pretrained`. tests/distributed/cuda_test.cpp
 // does the same with real GPU checkpoints where there is a GPU.
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include <filesystem>
 

@@ -2,6 +2,7 @@
 // with a checkpoint that --resume continues exactly, and SIGKILL at random
 // moments never leaves a file that a resume cannot continue from. Each ends
 // on the same metrics.csv as a run never stopped (the reference: that run).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>

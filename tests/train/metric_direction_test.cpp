@@ -3,6 +3,7 @@
 // reduce_on_plateau fed val_accuracy cuts the lr as PyTorch's
 // ReduceLROnPlateau(mode="max") does (the reference: Python's PyTorch replaying
 // the run's own metrics). A mode that contradicts its metric is refused.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
