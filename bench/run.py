@@ -102,24 +102,22 @@ def demo_subset(work, rows):
     return path
 
 
-def bench_train_throughput(build, repeats, work):
-    """The demo model's training throughput, attune against the same
-    model, weights, batches, optimizer, scheduler and clipping in PyTorch's
-    Python API (Debian's python3-torch, the same LibTorch), alternating runs.
-    attune runs twice: as the demo does (padding not computed, its real tokens
-    packed) and with `model.pack_sequences=false` (padding computed, as the
-    Python loop does: the same work)."""
-    demo = os.path.join(ROOT, "experiments", "sst2_transformer.yaml")
-    subset = demo_subset(work, 12800)
-    overrides = [f"data.train={subset}", "train.epochs=1", "train.progress=none"]
-    dump, py_config = dump_for_python(build, demo, overrides, work, "train")
+def packed_padded_and_python(build, repeats, work, name, experiment, overrides):
+    """`attune train experiment overrides` twice, as it trains by default
+    (padding not computed: a batch's real tokens packed) and with
+    `model.pack_sequences=false` (padding computed, as the Python loop does:
+    the same work), against python_train.py on the same model, weights,
+    batches, optimizer, scheduler and clipping in PyTorch's Python API
+    (Debian's python3-torch, the same LibTorch), alternating runs: samples/s
+    of each run, and the peak memory (MiB) of attune's default and Python's."""
+    dump, py_config = dump_for_python(build, experiment, overrides, work, name)
     runs = {"attune": [], "attune_padded": [], "python": []}
     memory = {"attune": [], "python": []}
     for i in range(repeats):
         for variant, extra in (("attune", []), ("attune_padded", ["model.pack_sequences=false"])):
-            run_dir = os.path.join(work, f"train_run_{i}")
+            run_dir = os.path.join(work, f"{name}_run_{i}")
             subprocess.run(["rm", "-rf", run_dir])
-            _, _, peak = run_with_peak([os.path.join(build, "attune"), "train", demo, *overrides, *extra,
+            _, _, peak = run_with_peak([os.path.join(build, "attune"), "train", experiment, *overrides, *extra,
                                         "--run-dir", run_dir])
             runs[variant].append(json.load(open(os.path.join(run_dir, "summary.json")))["samples_per_second"])
             if variant == "attune":
@@ -127,18 +125,48 @@ def bench_train_throughput(build, repeats, work):
         out, _, peak = run_with_peak([PYTHON, os.path.join(HERE, "python_train.py"), dump, json.dumps(py_config)])
         runs["python"].append(json_lines(out)[0]["samples_per_second"])
         memory["python"].append(peak)
+    return runs, memory
+
+
+def packed_padded_rows(runs, memory):
+    """The medians, both ratios and the table rows of packed_padded_and_python."""
     medians = {k: statistics.median(v) for k, v in runs.items()}
     ratio = medians["attune"] / medians["python"]
     padded_ratio = medians["attune_padded"] / medians["python"]
-    return {"name": "train_throughput", "unit": "samples/s (median)", "runs": runs, "median": medians,
+    rows = [("attune samples/s", f"{medians['attune']:.0f}"),
+            ("attune samples/s, padding computed", f"{medians['attune_padded']:.0f}"),
+            ("python samples/s", f"{medians['python']:.0f}"),
+            ("ratio attune / python", f"{ratio:.2f}"),
+            ("ratio, padding computed (same work)", f"{padded_ratio:.2f}"),
+            ("peak memory attune / python", f"{max(memory['attune']):.0f} / {max(memory['python']):.0f} MiB")]
+    return {"unit": "samples/s (median)", "runs": runs, "median": medians,
             "peak_memory_mib": {k: max(v) for k, v in memory.items()}, "ratio": ratio, "padded_ratio": padded_ratio,
-            "rows": [("attune samples/s", f"{medians['attune']:.0f}"),
-                     ("attune samples/s, padding computed", f"{medians['attune_padded']:.0f}"),
-                     ("python samples/s", f"{medians['python']:.0f}"),
-                     ("ratio attune / python", f"{ratio:.2f}"),
-                     ("ratio, padding computed (same work)", f"{padded_ratio:.2f}"),
-                     ("peak memory attune / python", f"{max(memory['attune']):.0f} / {max(memory['python']):.0f} MiB")],
-            "checks": {"attune / python >= 2.0": ratio >= 2.0}}
+            "rows": rows}
+
+
+def bench_train_throughput(build, repeats, work):
+    """The demo model's training throughput over SST-2's first 12,800
+    phrases: attune, packed and padded, against the Python loop."""
+    demo = os.path.join(ROOT, "experiments", "sst2_transformer.yaml")
+    overrides = [f"data.train={demo_subset(work, 12800)}", "train.epochs=1", "train.progress=none"]
+    result = packed_padded_rows(*packed_padded_and_python(build, repeats, work, "train", demo, overrides))
+    return {"name": "train_throughput", **result, "checks": {"attune / python >= 2.0": result["ratio"] >= 2.0}}
+
+
+def bench_bert_finetune(build, repeats, work):
+    """Fine-tuning a BERT-base-sized classifier (bench/make_bert_base.py's
+    random weights; bench/bert_base_step.yaml: AdamW with HuggingFace's param
+    groups, warmup then cosine, clipping) on the CPU for 10 steps of 32 of
+    SST-2's phrases (sequences as long as each batch's longest): attune, packed
+    and padded, against the Python loop. At most 2 repeats: a Python step
+    takes seconds here."""
+    experiment = os.path.join(HERE, "bert_base_step.yaml")
+    overrides = [f"model.pretrained={bert_base_folder(work)}", f"data.train={demo_subset(work, 320)}",
+                 f"data.valid={bert_step_data(work, 32, seed=1)}", "device=cpu", "train.epochs=1",
+                 "train.progress=none"]
+    result = packed_padded_rows(*packed_padded_and_python(build, min(repeats, 2), work, "bert_finetune", experiment,
+                                                          overrides))
+    return {"name": "bert_finetune", **result, "checks": {"attune / python >= 1.0": result["ratio"] >= 1.0}}
 
 
 def dump_for_python(build, experiment, overrides, work, name):
@@ -407,6 +435,7 @@ def bench_attention(build, repeats, work):
 
 
 BENCHMARKS = {"train_throughput": bench_train_throughput, "encoder_stack": bench_encoder_stack,
+              "bert_finetune": bench_bert_finetune,
               "attention": bench_attention,
               "data_prep": bench_data_prep, "sweep_overhead": bench_sweep_overhead, "bert_load": bench_bert_load,
               "predict": bench_predict}
