@@ -133,9 +133,10 @@ def packed_padded_rows(runs, memory):
     medians = {k: statistics.median(v) for k, v in runs.items()}
     ratio = medians["attune"] / medians["python"]
     padded_ratio = medians["attune_padded"] / medians["python"]
-    rows = [("attune samples/s", f"{medians['attune']:.0f}"),
-            ("attune samples/s, padding computed", f"{medians['attune_padded']:.0f}"),
-            ("python samples/s", f"{medians['python']:.0f}"),
+    rate = lambda value: f"{value:.1f}" if value < 100 else f"{value:.0f}"  # noqa: E731
+    rows = [("attune samples/s", rate(medians["attune"])),
+            ("attune samples/s, padding computed", rate(medians["attune_padded"])),
+            ("python samples/s", rate(medians["python"])),
             ("ratio attune / python", f"{ratio:.2f}"),
             ("ratio, padding computed (same work)", f"{padded_ratio:.2f}"),
             ("peak memory attune / python", f"{max(memory['attune']):.0f} / {max(memory['python']):.0f} MiB")]
