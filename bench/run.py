@@ -102,14 +102,15 @@ def demo_subset(work, rows):
     return path
 
 
-def packed_padded_and_python(build, repeats, work, name, experiment, overrides):
+def packed_padded_against_python(build, repeats, work, name, experiment, overrides):
     """`attune train experiment overrides` twice, as it trains by default
     (padding not computed: a batch's real tokens packed) and with
     `model.pack_sequences=false` (padding computed, as the Python loop does:
     the same work), against python_train.py on the same model, weights,
     batches, optimizer, scheduler and clipping in PyTorch's Python API
     (Debian's python3-torch, the same LibTorch), alternating runs: samples/s
-    of each run, and the peak memory (MiB) of attune's default and Python's."""
+    of each run and their medians, both ratios, the peak memory (MiB) of
+    attune's default and Python's, and the table rows."""
     dump, py_config = dump_for_python(build, experiment, overrides, work, name)
     runs = {"attune": [], "attune_padded": [], "python": []}
     memory = {"attune": [], "python": []}
@@ -125,11 +126,6 @@ def packed_padded_and_python(build, repeats, work, name, experiment, overrides):
         out, _, peak = run_with_peak([PYTHON, os.path.join(HERE, "python_train.py"), dump, json.dumps(py_config)])
         runs["python"].append(json_lines(out)[0]["samples_per_second"])
         memory["python"].append(peak)
-    return runs, memory
-
-
-def packed_padded_rows(runs, memory):
-    """The medians, both ratios and the table rows of packed_padded_and_python."""
     medians = {k: statistics.median(v) for k, v in runs.items()}
     ratio = medians["attune"] / medians["python"]
     padded_ratio = medians["attune_padded"] / medians["python"]
@@ -150,7 +146,7 @@ def bench_train_throughput(build, repeats, work):
     phrases: attune, packed and padded, against the Python loop."""
     demo = os.path.join(ROOT, "experiments", "sst2_transformer.yaml")
     overrides = [f"data.train={demo_subset(work, 12800)}", "train.epochs=1", "train.progress=none"]
-    result = packed_padded_rows(*packed_padded_and_python(build, repeats, work, "train", demo, overrides))
+    result = packed_padded_against_python(build, repeats, work, "train", demo, overrides)
     return {"name": "train_throughput", **result, "checks": {"attune / python >= 2.0": result["ratio"] >= 2.0}}
 
 
@@ -165,8 +161,7 @@ def bench_bert_finetune(build, repeats, work):
     overrides = [f"model.pretrained={bert_base_folder(work)}", f"data.train={demo_subset(work, 320)}",
                  f"data.valid={bert_step_data(work, 32, seed=1)}", "device=cpu", "train.epochs=1",
                  "train.progress=none"]
-    result = packed_padded_rows(*packed_padded_and_python(build, min(repeats, 2), work, "bert_finetune", experiment,
-                                                          overrides))
+    result = packed_padded_against_python(build, min(repeats, 2), work, "bert_finetune", experiment, overrides)
     return {"name": "bert_finetune", **result, "checks": {"attune / python >= 1.0": result["ratio"] >= 1.0}}
 
 

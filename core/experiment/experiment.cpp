@@ -93,7 +93,7 @@ void check_precision_on(Precision precision, const std::optional<c10::Device>& t
                                 : "`precision: fp32` on this CPU (it lacks the instructions that make bf16 fast)");
   }
   static bool warned = false;
-  if (precision == Precision::bf16 && !cpu_has_fast_bfloat16() && !warned) {
+  if (precision == Precision::bf16 && !warned && !cpu_has_fast_bfloat16()) {
     warned = true;
     fmt::print(stderr,
                "warning: precision: bf16 on this CPU, which has neither AVX-512 nor bfloat16 instructions: LibTorch's "
