@@ -728,11 +728,11 @@ TEST(Readme, CommandLinesWork) {
           ASSERT_TRUE(words);
           const auto binary = std::find(words->begin(), words->end(), "build/attune");
           ASSERT_NE(binary, words->end()) << where << ":" << at << ": a torchrun line that does not run build/attune";
-          const std::string parse =
-              "/usr/bin/python3 -c 'import sys; from torch.distributed.run import get_args_parser as p; "
-              "p().parse_args(sys.argv[1:])' " +
-              text.substr(std::string("torchrun ").size()) + " > /dev/null 2>&1";
-          if (std::system("/usr/bin/python3 -c 'import torch.distributed.run' > /dev/null 2>&1") == 0) {
+          const std::string parse = testing::python() +
+                                    " -c 'import sys; from torch.distributed.run import get_args_parser as p; "
+                                    "p().parse_args(sys.argv[1:])' " +
+                                    text.substr(std::string("torchrun ").size()) + " > /dev/null 2>&1";
+          if (std::system((testing::python() + " -c 'import torch.distributed.run' > /dev/null 2>&1").c_str()) == 0) {
             EXPECT_EQ(std::system(parse.c_str()), 0)
                 << where << ":" << at << ": torchrun (torch.distributed.run) refuses the options of `" << text << "`";
             report.checked(where, at, text, "torch.distributed.run's argument parser");

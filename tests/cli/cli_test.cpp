@@ -98,9 +98,10 @@ TEST(Cli, CheckPrintsResolvedConfigWithDefaults) {
 TEST(Cli, VersionNamesTheLibTorchAndCudaDevicesAsPythonTorchSeesThem) {
   // The reference: Debian's python3-torch, the same LibTorch as attune's
   // (pip's torch on a GPU machine, where attune is built against it).
-  const auto reference = testing::run_shell(
-      "/usr/bin/python3 -c \"import re, torch; print(re.match(r'\\d+[.]\\d+[.]\\d+', torch.__version__)[0], "
-      "int(torch.backends.cuda.is_built()), torch.cuda.device_count())\"");
+  const auto reference =
+      testing::run_shell(testing::python() +
+                         " -c \"import re, torch; print(re.match(r'\\d+[.]\\d+[.]\\d+', torch.__version__)[0], "
+                         "int(torch.backends.cuda.is_built()), torch.cuda.device_count())\"");
   ASSERT_EQ(reference.exit_code, 0) << reference.text;
   std::istringstream fields(reference.text);
   std::string torch_version;

@@ -38,7 +38,7 @@ const std::vector<std::string> kEnv = {"OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREAD
 /// (what torchrun's agent does, with test-only options), up to the worker's
 /// command.
 std::vector<std::string> agent_launcher(const std::vector<std::string>& options) {
-  std::vector<std::string> argv = {"/usr/bin/python3", testing::source_dir() + "/tests/distributed/agent_launcher.py"};
+  std::vector<std::string> argv = {testing::python(), testing::source_dir() + "/tests/distributed/agent_launcher.py"};
   argv.insert(argv.end(), options.begin(), options.end());
   argv.push_back("--");
   return argv;
@@ -50,17 +50,9 @@ std::vector<std::string> agent_launcher(const std::vector<std::string>& options)
 /// IntFlag no longer iterates its zero and multi-bit members); 1 works. Its
 /// logs go to `log_dir`.
 std::vector<std::string> real_torchrun(const std::vector<std::string>& options, const std::string& log_dir) {
-  std::vector<std::string> argv = {"/usr/bin/python3",
-                                   "-m",
-                                   "torch.distributed.run",
-                                   "--redirects",
-                                   "1",
-                                   "--tee",
-                                   "1",
-                                   "--monitor_interval",
-                                   "0.1",
-                                   "--log_dir",
-                                   log_dir};
+  std::vector<std::string> argv = {
+      testing::python(), "-m",   "torch.distributed.run", "--redirects", "1", "--tee", "1", "--monitor_interval", "0.1",
+      "--log_dir",       log_dir};
   argv.insert(argv.end(), options.begin(), options.end());
   argv.push_back("--no_python");
   return argv;

@@ -53,8 +53,4 @@ double max_difference(const torch::Tensor& expected, const nlohmann::json& actua
   return i == values.numel() ? worst : 1e30;
 }
 
-std::string python() {
-  return "/usr/bin/python3";
-}
-
 }  // namespace attune::testing

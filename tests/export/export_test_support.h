@@ -21,7 +21,4 @@ nlohmann::json batches_json(const std::vector<Batch>& batches);
 /// The largest absolute difference between a tensor and nested JSON lists of the same shape.
 double max_difference(const torch::Tensor& expected, const nlohmann::json& actual);
 
-/// The python3 that has Debian's torch (not a virtualenv's).
-std::string python();
-
 }  // namespace attune::testing

@@ -147,7 +147,7 @@ for f in ('config.json', 'vocab.txt'):
   testing::write_text(dir.file("make.py"), script);
   const std::string hub = dir.file("hub");
   std::filesystem::create_directories(hub);
-  ASSERT_EQ(std::system(("/usr/bin/python3 " + dir.file("make.py") + " " + bert_tiny() + " " + hub).c_str()), 0);
+  ASSERT_EQ(std::system((testing::python() + " " + dir.file("make.py") + " " + bert_tiny() + " " + hub).c_str()), 0);
 
   const auto result = testing::run_attune({"check", classifier_experiment(dir, hub), "--init"});
   ASSERT_EQ(result.exit_code, 0) << result.err;

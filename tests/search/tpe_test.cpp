@@ -192,7 +192,7 @@ double percentile(std::vector<double> values, double q) {
 
 TEST(TpeSampler, FindsWhatOptunaFindsAndMoreThanRandomSearch) {
   constexpr int kSeeds = 30, kTrials = 50;
-  const auto python = testing::run_shell(fmt::format("/usr/bin/python3 {}/tests/python/tpe_reference.py {} {} {}",
+  const auto python = testing::run_shell(fmt::format("{} {}/tests/python/tpe_reference.py {} {} {}", testing::python(),
                                                      testing::source_dir(), ATTUNE_SEARCH_PROBE, kSeeds, kTrials));
   ASSERT_EQ(python.exit_code, 0) << python.text;
   const auto results = nlohmann::json::parse(python.text);
@@ -229,8 +229,9 @@ namespace tpe_test {
 // random search, over 20 seeds.
 TEST(TpeSampler, SeveralObjectivesFindWhatOptunasMotpeFindsAndMoreThanRandomSearch) {
   constexpr int kSeeds = 20, kTrials = 50;
-  const auto python = testing::run_shell(fmt::format("/usr/bin/python3 {}/tests/python/motpe_reference.py {} {} {}",
-                                                     testing::source_dir(), ATTUNE_SEARCH_PROBE, kSeeds, kTrials));
+  const auto python =
+      testing::run_shell(fmt::format("{} {}/tests/python/motpe_reference.py {} {} {}", testing::python(),
+                                     testing::source_dir(), ATTUNE_SEARCH_PROBE, kSeeds, kTrials));
   ASSERT_EQ(python.exit_code, 0) << python.text;
   const auto results = nlohmann::json::parse(python.text);
   std::string table = "| function | attune tpe | optuna tpe | attune random |\n|---|---|---|---|\n";

@@ -121,13 +121,18 @@ std::optional<int> wait_for_exit(int pid, double seconds) {
   return std::nullopt;
 }
 
+std::string python() {
+  const char* chosen = std::getenv("ATTUNE_TEST_PYTHON");
+  return chosen != nullptr && *chosen != '\0' ? chosen : "/usr/bin/python3";
+}
+
 nlohmann::json python_reference(const std::string& script, const nlohmann::json& cases) {
   const TempDir dir;
   write_text(dir.file("cases.json"), cases.dump());
-  const auto python =
-      run_shell("/usr/bin/python3 " + source_dir() + "/tests/python/" + script + " " + dir.file("cases.json"));
-  if (python.exit_code != 0) throw std::runtime_error(script + " failed: " + python.text);
-  return nlohmann::json::parse(python.text);
+  const auto reference =
+      run_shell(python() + " " + source_dir() + "/tests/python/" + script + " " + dir.file("cases.json"));
+  if (reference.exit_code != 0) throw std::runtime_error(script + " failed: " + reference.text);
+  return nlohmann::json::parse(reference.text);
 }
 
 void set_train_epochs(const std::string& run_dir, int64_t epochs) {

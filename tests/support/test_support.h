@@ -71,7 +71,13 @@ struct ShellResult {
 /// Runs `command` with /bin/sh.
 ShellResult run_shell(const std::string& command);
 
-/// Runs the reference script tests/python/`script` with Debian's python3 on
+/// The Python whose torch, scikit-learn, SciPy, pandas and Optuna make the
+/// references: Debian's /usr/bin/python3 (python3-torch is the same version as
+/// libtorch-dev), or $ATTUNE_TEST_PYTHON where another LibTorch is built
+/// against (a CUDA machine's pip torch: its own python3 has that torch).
+std::string python();
+
+/// Runs the reference script tests/python/`script` with python() on
 /// `cases`, written to a JSON file given as its one argument, and returns
 /// what it prints, parsed as JSON. Throws (failing the test) with its output
 /// when it exits non-zero.

@@ -43,7 +43,7 @@ TEST(Sweep, RunsEveryTrialAndFoldAndWritesResults) {
       << result.out;
   // results.csv reads as GridSearchCV's cv_results_ (pandas), and GridSearchCV
   // over the same fold scores gives the same means, stds and ranks.
-  const auto sklearn = testing::run_shell("/usr/bin/python3 " + testing::source_dir() +
+  const auto sklearn = testing::run_shell(testing::python() + " " + testing::source_dir() +
                                           "/tests/python/cv_results_reference.py " + dir.file("sweep/results.csv"));
   ASSERT_EQ(sklearn.exit_code, 0) << sklearn.text;
   const auto checked = nlohmann::json::parse(sklearn.text);

@@ -24,8 +24,9 @@ void copy_as_written_on(const std::string& run, const std::string& copy, const s
   fs::copy(run, copy, fs::copy_options::recursive);
   for (const char* name : {"best.pt", "last.pt"}) {
     const std::string checkpoint = copy + "/checkpoints/" + name;
-    const std::string command = "/usr/bin/python3 " + testing::source_dir() + "/tests/train/make_cuda_checkpoint.py " +
-                                run + "/checkpoints/" + name + " " + checkpoint + " " + device;
+    const std::string command = testing::python() + " " + testing::source_dir() +
+                                "/tests/train/make_cuda_checkpoint.py " + run + "/checkpoints/" + name + " " +
+                                checkpoint + " " + device;
     ASSERT_EQ(std::system(command.c_str()), 0) << command;
   }
 }

@@ -39,26 +39,26 @@ TEST(LrFinder, TheCommandSuggestsWhatLightningsRulesGiveOnItsOwnLosses) {
   EXPECT_NE(testing::read_text(dir.file("lr.svg")).find("<svg"), std::string::npos);
   EXPECT_EQ(testing::read_text(yaml), before);              // the experiment is left as it was
   EXPECT_FALSE(std::filesystem::exists(dir.file("runs")));  // and no run was written
-  const auto check = testing::run_shell(
-      "/usr/bin/python3 -c '\n"
-      "import csv, sys\n"
-      "import numpy as np\n"
-      "rows = list(csv.DictReader(open(sys.argv[1])))\n"
-      "lr = np.array([float(r[\"lr\"]) for r in rows])\n"
-      "loss = np.array([float(r[\"loss\"]) for r in rows])\n"
-      "smoothed = np.array([float(r[\"smoothed_loss\"]) for r in rows])\n"
-      "n = 60\n"
-      "expected_lr = 1e-6 * (1.0 / 1e-6) ** (np.arange(len(rows)) / (n - 1))\n"
-      "assert np.allclose(lr, expected_lr, rtol=1e-12, atol=0), (lr, expected_lr)\n"
-      "avg, ours = 0.0, []\n"
-      "for i, l in enumerate(loss):\n"
-      "    avg = 0.98 * avg + 0.02 * l\n"
-      "    ours.append(avg / (1 - 0.98 ** (i + 1)))\n"
-      "assert np.allclose(smoothed, ours, rtol=1e-9), (smoothed, ours)\n"
-      "kept_lr, kept = lr[10:-1], smoothed[10:-1]\n"
-      "finite = np.isfinite(kept)\n"
-      "print(repr(kept_lr[finite][np.gradient(kept[finite]).argmin()]))' " +
-      dir.file("lr.csv"));
+  const auto check = testing::run_shell(testing::python() +
+                                        " -c '\n"
+                                        "import csv, sys\n"
+                                        "import numpy as np\n"
+                                        "rows = list(csv.DictReader(open(sys.argv[1])))\n"
+                                        "lr = np.array([float(r[\"lr\"]) for r in rows])\n"
+                                        "loss = np.array([float(r[\"loss\"]) for r in rows])\n"
+                                        "smoothed = np.array([float(r[\"smoothed_loss\"]) for r in rows])\n"
+                                        "n = 60\n"
+                                        "expected_lr = 1e-6 * (1.0 / 1e-6) ** (np.arange(len(rows)) / (n - 1))\n"
+                                        "assert np.allclose(lr, expected_lr, rtol=1e-12, atol=0), (lr, expected_lr)\n"
+                                        "avg, ours = 0.0, []\n"
+                                        "for i, l in enumerate(loss):\n"
+                                        "    avg = 0.98 * avg + 0.02 * l\n"
+                                        "    ours.append(avg / (1 - 0.98 ** (i + 1)))\n"
+                                        "assert np.allclose(smoothed, ours, rtol=1e-9), (smoothed, ours)\n"
+                                        "kept_lr, kept = lr[10:-1], smoothed[10:-1]\n"
+                                        "finite = np.isfinite(kept)\n"
+                                        "print(repr(kept_lr[finite][np.gradient(kept[finite]).argmin()]))' " +
+                                        dir.file("lr.csv"));
   ASSERT_EQ(check.exit_code, 0) << check.text;
   const double expected = std::stod(check.text);
   const auto at = result.out.find("suggested lr: ");

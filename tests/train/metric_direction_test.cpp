@@ -99,7 +99,7 @@ for row in csv.DictReader(open(path)):
     if done >= warmup:
         plateau.step(float(row[metric]))
 )");
-  const std::string command = fmt::format("/usr/bin/python3 {} {} {} {} {} {} {} {} > {}", dir.file("plateau.py"),
+  const std::string command = fmt::format("{} {} {} {} {} {} {} {} {} > {}", testing::python(), dir.file("plateau.py"),
                                           metrics_csv, lr, mode, metric, steps, warmup, start, dir.file("lrs.txt"));
   EXPECT_EQ(std::system(command.c_str()), 0) << command;
   std::istringstream lines(read_text(dir.file("lrs.txt")));

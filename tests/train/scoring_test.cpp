@@ -32,7 +32,8 @@ std::vector<std::string> columns_of(const std::string& path) {
 /// against the first column of `labelled` (the validation file).
 nlohmann::json python_scores(const std::string& predictions, const std::string& labelled, bool regression) {
   const auto result = testing::run_shell(
-      "/usr/bin/python3 -c '\n"
+      testing::python() +
+      " -c '\n"
       "import csv, json, sys, warnings\n"
       "warnings.simplefilter(\"ignore\")\n"
       "from sklearn import metrics\n"

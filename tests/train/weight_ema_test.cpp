@@ -34,7 +34,7 @@ TEST(WeightEma, UpdatesEqualTheFormulaWrittenInPython) {
     testing::TempDir dir;
     testing::write_text(dir.file("steps.json"),
                         nlohmann::json{{"decay", 0.95}, {"warmup", warmup}, {"weights", steps}}.dump());
-    const auto python = testing::run_shell("/usr/bin/python3 " + testing::source_dir() +
+    const auto python = testing::run_shell(testing::python() + " " + testing::source_dir() +
                                            "/tests/python/ema_reference.py " + dir.file("steps.json"));
     ASSERT_EQ(python.exit_code, 0) << python.text;
     const auto reference = nlohmann::json::parse(python.text);
