@@ -46,17 +46,15 @@ EncoderScript encoder_script(const EncoderOptions& o, const std::string& prefix,
       script::method("feed_forward(self, x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor) -> Tensor",
                      {"return torch.linear(" + activation + "(torch.linear(x, w1, b1)), w2, b2)"});
   std::vector<std::string> body;
-  const std::string attend = "self.attention({}, mask, in_w, in_b, out_w, out_b)";
-  const std::string feed = "self.feed_forward({}, w1, b1, w2, b2)";
+  auto attend = [](const std::string& x) { return "self.attention(" + x + ", mask, in_w, in_b, out_w, out_b)"; };
+  auto feed = [](const std::string& x) { return "self.feed_forward(" + x + ", w1, b1, w2, b2)"; };
   auto layer_norm = [&](const std::string& x, const std::string& which) {
     return fmt::format("torch.layer_norm({}, {}, {}_w, {}_b, {})", x, norm, which, which, eps);
   };
   if (o.norm_first) {
-    body = {"y = x + " + fmt::format(attend, layer_norm("x", "n1")),
-            "return y + " + fmt::format(feed, layer_norm("y", "n2"))};
+    body = {"y = x + " + attend(layer_norm("x", "n1")), "return y + " + feed(layer_norm("y", "n2"))};
   } else {
-    body = {"y = " + layer_norm("x + " + fmt::format(attend, "x"), "n1"),
-            "return " + layer_norm("y + " + fmt::format(feed, "y"), "n2")};
+    body = {"y = " + layer_norm("x + " + attend("x"), "n1"), "return " + layer_norm("y + " + feed("y"), "n2")};
   }
   result.methods += script::method(
       "encoder_layer(self, x: Tensor, mask: Optional[Tensor], in_w: Tensor, in_b: Tensor, out_w: Tensor, "
