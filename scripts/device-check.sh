@@ -9,9 +9,13 @@
 #
 # A device call runs at most 10 minutes: run `build tests` in one call and
 # `bench e2e` in the next while the machine is warm (the build is kept).
-# Every log goes to $OUT (or /tmp): build-*.log, ctest.log, failed/NAME.log
-# (each failing test again, alone and unbriefed, so a crash shows its name),
-# bench-gpu.log and results-gpu.json, e2e.log.
+# Every log goes to $OUT (or /tmp), at most 8 files a call, as many as the
+# device tool brings back: build-configure.log, build.log, ctest.log,
+# failures.log (each failing test again, alone and unbriefed, so a crash shows
+# its name), bench-gpu.log, results-gpu.json, e2e.log.
+# The tests' references (PyTorch, scikit-learn, SciPy, pandas) come from this
+# machine's python3, whose torch is the LibTorch built against
+# (ATTUNE_TEST_PYTHON); a reference package it lacks (Optuna) is counted apart.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp}
@@ -71,27 +75,29 @@ fi
 if has tests; then
   # The whole suite, one process per test (a crash fails that test alone).
   t=$(date +%s)
+  export ATTUNE_TEST_PYTHON=${ATTUNE_TEST_PYTHON:-$(command -v python3)}
   (cd $BUILD && timeout 420 ctest -j "$(nproc)" --timeout 300 --output-on-failure) > $OUT/ctest.log 2>&1
   echo "ctest exit $? after $(( $(date +%s) - t )) s"
   grep -E "tests passed|tests failed" $OUT/ctest.log || tail -5 $OUT/ctest.log
   grep -cE "Not Run|\*\*\*Skipped" $OUT/ctest.log | sed 's/^/skipped: /'
-  # Each failure again, alone and unbriefed, sorted: those that need the
-  # reference packages of Debian's Python (python3-sklearn and the rest; the
-  # tests call /usr/bin/python3), absent here, and the real failures.
-  mkdir -p $OUT/failed
-  sed -n 's/^[[:space:]]*[0-9]* - \([^ ]*\) (.*)$/\1/p' $OUT/ctest.log | sort -u > $OUT/failed/names.txt
+  # Each failure again, alone and unbriefed, into failures.log, sorted: those
+  # that need a reference package this python3 lacks, and the real failures.
+  : > $OUT/failures.log
+  names=$(sed -n 's/^[[:space:]]*[0-9]* - \([^ ]*\) (.*)$/\1/p' $OUT/ctest.log | sort -u)
   references=0; real=0; unchecked=0; rerun_until=$(( $(date +%s) + ${RERUN_SECONDS:-150} ))
   while read -r name; do
     [ -n "$name" ] || continue
     if [ "$(date +%s)" -ge "$rerun_until" ]; then unchecked=$((unchecked + 1)); echo "not rerun (time): $name"; continue; fi
-    log="$OUT/failed/${name//\//_}.log"
+    log=$(mktemp)
     timeout 60 $BUILD/tests/attune_tests --gtest_filter="$name" > "$log" 2>&1
-    if grep -qE "No module named|/usr/bin/python3: (not found|No such file)|python3: can't open" "$log"; then
-      references=$((references + 1)); echo "needs Debian's Python references: $name"
+    { echo "=== $name"; cat "$log"; } >> $OUT/failures.log
+    if grep -qE "No module named|python3: (not found|No such file)|python3: can't open" "$log"; then
+      references=$((references + 1)); echo "needs a Python reference package missing here: $name"
     else
       real=$((real + 1)); echo "FAILED: $name"; grep -E -A14 "Failure|error|crashed: signal|what\(\)" "$log" | head -40
     fi
-  done < $OUT/failed/names.txt
+    rm -f "$log"
+  done <<< "$names"
   echo "failures: $real real, $references for want of Debian's Python references, $unchecked not rerun (see ctest.log)"
 fi
 
@@ -122,7 +128,7 @@ if [ -d /tmp/device-cuda ]; then
   for precision in bf16 fp16; do
     rm -rf /tmp/device-$precision
     $BUILD/attune train experiments/sst2_transformer.yaml device=cuda precision=$precision train.epochs=1 \
-      train.progress=none --run-dir /tmp/device-$precision > $OUT/device-$precision.log 2>&1 || true
+      train.progress=none --run-dir /tmp/device-$precision > /tmp/device-$precision.log 2>&1 || tail -20 /tmp/device-$precision.log
     python3 - "$precision" <<'PY' || true
 import json, sys
 s = json.load(open(f"/tmp/device-{sys.argv[1]}/summary.json"))
