@@ -98,9 +98,9 @@ def main():
     attune_models.USE_SDPA = hasattr(F, "scaled_dot_product_attention")
     torch.manual_seed(0)
     model = build_model(config)
-    model.load_state_dict(torch.load(os.path.join(folder, "initial.pt")), strict=True)
+    model.load_state_dict(torch.load(os.path.join(folder, "initial.pt"), weights_only=False), strict=True)
     model.to(device)
-    batches = torch.load(os.path.join(folder, "batches.pt"))
+    batches = torch.load(os.path.join(folder, "batches.pt"), weights_only=False)
     steps = config["steps"]
     names = ("input_ids", "attention_mask", "labels")
     host = [[batches[f"{k}.{step}"] for k in names] for step in range(steps)]

@@ -32,7 +32,8 @@ mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
 mountpoint -q "$ROOT/dev" || mount --rbind /dev "$ROOT/dev"
 mountpoint -q "$ROOT/sys" || mount --bind /sys "$ROOT/sys"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
-chroot "$ROOT" bash -c "export DEBIAN_FRONTEND=noninteractive; apt-get update -q > /dev/null &&
+# A mirror that serves a snapshot of sid carries an expired Release date: accept it.
+chroot "$ROOT" bash -c "export DEBIAN_FRONTEND=noninteractive; apt-get -o Acquire::Check-Valid-Until=false update -q > /dev/null &&
   apt-get install -y -q --no-install-recommends $packages > /var/log/attune-apt.log 2>&1" ||
   { tail -20 "$ROOT/var/log/attune-apt.log"; exit 1; }
 chroot "$ROOT" dpkg-query -W -f '${Package} ${Version}\n' libtorch-dev python3-torch g++ libfmt-dev libpqxx-dev

@@ -59,6 +59,17 @@ std::string list_ranks(const std::vector<int64_t>& ranks) {
 
 }  // namespace
 
+/// Serves the store with TCPStore's classic backend where LibTorch has the
+/// choice (2.2 and later, where libuv's is the default): a LibTorch built
+/// without libuv (Debian's 2.x) refuses to serve with it, and one thread serves
+/// the few ranks of an attune job as well.
+template <class Options>
+auto serve_without_libuv(Options& options, int) -> decltype(options.useLibUV = false, void()) {
+  options.useLibUV = false;
+}
+template <class Options>
+void serve_without_libuv(Options&, long) {}
+
 /// The job's key-value store, and attune's protocol on it. Keys live under
 /// `attune/` in this attempt's part of the store: `arrived/<rank>` (a counter,
 /// so a second process with the same RANK is found out), `failure_slots` and
@@ -79,6 +90,7 @@ class JobStore {
     // for a failure and name the missing ranks.
     options.waitWorkers = false;
     options.timeout = timeout;
+    serve_without_libuv(options, 0);
     root_ = c10::make_intrusive<c10d::TCPStore>(environment.master_addr, options);
     const std::string prefix = environment.store_prefix();
     // As PyTorch's _create_c10d_store: each attempt keys its part of the agent's store.

@@ -158,8 +158,13 @@ def main():
     port = args.master_port or free_port()
     world_size = args.nnodes * args.nproc
     # The agent's store, served for the whole job, attempts included.
+    # As torchrun: libuv's server where USE_LIBUV allows it (PyTorch >= 2.4 has
+    # the choice, and a torch built without libuv needs USE_LIBUV=0).
+    options = {"wait_for_workers": False}
+    if "use_libuv" in (dist.TCPStore.__init__.__doc__ or ""):
+        options["use_libuv"] = os.environ.get("USE_LIBUV", "1") == "1"
     store = dist.TCPStore(args.master_addr, port, world_size, True, datetime.timedelta(seconds=args.timeout),
-                          wait_for_workers=False)
+                          **options)
     for attempt in range(args.max_restarts + 1):
         failure = run_attempt(args, port, attempt)
         if failure is None:

@@ -32,7 +32,9 @@ namespace torchrun_test {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kEnv = {"OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1"};
+// USE_LIBUV=0: torchrun's agent (PyTorch >= 2.4) serves the store with libuv
+// unless told not to, and a torch built without libuv (Debian 13's) refuses.
+const std::vector<std::string> kEnv = {"OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1", "USE_LIBUV=0"};
 
 /// The command line of tests/distributed/agent_launcher.py with `options`
 /// (what torchrun's agent does, with test-only options), up to the worker's

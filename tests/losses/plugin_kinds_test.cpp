@@ -85,7 +85,7 @@ TEST(PluginKinds, AMinimisedMetricPluginDrivesBestAndEqualsScikitLearn) {
       testing::run_shell(testing::python() +
                          " -c 'import csv, sys; from sklearn.metrics import mean_absolute_error as mae; "
                          "read = lambda p: [float(r[0]) for r in list(csv.reader(open(p), delimiter=\"\\t\"))[1:]]; "
-                         "print(repr(mae(read(sys.argv[2]), read(sys.argv[1]))))' " +
+                         "print(repr(float(mae(read(sys.argv[2]), read(sys.argv[1])))))' " +
                          dir.file("p.tsv") + " " + dir.file("valid.tsv"));
   ASSERT_EQ(sklearn.exit_code, 0) << sklearn.text;
   EXPECT_NEAR(std::stod(sklearn.text), lowest, 1e-6);  // the predictions are written as floats

@@ -6,13 +6,15 @@ prints, for each case, for each step whether GradScaler.step ran the
 optimizer, the scale and the growth tracker after GradScaler.update and the
 unscaled gradients, then the scaler's state_dict.
 
-torch.cuda.amp.GradScaler of python3-torch runs unchanged: its unscale_, step
-and update decide. Only what a CPU-only machine lacks is supplied: the class
-disables itself without CUDA, its device replicator asserts CUDA tensors, and
-LibTorch 1.13 has the two kernels it calls for CUDA only. Those two are
-written here from their CUDA sources (aten/src/ATen/native/cuda/AmpKernels.cu):
-each gradient element times inv_scale in float32 (left as it is when inv_scale
-is 1), found_inf set by any non-finite element; and the scale update.
+PyTorch's GradScaler runs unchanged: its unscale_, step and update decide.
+From PyTorch 2.3 it is torch.amp's, which runs on the CPU with its own CPU
+kernels. Before, it is torch.cuda.amp's, and only what a CPU-only machine
+lacks is supplied: the class disables itself without CUDA, its device
+replicator asserts CUDA tensors, and LibTorch 1.13 has the two kernels it
+calls for CUDA only. Those two are written here from their CUDA sources
+(aten/src/ATen/native/cuda/AmpKernels.cu): each gradient element times
+inv_scale in float32 (left as it is when inv_scale is 1), found_inf set by any
+non-finite element; and the scale update.
 """
 import json
 import math
@@ -20,7 +22,14 @@ import sys
 
 import numpy as np
 import torch
-from torch.cuda.amp import grad_scaler
+try:
+    from torch.amp import grad_scaler  # PyTorch >= 2.3: GradScaler("cpu") and CPU kernels
+
+    CPU_NATIVE = True
+except ImportError:
+    from torch.cuda.amp import grad_scaler
+
+    CPU_NATIVE = False
 
 
 def non_finite_check_and_unscale(grads, found_inf, inv_scale):
@@ -62,7 +71,7 @@ def number(value):
 
 def replay(spec):
     options = spec["options"]
-    scaler = grad_scaler.GradScaler(**options)
+    scaler = grad_scaler.GradScaler("cpu", **options) if CPU_NATIVE else grad_scaler.GradScaler(**options)
     first = spec["steps"][0]
     params = [torch.zeros(len(g), requires_grad=True) for g in first]
     optimizer = torch.optim.SGD(params, lr=0.0)
@@ -91,10 +100,11 @@ def replay(spec):
 
 def main(path):
     np.seterr(all="ignore")  # float32 overflow to inf, as in C: the kernel checks isfinite itself
-    grad_scaler.amp_definitely_not_available = lambda: False
     grad_scaler._MultiDeviceReplicator = Replicator
-    torch._amp_foreach_non_finite_check_and_unscale_ = non_finite_check_and_unscale
-    torch._amp_update_scale_ = update_scale
+    if not CPU_NATIVE:
+        grad_scaler.amp_definitely_not_available = lambda: False
+        torch._amp_foreach_non_finite_check_and_unscale_ = non_finite_check_and_unscale
+        torch._amp_update_scale_ = update_scale
     json.dump([replay(spec) for spec in json.load(open(path))], sys.stdout)
 
 

@@ -30,7 +30,7 @@ def main(path):
     else:
         model = attune_models.TransformerClassifier(case["vocab_size"], case["max_length"], case["num_classes"],
                                                     pad_id=case["pad_id"], **case["model"])
-    model.load_state_dict(torch.load(case["state_file"]), strict=True)
+    model.load_state_dict(torch.load(case["state_file"], weights_only=False), strict=True)
     model.train()
     inputs = [torch.tensor(case["input_ids"]), torch.tensor(case["attention_mask"])]
     if "token_type_ids" in case:

@@ -57,7 +57,7 @@ TEST(LrFinder, TheCommandSuggestsWhatLightningsRulesGiveOnItsOwnLosses) {
                                         "assert np.allclose(smoothed, ours, rtol=1e-9), (smoothed, ours)\n"
                                         "kept_lr, kept = lr[10:-1], smoothed[10:-1]\n"
                                         "finite = np.isfinite(kept)\n"
-                                        "print(repr(kept_lr[finite][np.gradient(kept[finite]).argmin()]))' " +
+                                        "print(repr(float(kept_lr[finite][np.gradient(kept[finite]).argmin()])))' " +
                                         dir.file("lr.csv"));
   ASSERT_EQ(check.exit_code, 0) << check.text;
   const double expected = std::stod(check.text);
