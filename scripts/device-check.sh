@@ -88,17 +88,15 @@ if has tests; then
   while read -r name; do
     [ -n "$name" ] || continue
     if [ "$(date +%s)" -ge "$rerun_until" ]; then unchecked=$((unchecked + 1)); echo "not rerun (time): $name"; continue; fi
-    log=$(mktemp)
-    timeout 60 $BUILD/tests/attune_tests --gtest_filter="$name" > "$log" 2>&1
-    { echo "=== $name"; cat "$log"; } >> $OUT/failures.log
-    if grep -qE "No module named|python3: (not found|No such file)|python3: can't open" "$log"; then
+    log=$(timeout 60 $BUILD/tests/attune_tests --gtest_filter="$name" 2>&1)
+    printf '=== %s\n%s\n' "$name" "$log" >> $OUT/failures.log
+    if grep -qE "No module named|python3: (not found|No such file)|python3: can't open" <<< "$log"; then
       references=$((references + 1)); echo "needs a Python reference package missing here: $name"
     else
-      real=$((real + 1)); echo "FAILED: $name"; grep -E -A14 "Failure|error|crashed: signal|what\(\)" "$log" | head -40
+      real=$((real + 1)); echo "FAILED: $name"; grep -E -A14 "Failure|error|crashed: signal|what\(\)" <<< "$log" | head -40
     fi
-    rm -f "$log"
   done <<< "$names"
-  echo "failures: $real real, $references for want of Debian's Python references, $unchecked not rerun (see ctest.log)"
+  echo "failures: $real real, $references for want of a Python reference package, $unchecked not rerun (see ctest.log)"
 fi
 
 if has bench; then

@@ -60,9 +60,9 @@ std::string list_ranks(const std::vector<int64_t>& ranks) {
 }  // namespace
 
 /// Serves the store with TCPStore's classic backend where LibTorch has the
-/// choice (2.2 and later, where libuv's is the default): a LibTorch built
-/// without libuv (Debian's 2.x) refuses to serve with it, and one thread serves
-/// the few ranks of an attune job as well.
+/// choice (libuv's is the default from 2.4): a LibTorch built without libuv
+/// (Debian's 2.x) refuses to serve with it, and one thread serves the few
+/// ranks of an attune job as well.
 template <class Options>
 auto serve_without_libuv(Options& options, int) -> decltype(options.useLibUV = false, void()) {
   options.useLibUV = false;
